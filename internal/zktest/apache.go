@@ -156,6 +156,14 @@ func FreePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// Launch starts an instance outside a test (benchmarks); the caller stops it.
+func Launch(opts Options) (*Instance, error) {
+	if !Installed() {
+		return nil, fmt.Errorf("%s", installHint())
+	}
+	return start(opts)
+}
+
 func start(opts Options) (*Instance, error) {
 	if opts.TickTime == 0 {
 		opts.TickTime = 500 * time.Millisecond
