@@ -1,0 +1,127 @@
+// Command bench measures zksh against its anchors in one run and prints the ratios side by side:
+// one-shot get and the recursive ls/deleteall against zkCli.sh (both on Apache ZooKeeper), and the
+// bundled server's throughput and memory against Apache ZooKeeper's.
+//
+//	go run ./bench            # everything
+//	go run ./bench -only get  # one group: get, tree, server
+//
+// The machine is shared and noisy: every figure is compared with its anchor measured in the same run.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/zksh/zksh/internal/zktest"
+)
+
+func main() {
+	only := flag.String("only", "", "run one group: get, tree or server")
+	rounds := flag.Int("rounds", 5, "repetitions of each zkCli.sh measurement (zksh runs 4× as many)")
+	fanout := flag.Int("fanout", 100, "the tree has fanout + fanout² nodes (100 → 10,100)")
+	duration := flag.Duration("duration", 5*time.Second, "length of each server throughput run")
+	flag.Parse()
+	if err := run(*only, *rounds, *fanout, *duration); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(only string, rounds, fanout int, duration time.Duration) error {
+	tmp, err := os.MkdirTemp("", "zksh-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin, err := buildBinaries(tmp)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("zksh benchmarks, %s, %s\n\n", time.Now().UTC().Format(time.RFC3339), machine())
+	want := func(g string) bool { return only == "" || only == g }
+	if want("get") || want("tree") {
+		apache, err := zktest.Launch(zktest.Options{TickTime: 2 * time.Second, JVMFlags: "-Dzookeeper.admin.enableServer=false"})
+		if err != nil {
+			return err
+		}
+		defer apache.Stop()
+		if want("get") {
+			if err := benchGet(bin, apache.Addr, rounds); err != nil {
+				return err
+			}
+		}
+		if want("tree") {
+			if err := benchTree(bin, apache.Addr, rounds, fanout); err != nil {
+				return err
+			}
+		}
+	}
+	if want("server") {
+		if err := benchServer(bin, tmp, duration); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type binaries struct{ zksh, bareGet, load, zkCli string }
+
+func buildBinaries(dir string) (binaries, error) {
+	b := binaries{
+		zksh:    filepath.Join(dir, "zksh"),
+		bareGet: filepath.Join(dir, "bareget"),
+		load:    filepath.Join(dir, "load"),
+		zkCli:   "/usr/share/zookeeper/bin/zkCli.sh",
+	}
+	for out, pkg := range map[string]string{b.zksh: "./cmd/zksh", b.bareGet: "./bench/bareget", b.load: "./bench/load"} {
+		cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			return b, fmt.Errorf("go build %s: %v\n%s", pkg, err, msg)
+		}
+	}
+	return b, nil
+}
+
+func machine() string {
+	out, _ := exec.Command("nproc").Output()
+	return fmt.Sprintf("%s cores", strings.TrimSpace(string(out)))
+}
+
+// timeRun runs a command n times and returns the median wall time; the output of the last run is
+// returned so callers can check the command did its job.
+func timeRun(n int, name string, args ...string) (time.Duration, []byte, error) {
+	var times []time.Duration
+	var out []byte
+	for i := 0; i < n; i++ {
+		cmd := exec.Command(name, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		start := time.Now()
+		err := cmd.Run()
+		times = append(times, time.Since(start))
+		if err != nil {
+			return 0, nil, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
+		}
+		out = stdout.Bytes()
+	}
+	return median(times), out, nil
+}
+
+func median(ts []time.Duration) time.Duration {
+	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	return ts[len(ts)/2]
+}
+
+func ratio(anchor, ours time.Duration) string {
+	return fmt.Sprintf("%.1f×", float64(anchor)/float64(ours))
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
