@@ -1,0 +1,41 @@
+package integration
+
+import (
+	"testing"
+	"time"
+
+	"github.com/zksh/zksh/internal/zktest"
+)
+
+func apacheTarget(t *testing.T, name, addr string) *target {
+	tg := &target{name: name, addr: addr, prefix: "/zkit-" + name}
+	tg.advance = func(d time.Duration) { time.Sleep(d) }
+	prepare(t, tg)
+	return tg
+}
+
+// prepare creates the target's prefix node.
+func prepare(t *testing.T, tg *target) {
+	t.Helper()
+	c, err := dial(tg.addr, 4000, 0, nil, 0)
+	if err != nil {
+		t.Fatalf("%s: %v", tg.name, err)
+	}
+	defer c.nc.Close()
+	var e encoder
+	e.string(tg.prefix)
+	e.buffer(nil)
+	e.acls(openACL)
+	e.int32(0)
+	f, err := c.call(0, opCreate, e.b)
+	if err != nil || (f.err != 0 && f.err != -110) {
+		t.Fatalf("%s: create %s: %v %d", tg.name, tg.prefix, err, f.err)
+	}
+	c.call(0, opCloseSession, nil)
+}
+
+// targets returns the reference (Apache) and the target under test.
+func targets(t *testing.T) (ref, ours *target) {
+	ref = apacheTarget(t, "apache", zktest.Apache(t))
+	return ref, bundledTarget(t)
+}
