@@ -1,0 +1,197 @@
+package completion
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Child is one child znode.
+type Child struct {
+	Name        string
+	HasChildren bool // shown with a trailing "/"
+}
+
+// ChildSource lists the children of a znode. It is called from background goroutines only, with a
+// deadline in ctx; it must not dial a new session for completion's sake.
+type ChildSource interface {
+	Children(ctx context.Context, path string) ([]Child, error)
+}
+
+// CacheOptions tune a Cache; zero values take the defaults.
+type CacheOptions struct {
+	FetchTimeout time.Duration // deadline of one background fetch; default 2s
+	TTL          time.Duration // an entry older than this is served and refreshed in the background; default 3s
+	MaxEntries   int           // parents kept; default 256
+	// OnUpdate is called (from a background goroutine) when a fetch changed what a parent's entry holds,
+	// so the terminal can re-render the suggestions.
+	OnUpdate func(path string)
+}
+
+// Cache holds the children of recently completed parents. Lookup never blocks: a miss or a stale entry
+// starts a fetch in the background and OnUpdate reports its arrival.
+type Cache struct {
+	src  ChildSource
+	opts CacheOptions
+	now  func() time.Time
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	entries map[string]*entry
+	closed  bool
+}
+
+type entry struct {
+	children  []Child // sorted by name
+	fetchedAt time.Time
+	valid     bool // children hold a fetch's result
+	fetching  bool
+	dirty     bool // invalidated while a fetch was in flight: fetch again when it lands
+}
+
+// NewCache returns a cache over src.
+func NewCache(src ChildSource, opts CacheOptions) *Cache {
+	if opts.FetchTimeout <= 0 {
+		opts.FetchTimeout = 2 * time.Second
+	}
+	if opts.TTL <= 0 {
+		opts.TTL = 3 * time.Second
+	}
+	if opts.MaxEntries <= 0 {
+		opts.MaxEntries = 256
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Cache{src: src, opts: opts, now: time.Now, ctx: ctx, cancel: cancel, entries: map[string]*entry{}}
+}
+
+// Lookup returns the cached children of path (sorted by name) and whether the cache held any; it starts
+// a background fetch when the entry is missing, stale or invalidated.
+func (c *Cache) Lookup(path string) ([]Child, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[path]
+	if e == nil {
+		e = &entry{}
+		c.entries[path] = e
+		c.evictLocked(path)
+	}
+	if !e.valid || c.now().Sub(e.fetchedAt) > c.opts.TTL {
+		c.fetchLocked(path, e)
+	}
+	return e.children, e.valid
+}
+
+// Invalidate marks path's entry stale (the shell changed its children) and refreshes it in the
+// background; the old children are served until the new ones arrive.
+func (c *Cache) Invalidate(path string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[path]
+	if e == nil {
+		return
+	}
+	if e.fetching {
+		e.dirty = true
+		return
+	}
+	e.fetchedAt = time.Time{}
+	c.fetchLocked(path, e)
+}
+
+// InvalidateAll drops every entry (after connecting to another ensemble).
+func (c *Cache) InvalidateAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for p, e := range c.entries {
+		if e.fetching {
+			e.dirty = true
+			e.valid = false
+			e.children = nil
+			continue
+		}
+		delete(c.entries, p)
+	}
+}
+
+// Pending reports whether a fetch is in flight.
+func (c *Cache) Pending() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if e.fetching {
+			return true
+		}
+	}
+	return false
+}
+
+// Close cancels fetches in flight and waits for them.
+func (c *Cache) Close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.cancel()
+	c.wg.Wait()
+}
+
+func (c *Cache) fetchLocked(path string, e *entry) {
+	if e.fetching || c.closed {
+		return
+	}
+	e.fetching = true
+	c.wg.Add(1)
+	go c.fetch(path, e)
+}
+
+func (c *Cache) fetch(path string, e *entry) {
+	defer c.wg.Done()
+	ctx, cancel := context.WithTimeout(c.ctx, c.opts.FetchTimeout)
+	children, err := c.src.Children(ctx, path)
+	cancel()
+	if err != nil {
+		children = nil // no node, no auth, no session: nothing to suggest until the entry expires
+	}
+	children = slices.Clone(children)
+	slices.SortFunc(children, func(a, b Child) int { return strings.Compare(a.Name, b.Name) })
+
+	c.mu.Lock()
+	changed := !e.valid || !slices.Equal(e.children, children)
+	e.children, e.valid, e.fetching = children, true, false
+	e.fetchedAt = c.now()
+	again := e.dirty && !c.closed
+	e.dirty = false
+	if again {
+		e.fetchedAt = time.Time{}
+		c.fetchLocked(path, e)
+	}
+	closed := c.closed
+	c.mu.Unlock()
+	if changed && !closed && c.opts.OnUpdate != nil {
+		c.opts.OnUpdate(path)
+	}
+}
+
+// evictLocked keeps at most MaxEntries parents by dropping the least recently fetched idle ones.
+func (c *Cache) evictLocked(keep string) {
+	for len(c.entries) > c.opts.MaxEntries {
+		var oldest string
+		var at time.Time
+		for p, e := range c.entries {
+			if p == keep || e.fetching {
+				continue
+			}
+			if oldest == "" || e.fetchedAt.Before(at) {
+				oldest, at = p, e.fetchedAt
+			}
+		}
+		if oldest == "" {
+			return
+		}
+		delete(c.entries, oldest)
+	}
+}

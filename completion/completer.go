@@ -1,0 +1,244 @@
+package completion
+
+import (
+	"path"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Suggestion is one candidate shown beside the cursor; Text replaces the word being typed.
+type Suggestion struct {
+	Text        string
+	Description string
+}
+
+// Result is what Complete proposes: Suggestions replace the runes [Start, End) of the line.
+type Result struct {
+	Suggestions []Suggestion
+	Start, End  int // rune offsets; End is the cursor
+}
+
+// DefaultLimit bounds the suggestions returned for one keystroke (a node may have 10,000 children).
+const DefaultLimit = 200
+
+// Completer turns the text before the cursor into suggestions.
+type Completer struct {
+	Spec  Spec
+	Cache *Cache // children of znodes; nil disables path completion
+	Limit int    // 0 = DefaultLimit
+}
+
+// Complete proposes completions for line with the cursor at rune offset cursor, resolving relative
+// paths against cwd. It never blocks: unknown children are fetched in the background (see Cache).
+func (c *Completer) Complete(line string, cursor int, cwd string) Result {
+	before := line
+	if cursor >= 0 && cursor < utf8.RuneCountInString(line) {
+		before = string([]rune(line)[:cursor])
+	}
+	end := utf8.RuneCountInString(before)
+	words, cur, plain := splitWords(before)
+	res := Result{Start: end - utf8.RuneCountInString(cur), End: end}
+	if !plain {
+		// Completing inside quotes or escapes is not supported: suggest nothing rather than break them.
+		return res
+	}
+	if len(words) == 0 {
+		res.Suggestions = c.commands(cur)
+		return res
+	}
+	cmd := c.Spec.lookup(words[0])
+	if cmd == nil {
+		return res
+	}
+	if strings.HasPrefix(cur, "-") {
+		res.Suggestions = c.flags(cmd, cur)
+		return res
+	}
+	pos, isValue := operandPosition(cmd, words[1:])
+	switch {
+	case isValue:
+	case cmd.CommandArgs:
+		res.Suggestions = c.commands(cur)
+	case cmd.isPathArg(pos):
+		res.Suggestions = c.paths(cur, cwd)
+	}
+	return res
+}
+
+// splitWords splits the text before the cursor into complete words and the word being typed, honouring
+// quotes and backslashes as a POSIX shell does (the shell splits lines the same way). cur is the raw text
+// of the word being typed; plain is false when it holds quotes or escapes.
+func splitWords(s string) (words []string, cur string, plain bool) {
+	var b strings.Builder
+	inWord := false
+	var quote rune
+	escaped := false
+	for _, r := range s {
+		switch {
+		case escaped:
+			b.WriteRune(r)
+			escaped = false
+		case r == '\\' && quote != '\'':
+			escaped, inWord = true, true
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else {
+				b.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				words = append(words, b.String())
+				b.Reset()
+				inWord = false
+			}
+		default:
+			b.WriteRune(r)
+			inWord = true
+		}
+	}
+	if !inWord {
+		return words, "", true
+	}
+	raw := rawTail(s)
+	return words, raw, quote == 0 && !escaped && !strings.ContainsAny(raw, `'"\`)
+}
+
+// rawTail returns the text of the last word, from the last unquoted blank on.
+func rawTail(s string) string {
+	start := 0
+	var quote rune
+	escaped := false
+	for i, r := range s {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\' && quote != '\'':
+			escaped = true
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == ' ' || r == '\t':
+			start = i + 1
+		}
+	}
+	return s[start:]
+}
+
+// operandPosition counts the operands among the complete words after the command name, skipping flags
+// and their values; isValue reports that the word being typed is a flag's value.
+func operandPosition(cmd *Command, words []string) (pos int, isValue bool) {
+	flagsDone := false
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if !flagsDone && w == "--" {
+			flagsDone = true
+			continue
+		}
+		if !flagsDone && len(w) > 1 && strings.HasPrefix(w, "-") {
+			if f := cmd.flag(w); f != nil && f.TakesValue && !strings.Contains(w, "=") {
+				if i == len(words)-1 {
+					return pos, true
+				}
+				i++
+			}
+			continue
+		}
+		pos++
+	}
+	return pos, false
+}
+
+func (c *Completer) commands(prefix string) []Suggestion {
+	var out []Suggestion
+	for _, cmd := range c.Spec.Commands {
+		if strings.HasPrefix(cmd.Name, prefix) {
+			out = append(out, Suggestion{Text: cmd.Name, Description: cmd.Description})
+			continue
+		}
+		for _, a := range cmd.Aliases {
+			if strings.HasPrefix(a, prefix) {
+				out = append(out, Suggestion{Text: a, Description: cmd.Description})
+				break
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Text < out[j].Text })
+	return out
+}
+
+func (c *Completer) flags(cmd *Command, cur string) []Suggestion {
+	var out []Suggestion
+	for _, f := range cmd.Flags {
+		short, long := "", ""
+		if f.Short != "" {
+			short = "-" + f.Short
+		}
+		if f.Long != "" {
+			long = "--" + f.Long
+		}
+		switch {
+		case short != "" && strings.HasPrefix(short, cur):
+			desc := f.Description
+			if long != "" {
+				desc = long + ": " + desc
+			}
+			out = append(out, Suggestion{Text: short, Description: desc})
+		case long != "" && strings.HasPrefix(long, cur):
+			out = append(out, Suggestion{Text: long, Description: f.Description})
+		}
+	}
+	return out
+}
+
+// paths completes one level of a znode path, absolute or relative to cwd.
+func (c *Completer) paths(cur, cwd string) []Suggestion {
+	if c.Cache == nil {
+		return nil
+	}
+	dir, prefix := "", cur
+	if i := strings.LastIndexByte(cur, '/'); i >= 0 {
+		dir, prefix = cur[:i+1], cur[i+1:]
+	}
+	if cur == "" && (cwd == "/" || cwd == "") {
+		dir = "/" // at the root, offer absolute paths
+	}
+	var parent string
+	switch {
+	case strings.HasPrefix(dir, "/"):
+		parent = dir
+	case cwd == "":
+		parent = "/" + dir
+	default:
+		parent = cwd + "/" + dir
+	}
+	parent = path.Clean(parent)
+	if !strings.HasPrefix(parent, "/") {
+		return nil
+	}
+	children, _ := c.Cache.Lookup(parent)
+	lo := sort.Search(len(children), func(i int) bool { return children[i].Name >= prefix })
+	limit := c.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	var out []Suggestion
+	for i := lo; i < len(children) && len(out) < limit; i++ {
+		ch := children[i]
+		if !strings.HasPrefix(ch.Name, prefix) {
+			break
+		}
+		text := dir + ch.Name
+		if ch.HasChildren {
+			text += "/"
+		}
+		out = append(out, Suggestion{Text: text})
+	}
+	return out
+}
