@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sort"
 	"sync"
 	"time"
 )
@@ -149,6 +150,27 @@ func (c *client) readLoop() {
 	}
 }
 
+// callQuiet sends a request without logging the notifications that came
+// before its reply (they stay queued): for polling.
+func (c *client) callQuiet(op int32, body []byte) (frame, error) {
+	c.xid++
+	var e encoder
+	e.int32(c.xid)
+	e.int32(op)
+	e.b = append(e.b, body...)
+	if err := writeFrame(c.nc, e.b); err != nil {
+		return frame{}, errLost
+	}
+	select {
+	case f := <-c.in:
+		return f, nil
+	case <-c.done:
+		return frame{}, errLost
+	case <-time.After(replyWait):
+		return frame{}, errors.New("no reply")
+	}
+}
+
 // call sends one request and returns its reply, logging first any
 // notification that arrived before it.
 func (c *client) call(xid, op int32, body []byte) (frame, error) {
@@ -201,8 +223,10 @@ func (c *client) takeEvents() []event {
 	return ev
 }
 
-func (c *client) logEvents() {
-	for _, ev := range c.takeEvents() {
+func (c *client) logEvents() { c.logEventList(c.takeEvents()) }
+
+func (c *client) logEventList(evs []event) {
+	for _, ev := range evs {
 		c.s.logf("%s event %s %s %s", c.name, nameOr(eventNames, ev.typ), nameOr(stateNames, ev.state), c.s.path(ev.path))
 	}
 }
@@ -213,6 +237,24 @@ func (c *client) Events() {
 	if _, err := c.call(-2, opPing, nil); err != nil {
 		c.s.logf("%s ping -> %v", c.name, err)
 	}
+}
+
+// EventsUnordered is Events for notifications whose order Apache leaves
+// open (the ephemerals of a closed or expired session are deleted in hash
+// order): they are logged sorted.
+func (c *client) EventsUnordered() {
+	if _, err := c.callQuiet(opPing, nil); err != nil {
+		c.s.logf("%s ping -> %v", c.name, err)
+	}
+	evs := c.takeEvents()
+	sort.Slice(evs, func(i, j int) bool {
+		a, b := evs[i], evs[j]
+		if a.path != b.path {
+			return a.path < b.path
+		}
+		return a.typ < b.typ
+	})
+	c.logEventList(evs)
 }
 
 // WaitEvents waits up to max for n notifications (for those a server sends on
@@ -512,7 +554,7 @@ func (c *client) WhoAmI() {
 		for i := int32(0); i < n && d.err == nil; i++ {
 			out = append(out, d.string()+":"+d.string())
 		}
-		return fmt.Sprint(out)
+		return fmtNames(out) // Apache keeps auth info in a set: no order
 	})
 }
 
@@ -540,6 +582,9 @@ func (c *client) Raw(what string, op int32, body []byte) {
 func (c *client) Close() {
 	f, err := c.call(0, opCloseSession, nil)
 	c.s.logf("%s closeSession %s", c.name, c.result(f, err, nil))
+	if err == nil && f.err == 0 {
+		c.s.ended[c.sid] = true
+	}
 	c.nc.Close()
 	<-c.done
 }

@@ -55,6 +55,7 @@ type S struct {
 	start   time.Time
 	lines   []string
 	names   map[int64]string
+	ended   map[int64]bool // sessions known closed or expired
 	nsess   int
 	clients []*client
 	mu      sync.Mutex
@@ -213,6 +214,7 @@ func (s *S) Reattach(c *client, lastZxid int64) *client {
 	}
 	if n.timeout == 0 {
 		state = "refused (timeout 0)"
+		s.ended[c.sid] = true
 	}
 	s.logf("%s reattach -> %s timeout=%d", c.name, state, n.timeout)
 	return n
@@ -228,7 +230,7 @@ func (s *S) exists(c *client, path string) bool {
 	var e encoder
 	e.string(s.abs(path))
 	e.bool(false)
-	f, err := c.call(0, opExists, e.b)
+	f, err := c.callQuiet(opExists, e.b)
 	if err != nil {
 		s.fatalf("exists %s: %v", path, err)
 	}
@@ -256,6 +258,7 @@ func (s *S) Expire(c, obs *client, eph string) {
 	c.Drop()
 	s.Advance(time.Duration(c.timeout) * time.Millisecond)
 	s.WaitGone(obs, eph, 5*time.Second)
+	s.ended[c.sid] = true
 }
 
 func digestID(user, pass string) string {
@@ -305,7 +308,7 @@ func fmtNames(names []string) string {
 
 // runScenario runs sc against tg and returns its transcript.
 func runScenario(tg *target, sc scenario) (lines []string) {
-	s := &S{tg: tg, names: map[int64]string{}, start: time.Now()}
+	s := &S{tg: tg, names: map[int64]string{}, ended: map[int64]bool{}, start: time.Now()}
 	s.root = fmt.Sprintf("%s/%s-%d", tg.prefix, sc.name, tg.seq.Add(1))
 	defer func() {
 		if r := recover(); r != nil {
@@ -337,19 +340,43 @@ func runScenario(tg *target, sc scenario) (lines []string) {
 	}
 	s.base = f.zxid
 	sc.run(s)
-	// End sessions the scenario left open, so none expires during a later one.
-	for _, c := range s.clients[1:] {
+	s.endSessions()
+	return lines
+}
+
+// endSessions closes every session the scenario left open, reattaching to
+// those whose connection was dropped, so that none expires (and moves zxids)
+// during a later scenario. Nothing here is logged.
+func (s *S) endSessions() {
+	for i := len(s.clients) - 1; i >= 0; i-- {
+		c := s.clients[i]
+		if s.ended[c.sid] {
+			continue
+		}
 		select {
 		case <-c.done:
 			continue
 		default:
 		}
-		c.call(0, opCloseSession, nil)
-		c.logEvents()
+		if f, err := c.call(0, opCloseSession, nil); err == nil && f.err == 0 {
+			s.ended[c.sid] = true
+		}
 		c.nc.Close()
 	}
-	admin.call(0, opCloseSession, nil)
-	return lines
+	for _, c := range s.clients {
+		if s.ended[c.sid] || c.timeout == 0 {
+			continue
+		}
+		s.ended[c.sid] = true
+		n, err := dial(s.tg.addr, c.timeout, c.sid, c.passwd, 0)
+		if err != nil {
+			continue
+		}
+		if n.timeout != 0 {
+			n.call(0, opCloseSession, nil)
+		}
+		n.nc.Close()
+	}
 }
 
 // compareTranscripts reports a readable diff between two transcripts.
