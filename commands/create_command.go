@@ -1,0 +1,201 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/spf13/cobra"
+)
+
+// CreateOptions are create's parsed inputs.
+type CreateOptions struct {
+	Env        *Env
+	Path       string
+	Data       []byte
+	ACL        []zk.ACL // nil = world:anyone:cdrwa
+	Sequential bool
+	Ephemeral  bool
+	Container  bool
+	TTL        time.Duration // 0 = none
+}
+
+// NewCmdCreate builds `create [-s] [-e] [-c] [-t ttl] path [data] [acl]`.
+func NewCmdCreate(env *Env, runF func(context.Context, *CreateOptions) error) *cobra.Command {
+	opts := &CreateOptions{Env: env}
+	var ttl string
+	cmd := &cobra.Command{
+		Use:   "create [-s] [-e] [-c] [-t ttl] path [data] [acl]",
+		Short: "Create a znode and print its path",
+		Long: `Create a znode and print the created path (for -s, the name with its sequence number).
+-s sequential, -e ephemeral (deleted when this session ends, so in one-shot mode right away),
+-c container (deleted by the server once its last child is gone), -t TTL in milliseconds or with a
+unit ("5s"; the server needs extendedTypesEnabled). -c cannot be combined with -s or -e, -t not with
+-e or -c. data: text; @FILE reads a file, - reads stdin. acl: scheme:id:perms[,...], e.g.
+world:anyone:cdrwa or digest:user:BASE64SHA1:cdrwa (default world:anyone:cdrwa).`,
+		Example: "  zksh create /app\n  zksh create -s /queue/item- \"payload\"\n  zksh create /app/config @config.json",
+		Args:    rangeArgs(1, 3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			use := cmd.CommandPath()
+			if opts.Container && (opts.Sequential || opts.Ephemeral) {
+				return usageErrorf(use, "create: -c cannot be combined with -s or -e (containers cannot be ephemeral or sequential)")
+			}
+			if ttl != "" {
+				d, err := parseTTL(ttl)
+				if err != nil {
+					return usageErrorf(use, "create: -t %q: %v", ttl, err)
+				}
+				if opts.Ephemeral {
+					return usageErrorf(use, "create: -t cannot be combined with -e (TTLs cannot be used with ephemeral znodes)")
+				}
+				if opts.Container {
+					return usageErrorf(use, "create: -t cannot be combined with -c (TTLs cannot be used with container znodes)")
+				}
+				opts.TTL = d
+			}
+			p, err := resolveCreatePath(env, args[0], opts.Sequential)
+			if err != nil {
+				return err
+			}
+			opts.Path = p
+			if len(args) > 1 {
+				if opts.Data, err = env.readData("create", args[1]); err != nil {
+					return err
+				}
+			}
+			if len(args) > 2 {
+				if opts.ACL, err = parseACL(args[2]); err != nil {
+					return usageErrorf(use, "create: %v", err)
+				}
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return createRun(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&opts.Sequential, "sequential", "s", false, "append a monotonically increasing counter to the name")
+	f.BoolVarP(&opts.Ephemeral, "ephemeral", "e", false, "delete the znode when the session ends")
+	f.BoolVarP(&opts.Container, "container", "c", false, "container znode: deleted once its last child is deleted")
+	f.StringVarP(&ttl, "ttl", "t", "", "delete the znode after it has been unmodified and childless this long (ms, or 5s, 1m...)")
+	return pathArg(cmd)
+}
+
+// resolveCreatePath resolves a create path; a sequential node's path may end in "/" (the server
+// appends the counter).
+func resolveCreatePath(env *Env, arg string, sequential bool) (string, error) {
+	if sequential && strings.HasSuffix(arg, "/") && arg != "/" {
+		p, err := env.Resolve(strings.TrimSuffix(arg, "/"))
+		if err != nil {
+			return "", err
+		}
+		return p + "/", nil
+	}
+	return env.Resolve(arg)
+}
+
+func parseTTL(s string) (time.Duration, error) {
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if ms <= 0 {
+			return 0, fmt.Errorf("must be positive")
+		}
+		return time.Duration(ms) * time.Millisecond, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("want milliseconds or a duration like 5s")
+	}
+	if d < time.Millisecond {
+		return 0, fmt.Errorf("must be at least 1ms")
+	}
+	return d, nil
+}
+
+// parseACL reads zkCli's ACL syntax: scheme:id:perms[,scheme:id:perms...]. The id may itself contain
+// colons (digest:user:hash:cdrwa); the permissions are after the last one.
+func parseACL(s string) ([]zk.ACL, error) {
+	var acl []zk.ACL
+	for _, part := range strings.Split(s, ",") {
+		first, last := strings.IndexByte(part, ':'), strings.LastIndexByte(part, ':')
+		if first < 0 || first == last {
+			return nil, fmt.Errorf("ACL %q does not have the form scheme:id:perms", part)
+		}
+		perms, err := parsePerms(part[last+1:])
+		if err != nil {
+			return nil, fmt.Errorf("ACL %q: %v", part, err)
+		}
+		acl = append(acl, zk.ACL{Scheme: part[:first], ID: part[first+1 : last], Perms: perms})
+	}
+	return acl, nil
+}
+
+func parsePerms(s string) (int32, error) {
+	var perms int32
+	for _, c := range s {
+		switch c {
+		case 'r':
+			perms |= zk.PermRead
+		case 'w':
+			perms |= zk.PermWrite
+		case 'c':
+			perms |= zk.PermCreate
+		case 'd':
+			perms |= zk.PermDelete
+		case 'a':
+			perms |= zk.PermAdmin
+		default:
+			return 0, fmt.Errorf("unknown permission %q (want letters of cdrwa)", c)
+		}
+	}
+	return perms, nil
+}
+
+func createRun(ctx context.Context, opts *CreateOptions) error {
+	env := opts.Env
+	p, err := env.printer()
+	if err != nil {
+		return err
+	}
+	c, err := env.Conn(ctx)
+	if err != nil {
+		return opError("create", opts.Path, err)
+	}
+	acl := opts.ACL
+	if acl == nil {
+		acl = zk.WorldACL(zk.PermAll)
+	}
+	zp := env.zkPath(opts.Path)
+	var created string
+	switch {
+	case opts.Container:
+		created, err = c.CreateContainer(zp, opts.Data, zk.FlagContainer, acl)
+	case opts.TTL > 0:
+		flag := int32(zk.FlagTTL)
+		if opts.Sequential {
+			flag = zk.FlagPersistentSequentialWithTTL
+		}
+		created, err = c.CreateTTL(zp, opts.Data, flag, acl, opts.TTL)
+	default:
+		var flag int32
+		if opts.Ephemeral {
+			flag |= zk.FlagEphemeral
+		}
+		if opts.Sequential {
+			flag |= zk.FlagSequence
+		}
+		created, err = c.Create(zp, opts.Data, flag, acl)
+	}
+	if err != nil {
+		return opError("create", opts.Path, err)
+	}
+	created = env.userPath(created)
+	env.wrote(parentOf(created))
+	if err := p.Created(env.IO.Out, created); err != nil {
+		return opError("create", opts.Path, err)
+	}
+	return nil
+}

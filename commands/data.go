@@ -1,0 +1,84 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/render"
+)
+
+// readData turns a data argument into bytes: "-" reads stdin, "@file" reads a file, "@@text" is the
+// literal "@text", anything else is the text itself.
+func (e *Env) readData(op, arg string) ([]byte, error) {
+	switch {
+	case arg == "-":
+		b, err := io.ReadAll(e.IO.In)
+		if err != nil {
+			return nil, &ExitError{Code: ExitUsage, Op: op, Err: fmt.Errorf("reading data from stdin: %w", err)}
+		}
+		return b, nil
+	case strings.HasPrefix(arg, "@@"):
+		return []byte(arg[1:]), nil
+	case strings.HasPrefix(arg, "@") && len(arg) > 1:
+		b, err := os.ReadFile(arg[1:])
+		if err != nil {
+			return nil, &ExitError{Code: ExitUsage, Op: op, Err: fmt.Errorf("reading data: %w", err)}
+		}
+		return b, nil
+	}
+	return []byte(arg), nil
+}
+
+// eventText formats a watch event for the current output format (one line).
+func (e *Env) eventText(ev zk.Event) string {
+	re := render.EventFrom(ev, e.userPath(ev.Path))
+	if e.format() == render.JSON {
+		var b strings.Builder
+		_ = render.New(render.JSON, render.Options{}).Event(&b, re)
+		return strings.TrimSuffix(b.String(), "\n")
+	}
+	return render.EventLine(re)
+}
+
+// awaitWatch finishes a -w command. In the REPL the event is printed by Notify when it fires; a one-shot
+// command waits for it (bounded by --wait-timeout), prints it on stdout and returns.
+func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Event) error {
+	if e.Interactive {
+		go func() {
+			if ev, ok := <-ch; ok {
+				e.notify(e.eventText(ev))
+			}
+		}()
+		return nil
+	}
+	var timeout <-chan time.Time
+	if d := e.settings().WaitTimeout; d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case ev, ok := <-ch:
+		if !ok {
+			return opError(op, path, zk.ErrClosing)
+		}
+		if _, err := fmt.Fprintln(e.IO.Out, e.eventText(ev)); err != nil {
+			return opError(op, path, err)
+		}
+		if ev.Err != nil {
+			return opError(op, path, ev.Err)
+		}
+		return nil
+	case <-timeout:
+		return &ExitError{Code: ExitUnavailable, Op: op, Path: path,
+			Err: fmt.Errorf("no watch event within %v (--wait-timeout)", e.settings().WaitTimeout)}
+	case <-ctx.Done():
+		return opError(op, path, ctx.Err())
+	}
+}

@@ -1,0 +1,346 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// Settings are the global flags. Each has an environment twin (ZKSH_SERVER, ZKSH_OUTPUT...).
+type Settings struct {
+	Server         string        // connect string: "h1:2181,h2:2181/chroot"
+	SessionTimeout time.Duration // requested session timeout
+	ConnectTimeout time.Duration // how long a command waits for a session
+	WaitTimeout    time.Duration // how long a one-shot -w waits for its event; 0 = no limit
+	Auth           []string      // scheme:credential, added to every session
+	Output         string        // "table" | "plain" | "json" | "" (table on a terminal, plain otherwise)
+	Verbose        bool          // let go-zookeeper/zk log to stderr
+	KeepGoing      bool          // scripts: run on after a failing command
+	Local          bool          // start an in-process server and use it
+	Force          bool          // allow deleteall of / and /zookeeper
+	DataDir        string        // --local persistence directory
+}
+
+// Default values of the global flags.
+const (
+	DefaultServer         = "127.0.0.1:2181"
+	DefaultSessionTimeout = 30 * time.Second
+	DefaultConnectTimeout = 10 * time.Second
+)
+
+// DefaultSettings returns the defaults overridden by ZKSH_* environment variables.
+func DefaultSettings(getenv func(string) string) (Settings, error) {
+	s := Settings{
+		Server:         DefaultServer,
+		SessionTimeout: DefaultSessionTimeout,
+		ConnectTimeout: DefaultConnectTimeout,
+	}
+	if v := getenv("ZKSH_SERVER"); v != "" {
+		s.Server = v
+	}
+	if v := getenv("ZKSH_OUTPUT"); v != "" {
+		s.Output = v
+	}
+	if v := getenv("ZKSH_AUTH"); v != "" {
+		s.Auth = []string{v}
+	}
+	s.Verbose = truthy(getenv("ZKSH_VERBOSE"))
+	s.KeepGoing = truthy(getenv("ZKSH_KEEP_GOING"))
+	s.DataDir = getenv("ZKSH_DATA_DIR")
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"ZKSH_TIMEOUT", &s.SessionTimeout},
+		{"ZKSH_CONNECT_TIMEOUT", &s.ConnectTimeout},
+		{"ZKSH_WAIT_TIMEOUT", &s.WaitTimeout},
+	} {
+		if v := getenv(d.name); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil {
+				return s, usageErrorf("", "%s: invalid duration %q", d.name, v)
+			}
+			*d.dst = t
+		}
+	}
+	return s, nil
+}
+
+func truthy(v string) bool {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// Env is one per process and lives across REPL lines: the settings, the current znode and the lazily
+// opened ZooKeeper session.
+type Env struct {
+	IO          *IOStreams
+	Settings    Settings
+	Cwd         string            // current znode, "/" initially
+	Interactive bool              // inside the REPL: watch events go to Notify, nothing waits for them
+	Notify      func(line string) // prints a line above the prompt; nil → IO.ErrOut
+	OnWrite     func(path string) // called with the parent whose children changed; nil = no-op
+
+	prevCwd      string // for "cd -"
+	mu           sync.Mutex
+	conn         *zk.Conn
+	chroot       string
+	expired      atomic.Bool   // the session expired; the next Conn says so once
+	stateCh      chan struct{} // pinged on every session event
+	line         *Settings     // the settings of the command line being run (per-line -o etc.)
+	closers      []func()
+	wantREPL     bool
+	localStarted bool
+}
+
+// NewEnv returns an Env with the given streams and settings, at "/".
+func NewEnv(streams *IOStreams, s Settings) *Env {
+	return &Env{IO: streams, Settings: s, Cwd: "/"}
+}
+
+// settings returns the settings of the line being run.
+func (e *Env) settings() Settings {
+	if e.line != nil {
+		return *e.line
+	}
+	return e.Settings
+}
+
+func (e *Env) notify(line string) {
+	if e.Notify != nil {
+		e.Notify(line)
+		return
+	}
+	fmt.Fprintln(e.IO.ErrOut, line)
+}
+
+func (e *Env) wrote(parent string) {
+	if e.OnWrite != nil {
+		e.OnWrite(parent)
+	}
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Printf(string, ...any) {}
+
+type stderrLogger struct{ e *Env }
+
+func (l stderrLogger) Printf(format string, args ...any) {
+	fmt.Fprintf(l.e.IO.ErrOut, "zk: "+format+"\n", args...)
+}
+
+// parseConnectString splits "h1:2181,h2/chroot" into servers and a chroot ("" for none).
+func parseConnectString(s string) (servers []string, chroot string, err error) {
+	hosts := s
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		hosts, chroot = s[:i], s[i:]
+		if chroot == "/" {
+			chroot = ""
+		} else if err := validatePath(chroot); err != nil {
+			return nil, "", usageErrorf("", "server %q: chroot %v", s, err)
+		}
+	}
+	for _, h := range strings.Split(hosts, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		servers = append(servers, h)
+	}
+	if len(servers) == 0 {
+		return nil, "", usageErrorf("", "server %q: no host given", s)
+	}
+	return servers, chroot, nil
+}
+
+// Conn opens (once) or reuses the session. It waits until the session exists, honouring ctx and the
+// connect timeout. After the server expired the session, go-zookeeper opens a new one (and re-adds the
+// auth it was given); the first Conn after that tells the user once.
+func (e *Env) Conn(ctx context.Context) (*zk.Conn, error) {
+	e.mu.Lock()
+	c := e.conn
+	fresh := false
+	if c == nil {
+		s := e.Settings
+		servers, chroot, err := parseConnectString(s.Server)
+		if err != nil {
+			e.mu.Unlock()
+			return nil, err
+		}
+		for _, a := range s.Auth {
+			if _, _, ok := strings.Cut(a, ":"); !ok {
+				e.mu.Unlock()
+				return nil, usageErrorf("", "--auth %q: want scheme:credential", a)
+			}
+		}
+		e.stateCh = make(chan struct{}, 1)
+		stateCh := e.stateCh
+		var logger zk.Logger = nopLogger{}
+		if s.Verbose {
+			logger = stderrLogger{e}
+		}
+		c, _, err = zk.Connect(servers, s.SessionTimeout,
+			zk.WithLogger(logger),
+			zk.WithLogInfo(s.Verbose),
+			zk.WithEventCallback(func(ev zk.Event) {
+				if ev.Type != zk.EventSession {
+					return
+				}
+				if ev.State == zk.StateExpired {
+					e.expired.Store(true)
+				}
+				select {
+				case stateCh <- struct{}{}:
+				default:
+				}
+			}))
+		if err != nil {
+			e.mu.Unlock()
+			return nil, &unavailableError{fmt.Sprintf("connect %s: %v", s.Server, err)}
+		}
+		e.conn, e.chroot, fresh = c, chroot, true
+		e.expired.Store(false)
+	}
+	stateCh := e.stateCh
+	e.mu.Unlock()
+
+	if err := e.waitSession(ctx, c, stateCh); err != nil {
+		if fresh {
+			e.Close()
+		}
+		return nil, err
+	}
+	if fresh {
+		for _, a := range e.Settings.Auth {
+			scheme, cred, _ := strings.Cut(a, ":")
+			if err := c.AddAuth(scheme, []byte(cred)); err != nil {
+				e.Close()
+				return nil, opError("auth", "", err)
+			}
+		}
+	}
+	if e.expired.CompareAndSwap(true, false) {
+		e.notify("session expired; opened a new session (ephemeral nodes of the old session are gone)")
+	}
+	return c, nil
+}
+
+func (e *Env) waitSession(ctx context.Context, c *zk.Conn, stateCh chan struct{}) error {
+	if c.State() == zk.StateHasSession {
+		return nil
+	}
+	timeout := e.Settings.ConnectTimeout
+	if timeout <= 0 {
+		timeout = DefaultConnectTimeout
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case <-stateCh:
+			if c.State() == zk.StateHasSession {
+				return nil
+			}
+		case <-timer.C:
+			return &unavailableError{fmt.Sprintf("could not connect to %s within %v", e.Settings.Server, timeout)}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// CachedConn returns the current session or nil; it never dials.
+func (e *Env) CachedConn() *zk.Conn {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.conn == nil || e.conn.State() != zk.StateHasSession {
+		return nil
+	}
+	return e.conn
+}
+
+// State is the session state as the prompt shows it: CONNECTED, CONNECTING, EXPIRED or CLOSED.
+func (e *Env) State() string {
+	e.mu.Lock()
+	c := e.conn
+	e.mu.Unlock()
+	switch {
+	case c == nil:
+		return "CLOSED"
+	case e.expired.Load():
+		return "EXPIRED"
+	case c.State() == zk.StateHasSession:
+		return "CONNECTED"
+	}
+	return "CONNECTING"
+}
+
+// Host is the server the prompt shows: the one connected to, else the connect string.
+func (e *Env) Host() string {
+	e.mu.Lock()
+	c := e.conn
+	e.mu.Unlock()
+	if c != nil {
+		if h := c.Server(); h != "" && c.State() == zk.StateHasSession {
+			return h
+		}
+	}
+	return e.Settings.Server
+}
+
+// Close ends the session, if any. Commands open a new one when they next need it.
+func (e *Env) Close() {
+	e.mu.Lock()
+	c := e.conn
+	e.conn = nil
+	e.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+}
+
+// shutdown closes the session and stops what Main started (the --local server).
+func (e *Env) shutdown() {
+	e.Close()
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		e.closers[i]()
+	}
+	e.closers = nil
+}
+
+// zkPath maps a user path to the server's, under the chroot.
+func (e *Env) zkPath(p string) string {
+	e.mu.Lock()
+	ch := e.chroot
+	e.mu.Unlock()
+	if ch == "" {
+		return p
+	}
+	if p == "/" {
+		return ch
+	}
+	return ch + p
+}
+
+// userPath maps a server path back to what the user sees.
+func (e *Env) userPath(p string) string {
+	e.mu.Lock()
+	ch := e.chroot
+	e.mu.Unlock()
+	if ch == "" {
+		return p
+	}
+	if p == ch {
+		return "/"
+	}
+	return strings.TrimPrefix(p, ch)
+}

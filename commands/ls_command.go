@@ -1,0 +1,149 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/spf13/cobra"
+
+	"github.com/zksh/zksh/render"
+)
+
+// LsOptions are ls's parsed inputs.
+type LsOptions struct {
+	Env       *Env
+	Path      string
+	Stat      bool
+	Watch     bool
+	Recursive bool
+	Long      bool
+}
+
+// NewCmdLs builds `ls [-s] [-w] [-R] [-l] [path]`.
+func NewCmdLs(env *Env, runF func(context.Context, *LsOptions) error) *cobra.Command {
+	opts := &LsOptions{Env: env}
+	cmd := &cobra.Command{
+		Use:   "ls [-s] [-w] [-R] [-l] [path]",
+		Short: "List a znode's children",
+		Long: `List a znode's children (default: the current znode), sorted by name.
+-R lists the whole subtree, one path per line, depth first; -l prints one row per child with its
+number of children, data length, data version, modification time and ephemeral owner.`,
+		Example: "  zksh ls /\n  zksh ls -l /app\n  zksh ls -R /app",
+		Args:    rangeArgs(0, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			arg := "."
+			if len(args) == 1 {
+				arg = args[0]
+			}
+			p, err := env.Resolve(arg)
+			if err != nil {
+				return err
+			}
+			opts.Path = p
+			if opts.Recursive && (opts.Watch || opts.Long || opts.Stat) {
+				return usageErrorf(cmd.CommandPath(), "ls: -R cannot be combined with -s, -w or -l")
+			}
+			if opts.Long && opts.Stat {
+				return usageErrorf(cmd.CommandPath(), "ls: -l cannot be combined with -s")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return lsRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.Stat, "stat", "s", false, "also print the znode's stat")
+	cmd.Flags().BoolVarP(&opts.Watch, "watch", "w", false, "watch the children: print the next change event")
+	cmd.Flags().BoolVarP(&opts.Recursive, "recursive", "R", false, "list the whole subtree")
+	cmd.Flags().BoolVarP(&opts.Long, "long", "l", false, "long listing: one row per child with its stat")
+	return pathArg(cmd)
+}
+
+func lsRun(ctx context.Context, opts *LsOptions) error {
+	env := opts.Env
+	p, err := env.printer()
+	if err != nil {
+		return err
+	}
+	c, err := env.Conn(ctx)
+	if err != nil {
+		return opError("ls", opts.Path, err)
+	}
+	if opts.Recursive {
+		return lsTree(ctx, env, c, p, opts.Path)
+	}
+	var (
+		names []string
+		st    *zk.Stat
+		ch    <-chan zk.Event
+	)
+	zp := env.zkPath(opts.Path)
+	if opts.Watch {
+		names, st, ch, err = c.ChildrenW(zp)
+	} else {
+		names, st, err = c.Children(zp)
+	}
+	if err != nil {
+		return opError("ls", opts.Path, err)
+	}
+	sort.Strings(names)
+	if opts.Long {
+		entries := make([]render.Entry, len(names))
+		err = forEach(ctx, len(names), func(i int) error {
+			ok, cst, err := c.Exists(joinChild(zp, names[i]))
+			if err != nil {
+				return err
+			}
+			entries[i] = render.Entry{Name: names[i]}
+			if ok {
+				entries[i].Stat = cst // else gone since listed
+			}
+			return nil
+		})
+		if err != nil {
+			return opError("ls", opts.Path, err)
+		}
+		err = p.Listing(env.IO.Out, render.Listing{Path: opts.Path, Entries: entries})
+	} else {
+		err = p.Children(env.IO.Out, render.Children{Path: opts.Path, Names: names, Stat: st, ShowStat: opts.Stat})
+	}
+	if err != nil {
+		return opError("ls", opts.Path, err)
+	}
+	if opts.Watch {
+		return env.awaitWatch(ctx, "ls", opts.Path, ch)
+	}
+	return nil
+}
+
+func lsTree(ctx context.Context, env *Env, c *zk.Conn, p render.Printer, path string) error {
+	prog := env.progress("ls -R", "found %d nodes")
+	levels, err := walkTree(ctx, c, env.zkPath(path), prog.update)
+	prog.done()
+	var paths []string
+	for _, l := range levels {
+		for _, zp := range l {
+			paths = append(paths, env.userPath(zp))
+		}
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return &ExitError{Code: ExitInterrupted, Op: "ls -R", Path: path,
+				Err: fmt.Errorf("interrupted after listing %d nodes", len(paths))}
+		}
+		return opError("ls", path, err)
+	}
+	if len(levels) == 1 {
+		if ok, _, err := c.Exists(env.zkPath(path)); err == nil && !ok {
+			return opError("ls", path, zk.ErrNoNode)
+		}
+	}
+	sortDepthFirst(paths)
+	if err := p.Tree(env.IO.Out, render.Tree{Path: path, Paths: paths}); err != nil {
+		return opError("ls", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package commands
+
+import (
+	"errors"
+	"path"
+	"strings"
+)
+
+// Resolve turns p into an absolute znode path: relative paths are joined with Cwd and "." and ".."
+// resolved as in a file system; the result is then validated. A malformed path is a usage error.
+func (e *Env) Resolve(p string) (string, error) {
+	abs, err := resolvePath(e.Cwd, p)
+	if err != nil {
+		return "", &UsageError{Err: err}
+	}
+	return abs, nil
+}
+
+func resolvePath(cwd, p string) (string, error) {
+	if p == "" {
+		return "", errors.New("empty path")
+	}
+	if strings.IndexByte(p, 0) >= 0 {
+		return "", errors.New("path contains a NUL character")
+	}
+	if !strings.HasPrefix(p, "/") {
+		if cwd == "" {
+			cwd = "/"
+		}
+		// Join component by component so that only the user's "." and ".." are resolved; an absolute
+		// path must already be canonical.
+		parts := strings.Split(strings.TrimSuffix(cwd, "/"), "/")
+		for _, c := range strings.Split(p, "/") {
+			switch c {
+			case ".":
+			case "..":
+				if len(parts) > 1 {
+					parts = parts[:len(parts)-1]
+				}
+			default:
+				parts = append(parts, c)
+			}
+		}
+		p = strings.Join(parts, "/")
+		if p == "" {
+			p = "/"
+		} else if strings.HasSuffix(p, "/") && len(p) > 1 && strings.HasSuffix(strings.TrimSuffix(p, "/"), "/") == false && strings.Count(p, "/") > 0 {
+			// a trailing "/" typed by the user stays and is refused below
+		}
+	}
+	if err := validatePath(p); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+// validatePath checks an absolute path the way ZooKeeper's PathUtils does.
+func validatePath(p string) error {
+	switch {
+	case p == "":
+		return errors.New("empty path")
+	case p[0] != '/':
+		return errors.New("path must start with /: " + quote(p))
+	case p == "/":
+		return nil
+	case strings.HasSuffix(p, "/"):
+		return errors.New("path must not end with /: " + quote(p))
+	case strings.IndexByte(p, 0) >= 0:
+		return errors.New("path contains a NUL character")
+	}
+	for _, c := range strings.Split(p[1:], "/") {
+		switch c {
+		case "":
+			return errors.New("empty node name in path: " + quote(p))
+		case ".", "..":
+			return errors.New("relative component " + c + " in path: " + quote(p))
+		}
+	}
+	for _, r := range p {
+		if (r > 0 && r <= 0x1f) || (r >= 0x7f && r <= 0x9f) || (r >= 0xd800 && r <= 0xf8ff) || (r >= 0xfff0 && r <= 0xffff) {
+			return errors.New("invalid character in path: " + quote(p))
+		}
+	}
+	return nil
+}
+
+func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
+
+// parentOf returns the parent of an absolute path ("/" for top-level nodes).
+func parentOf(p string) string {
+	d := path.Dir(p)
+	if d == "." {
+		return "/"
+	}
+	return d
+}
+
+// joinChild joins a parent and a child name.
+func joinChild(parent, name string) string {
+	if parent == "/" {
+		return "/" + name
+	}
+	return parent + "/" + name
+}

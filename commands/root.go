@@ -1,0 +1,273 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/zksh/zksh/render"
+)
+
+// Version is stamped at release time: -ldflags "-X github.com/zksh/zksh/commands.Version=v1.2.3".
+var Version = "dev"
+
+// NewRootCmd returns a fresh command tree bound to env. The shell builds one per line (cobra keeps flag
+// values between executions); global flags given on a REPL line affect that line only.
+func NewRootCmd(env *Env) *cobra.Command {
+	s := env.Settings // this tree's copy; committed to env by one-shot runs only
+	root := &cobra.Command{
+		Use:   "zksh [flags] [command]",
+		Short: "A ZooKeeper shell: one-shot commands, a REPL and a bundled server",
+		Long: `zksh talks to Apache ZooKeeper. With a command it runs that command and exits; without one
+it opens an interactive shell (or, when stdin is not a terminal, runs the commands it reads, one per
+line). Paths may be relative to the current znode (see cd).`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		DisableAutoGenTag: true,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("zksh", "unknown command %q", args[0])
+			}
+			return nil
+		},
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := render.ParseFormat(s.Output, false); err != nil {
+				return &UsageError{Cmd: cmd.CommandPath(), Err: err}
+			}
+			env.line = &s
+			if !env.Interactive {
+				env.Settings = s
+			}
+			if s.Local && !env.Interactive {
+				return env.startLocal()
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if env.Interactive {
+				return cmd.Help()
+			}
+			env.wantREPL = true
+			return nil
+		},
+	}
+	root.SetOut(env.IO.Out)
+	root.SetErr(env.IO.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &UsageError{Cmd: c.CommandPath(), Err: err}
+	})
+	root.Version = Version
+	root.SetVersionTemplate("zksh version {{.Version}}\n")
+
+	f := root.PersistentFlags()
+	f.StringVarP(&s.Server, "server", "s", s.Server, "ZooKeeper connect string host:port[,host:port...][/chroot] (env ZKSH_SERVER)")
+	f.DurationVar(&s.SessionTimeout, "timeout", s.SessionTimeout, "session timeout (env ZKSH_TIMEOUT; zkCli's -timeout MS works too)")
+	f.DurationVar(&s.ConnectTimeout, "connect-timeout", s.ConnectTimeout, "give up connecting after this long (exit 3) (env ZKSH_CONNECT_TIMEOUT)")
+	f.DurationVar(&s.WaitTimeout, "wait-timeout", s.WaitTimeout, "one-shot -w: give up waiting for the event after this long, 0 = never (exit 3) (env ZKSH_WAIT_TIMEOUT)")
+	f.StringArrayVar(&s.Auth, "auth", s.Auth, "add authentication scheme:credential to the session, e.g. digest:user:pass (repeatable) (env ZKSH_AUTH)")
+	f.StringVarP(&s.Output, "output", "o", s.Output, "output format: table, plain or json (default table on a terminal, else plain) (env ZKSH_OUTPUT)")
+	f.BoolVar(&s.Verbose, "verbose", s.Verbose, "show go-zookeeper's connection log on stderr")
+	f.BoolVar(&s.KeepGoing, "keep-going", s.KeepGoing, "scripts: run the remaining commands after one fails")
+	f.BoolVar(&s.Force, "force", s.Force, "allow deleteall / and deleteall /zookeeper")
+	f.BoolVar(&s.Local, "local", s.Local, "start a bundled in-process ZooKeeper server on a free loopback port and use it")
+	f.StringVar(&s.DataDir, "data-dir", s.DataDir, "with --local: keep the server's data in DIR (default in memory)")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "plain", "json"}, cobra.ShellCompDirectiveNoFileComp))
+
+	root.AddGroup(&cobra.Group{ID: "znode", Title: "Znode commands:"}, &cobra.Group{ID: "session", Title: "Session and shell commands:"})
+	add := func(group string, cmds ...*cobra.Command) {
+		for _, c := range cmds {
+			c.GroupID = group
+			if c.ValidArgsFunction == nil && c.Annotations[annotationPathArg] == "true" {
+				c.ValidArgsFunction = completeZnode(env, &s)
+			}
+			root.AddCommand(c)
+		}
+	}
+	add("znode",
+		NewCmdCreate(env, nil),
+		NewCmdLs(env, nil),
+		NewCmdGet(env, nil),
+		NewCmdSet(env, nil),
+		NewCmdDelete(env, nil),
+		NewCmdDeleteAll(env, nil),
+		NewCmdStat(env, nil),
+		NewCmdGetACL(env, nil),
+		NewCmdSetACL(env, nil),
+		NewCmdSync(env, nil),
+		NewCmdGetAllChildrenNumber(env, nil),
+	)
+	add("session",
+		NewCmdCd(env, nil),
+		NewCmdPwd(env),
+		NewCmdConnect(env, nil),
+		NewCmdClose(env),
+		NewCmdAddAuth(env, nil),
+		NewCmdVersion(env),
+	)
+	for _, c := range extraCommands {
+		root.AddCommand(c(env))
+	}
+	root.AddCommand(newExitCodesTopic())
+	root.SetHelpCommandGroupID("session")
+	root.SetCompletionCommandGroupID("session")
+	return root
+}
+
+// extraCommands are added by files compiled in optionally (the bundled server).
+var extraCommands []func(*Env) *cobra.Command
+
+const annotationPathArg = "zksh/path-arg"
+
+// pathArg marks a command whose operand is a znode path, for completion.
+func pathArg(c *cobra.Command) *cobra.Command {
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations[annotationPathArg] = "true"
+	return c
+}
+
+// printer returns the printer for the line being run.
+func (e *Env) printer() (render.Printer, error) {
+	s := e.settings()
+	f, err := render.ParseFormat(s.Output, e.IO.OutTTY)
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	return render.New(f, render.Options{TTY: e.IO.OutTTY}), nil
+}
+
+func (e *Env) format() render.Format {
+	f, _ := render.ParseFormat(e.settings().Output, e.IO.OutTTY)
+	return f
+}
+
+// rewriteArgs accepts zkCli's single-dash global options: -server HOSTS and -timeout MS.
+func rewriteArgs(args []string) ([]string, error) {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(out, args[i:]...), nil
+		case a == "-server" || strings.HasPrefix(a, "-server="):
+			v, n, err := optValue(args, i, "-server")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, "--server="+v)
+			i += n
+		case a == "-timeout" || strings.HasPrefix(a, "-timeout="):
+			v, n, err := optValue(args, i, "-timeout")
+			if err != nil {
+				return nil, err
+			}
+			ms, err := strconv.Atoi(v)
+			if err != nil || ms <= 0 {
+				return nil, usageErrorf("zksh", "-timeout %q: want milliseconds", v)
+			}
+			out = append(out, "--timeout="+(time.Duration(ms)*time.Millisecond).String())
+			i += n
+		default:
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func optValue(args []string, i int, name string) (string, int, error) {
+	if v, ok := strings.CutPrefix(args[i], name+"="); ok {
+		return v, 0, nil
+	}
+	if i+1 >= len(args) {
+		return "", 0, usageErrorf("zksh", "%s needs an argument", name)
+	}
+	return args[i+1], 1, nil
+}
+
+// Main runs zksh with args (without the program name): one command, or repl(env) when no command is
+// given. It returns the exit code; only main exits.
+func Main(args []string, streams *IOStreams, repl func(*Env) error) int {
+	settings, err := DefaultSettings(os.Getenv)
+	if err != nil {
+		PrintError(streams.ErrOut, err)
+		return ExitCode(err)
+	}
+	env := NewEnv(streams, settings)
+	defer env.shutdown()
+
+	args, err = rewriteArgs(args)
+	if err != nil {
+		PrintError(streams.ErrOut, err)
+		return ExitCode(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	root := NewRootCmd(env)
+	root.SetArgs(args)
+	root.SetIn(streams.In)
+	err = root.ExecuteContext(ctx)
+	stop()
+	if err == nil && env.wantREPL {
+		if repl == nil {
+			err = usageErrorf("zksh", "no command given")
+		} else {
+			env.line = nil
+			err = repl(env)
+		}
+	}
+	if err != nil {
+		err = asUsage(err)
+		PrintError(streams.ErrOut, err)
+	}
+	return ExitCode(err)
+}
+
+// asUsage types the errors cobra returns untyped (unknown command or flag, wrong arguments).
+func asUsage(err error) error {
+	var ee *ExitError
+	var ue *UsageError
+	var un *unavailableError
+	if errors.As(err, &ee) || errors.As(err, &ue) || errors.As(err, &un) {
+		return err
+	}
+	if isCobraUsage(err) {
+		return &UsageError{Err: err}
+	}
+	return err
+}
+
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument",
+		"invalid argument", "accepts ", "requires at least", "requires at most", "required flag", "if any flags in the group"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// exactArgs, rangeArgs: cobra's argument checks returning usage errors.
+func rangeArgs(min, max int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < min || len(args) > max {
+			want := fmt.Sprintf("%d to %d", min, max)
+			if min == max {
+				want = strconv.Itoa(min)
+			}
+			return usageErrorf(cmd.CommandPath(), "%s: wants %s argument(s), got %d", cmd.Name(), want, len(args))
+		}
+		return nil
+	}
+}
+
+var _ = pflag.ContinueOnError

@@ -1,0 +1,197 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/spf13/cobra"
+)
+
+// CdOptions are cd's parsed inputs.
+type CdOptions struct {
+	Env  *Env
+	Path string
+}
+
+// NewCmdCd builds `cd [path]`: change the current znode ("cd -" goes back).
+func NewCmdCd(env *Env, runF func(context.Context, *CdOptions) error) *cobra.Command {
+	opts := &CdOptions{Env: env}
+	cmd := &cobra.Command{
+		Use:   "cd [path]",
+		Short: "Change the current znode (relative paths resolve against it)",
+		Long:  `Change the current znode; without a path go to /, with - go back to the previous one.`,
+		Args:  rangeArgs(0, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			arg := "/"
+			if len(args) == 1 {
+				arg = args[0]
+			}
+			if arg == "-" {
+				arg = env.prevCwd
+				if arg == "" {
+					arg = env.Cwd
+				}
+			}
+			p, err := env.Resolve(arg)
+			if err != nil {
+				return err
+			}
+			opts.Path = p
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return cdRun(cmd.Context(), opts)
+		},
+	}
+	return pathArg(cmd)
+}
+
+func cdRun(ctx context.Context, opts *CdOptions) error {
+	env := opts.Env
+	c, err := env.Conn(ctx)
+	if err != nil {
+		return opError("cd", opts.Path, err)
+	}
+	ok, _, err := c.Exists(env.zkPath(opts.Path))
+	if err != nil {
+		return opError("cd", opts.Path, err)
+	}
+	if !ok {
+		return opError("cd", opts.Path, zk.ErrNoNode)
+	}
+	if env.Cwd != opts.Path {
+		env.prevCwd = env.Cwd
+	}
+	env.Cwd = opts.Path
+	return nil
+}
+
+// NewCmdPwd builds `pwd`.
+func NewCmdPwd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "pwd",
+		Short: "Print the current znode",
+		Args:  rangeArgs(0, 0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := env.printer()
+			if err != nil {
+				return err
+			}
+			return p.Message(env.IO.Out, "path", env.Cwd)
+		},
+	}
+}
+
+// ConnectOptions are connect's parsed inputs.
+type ConnectOptions struct {
+	Env    *Env
+	Server string
+}
+
+// NewCmdConnect builds `connect HOSTS`.
+func NewCmdConnect(env *Env, runF func(context.Context, *ConnectOptions) error) *cobra.Command {
+	opts := &ConnectOptions{Env: env}
+	cmd := &cobra.Command{
+		Use:     "connect host:port[,host:port...][/chroot]",
+		Short:   "Close the session and connect to other servers",
+		Example: "  connect zk1:2181,zk2:2181/app",
+		Args:    rangeArgs(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, _, err := parseConnectString(args[0]); err != nil {
+				return err
+			}
+			opts.Server = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return connectRun(cmd.Context(), opts)
+		},
+	}
+	return cmd
+}
+
+func connectRun(ctx context.Context, opts *ConnectOptions) error {
+	env := opts.Env
+	env.Close()
+	env.Settings.Server = opts.Server
+	env.Cwd, env.prevCwd = "/", ""
+	if _, err := env.Conn(ctx); err != nil {
+		return opError("connect", "", err)
+	}
+	return nil
+}
+
+// NewCmdClose builds `close`: end the session (the next command opens a new one).
+func NewCmdClose(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "close",
+		Short: "Close the session (the next command opens a new one)",
+		Args:  rangeArgs(0, 0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			env.Close()
+			return nil
+		},
+	}
+}
+
+// AddAuthOptions are addauth's parsed inputs.
+type AddAuthOptions struct {
+	Env    *Env
+	Scheme string
+	Cred   string
+}
+
+// NewCmdAddAuth builds `addauth scheme auth`.
+func NewCmdAddAuth(env *Env, runF func(context.Context, *AddAuthOptions) error) *cobra.Command {
+	opts := &AddAuthOptions{Env: env}
+	cmd := &cobra.Command{
+		Use:     "addauth scheme auth",
+		Short:   "Add authentication to the session (e.g. addauth digest user:pass)",
+		Example: "  addauth digest admin:secret",
+		Args:    rangeArgs(2, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Scheme, opts.Cred = args[0], args[1]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return addAuthRun(cmd.Context(), opts)
+		},
+	}
+	return cmd
+}
+
+func addAuthRun(ctx context.Context, opts *AddAuthOptions) error {
+	env := opts.Env
+	c, err := env.Conn(ctx)
+	if err != nil {
+		return opError("addauth", "", err)
+	}
+	if err := c.AddAuth(opts.Scheme, []byte(opts.Cred)); err != nil {
+		return opError("addauth", "", err)
+	}
+	// Remember it, so a session opened after close or connect has it too.
+	env.Settings.Auth = append(env.Settings.Auth, opts.Scheme+":"+opts.Cred)
+	return nil
+}
+
+// NewCmdVersion builds `version`.
+func NewCmdVersion(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print zksh's version",
+		Args:  rangeArgs(0, 0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := env.printer()
+			if err != nil {
+				return err
+			}
+			text := fmt.Sprintf("zksh version %s (%s %s/%s)", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			if env.format() == "json" {
+				return p.Message(env.IO.Out, "version", Version)
+			}
+			return p.Message(env.IO.Out, "version", text)
+		},
+	}
+}

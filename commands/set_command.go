@@ -1,0 +1,68 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+)
+
+// SetOptions are set's parsed inputs.
+type SetOptions struct {
+	Env     *Env
+	Path    string
+	Data    []byte
+	Version int32 // -1 = any
+	Stat    bool
+}
+
+// NewCmdSet builds `set [-s] [-v version] path data`.
+func NewCmdSet(env *Env, runF func(context.Context, *SetOptions) error) *cobra.Command {
+	opts := &SetOptions{Env: env}
+	cmd := &cobra.Command{
+		Use:   "set [-s] [-v version] path data",
+		Short: "Set a znode's data",
+		Long: `Set a znode's data. data: text (quote it: set /a "hello world"); @FILE reads a file, - reads
+stdin, @@TEXT is the literal @TEXT. -v sets it only if the data version matches (else exit 1).`,
+		Example: "  zksh set /app/config '{\"debug\":true}'\n  zksh set -v 3 /app/config @config.json",
+		Args:    rangeArgs(2, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := env.Resolve(args[0])
+			if err != nil {
+				return err
+			}
+			opts.Path = p
+			if opts.Data, err = env.readData("set", args[1]); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return setRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.Stat, "stat", "s", false, "print the new stat")
+	cmd.Flags().Int32VarP(&opts.Version, "version", "v", -1, "expected data version (-1: any)")
+	return pathArg(cmd)
+}
+
+func setRun(ctx context.Context, opts *SetOptions) error {
+	env := opts.Env
+	p, err := env.printer()
+	if err != nil {
+		return err
+	}
+	c, err := env.Conn(ctx)
+	if err != nil {
+		return opError("set", opts.Path, err)
+	}
+	st, err := c.Set(env.zkPath(opts.Path), opts.Data, opts.Version)
+	if err != nil {
+		return opError("set", opts.Path, err)
+	}
+	if opts.Stat {
+		if err := p.Stat(env.IO.Out, opts.Path, st); err != nil {
+			return opError("set", opts.Path, err)
+		}
+	}
+	return nil
+}

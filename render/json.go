@@ -1,0 +1,146 @@
+package render
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// jsonPrinter prints one JSON object per result, for machines.
+type jsonPrinter struct{ o Options }
+
+func timeIn(ms int64, o Options) time.Time { return time.UnixMilli(ms).In(o.Location) }
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// NodeJSON is get's JSON: data as text when it is valid UTF-8, else null with dataBase64.
+type NodeJSON struct {
+	Path       string    `json:"path"`
+	Data       *string   `json:"data"`
+	DataBase64 string    `json:"dataBase64,omitempty"`
+	DataHex    string    `json:"dataHex,omitempty"`
+	Stat       *StatJSON `json:"stat,omitempty"`
+}
+
+// NewNodeJSON is the pure builder of get's JSON.
+func NewNodeJSON(n Node) NodeJSON {
+	j := NodeJSON{Path: n.Path, Stat: NewStatJSON(n.Stat)}
+	if n.Data != nil && utf8.Valid(n.Data) {
+		s := string(n.Data)
+		j.Data = &s
+	} else if n.Data != nil {
+		j.DataBase64 = base64.StdEncoding.EncodeToString(n.Data)
+	}
+	switch n.Encoding {
+	case Base64:
+		j.DataBase64 = base64.StdEncoding.EncodeToString(n.Data)
+	case HexDump:
+		j.DataHex = hex.EncodeToString(n.Data)
+	}
+	return j
+}
+
+func (p jsonPrinter) Node(w io.Writer, n Node) error { return writeJSON(w, NewNodeJSON(n)) }
+
+func (p jsonPrinter) Children(w io.Writer, c Children) error {
+	names := c.Names
+	if names == nil {
+		names = []string{}
+	}
+	v := struct {
+		Path     string    `json:"path"`
+		Children []string  `json:"children"`
+		Stat     *StatJSON `json:"stat,omitempty"`
+	}{c.Path, names, nil}
+	if c.ShowStat {
+		v.Stat = NewStatJSON(c.Stat)
+	}
+	return writeJSON(w, v)
+}
+
+type entryJSON struct {
+	Name string    `json:"name"`
+	Stat *StatJSON `json:"stat"`
+}
+
+func (p jsonPrinter) Listing(w io.Writer, l Listing) error {
+	entries := make([]entryJSON, 0, len(l.Entries))
+	for _, e := range l.Entries {
+		entries = append(entries, entryJSON{e.Name, NewStatJSON(e.Stat)})
+	}
+	return writeJSON(w, struct {
+		Path     string      `json:"path"`
+		Children []entryJSON `json:"children"`
+	}{l.Path, entries})
+}
+
+func (p jsonPrinter) Tree(w io.Writer, t Tree) error {
+	paths := t.Paths
+	if paths == nil {
+		paths = []string{}
+	}
+	return writeJSON(w, struct {
+		Path  string   `json:"path"`
+		Nodes []string `json:"nodes"`
+	}{t.Path, paths})
+}
+
+func (p jsonPrinter) Stat(w io.Writer, path string, st *zk.Stat) error {
+	return writeJSON(w, struct {
+		Path string    `json:"path"`
+		Stat *StatJSON `json:"stat"`
+	}{path, NewStatJSON(st)})
+}
+
+func (p jsonPrinter) Created(w io.Writer, path string) error {
+	return writeJSON(w, struct {
+		Path string `json:"path"`
+	}{path})
+}
+
+type aclJSON struct {
+	Scheme string `json:"scheme"`
+	ID     string `json:"id"`
+	Perms  string `json:"perms"`
+}
+
+func (p jsonPrinter) ACL(w io.Writer, a ACL) error {
+	acl := make([]aclJSON, 0, len(a.ACL))
+	for _, e := range a.ACL {
+		acl = append(acl, aclJSON{e.Scheme, e.ID, PermString(e.Perms)})
+	}
+	return writeJSON(w, struct {
+		Path string    `json:"path"`
+		ACL  []aclJSON `json:"acl"`
+		Stat *StatJSON `json:"stat,omitempty"`
+	}{a.Path, acl, NewStatJSON(a.Stat)})
+}
+
+// EventJSON is a watch event as JSON.
+type EventJSON struct {
+	Event string `json:"event"`
+	State string `json:"state"`
+	Path  string `json:"path"`
+	Error string `json:"error,omitempty"`
+}
+
+func (p jsonPrinter) Event(w io.Writer, e Event) error {
+	return writeJSON(w, EventJSON{e.Type, e.State, e.Path, e.Err})
+}
+
+func (p jsonPrinter) Count(w io.Writer, path, what string, n int) error {
+	return writeJSON(w, map[string]any{"path": path, what: n})
+}
+
+func (p jsonPrinter) Message(w io.Writer, key, text string) error {
+	return writeJSON(w, map[string]string{key: text})
+}

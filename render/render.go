@@ -1,0 +1,158 @@
+// Package render prints zksh's results as a table (terminals), plain text (zkCli's own text, for
+// scripts) or JSON (for machines). Every printer is fed by the same pure row builders, so every format
+// shows the same facts; printers write to the io.Writer they are given, never to os.Stdout.
+package render
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// Format is an output format.
+type Format string
+
+// The output formats.
+const (
+	Table Format = "table"
+	Plain Format = "plain"
+	JSON  Format = "json"
+)
+
+// ParseFormat checks a -o value; "" picks table on a terminal and plain otherwise.
+func ParseFormat(s string, tty bool) (Format, error) {
+	switch Format(s) {
+	case "":
+		if tty {
+			return Table, nil
+		}
+		return Plain, nil
+	case Table, Plain, JSON:
+		return Format(s), nil
+	}
+	return "", fmt.Errorf("invalid output format %q (want table, plain or json)", s)
+}
+
+// Encoding says how get shows node data.
+type Encoding int
+
+// Data encodings: Text (hex dump instead if binary on a terminal), base64, hex dump.
+const (
+	Text Encoding = iota
+	Base64
+	HexDump
+)
+
+// Node is one znode's data and stat, as get returns it.
+type Node struct {
+	Path     string
+	Data     []byte
+	Stat     *zk.Stat
+	ShowStat bool // -s: show the stat too (JSON always does)
+	Encoding Encoding
+}
+
+// Children is a child listing, as ls returns it.
+type Children struct {
+	Path     string
+	Names    []string // sorted
+	Stat     *zk.Stat
+	ShowStat bool
+}
+
+// Entry is one child in a long listing (ls -l).
+type Entry struct {
+	Name string
+	Stat *zk.Stat // nil when the child vanished while listing
+}
+
+// Listing is a long listing: one row per child.
+type Listing struct {
+	Path    string
+	Entries []Entry
+}
+
+// Tree is the result of a recursive listing (ls -R): every path, depth first.
+type Tree struct {
+	Path  string
+	Paths []string
+}
+
+// ACL is a node's ACL, as getAcl returns it.
+type ACL struct {
+	Path     string
+	ACL      []zk.ACL
+	Stat     *zk.Stat
+	ShowStat bool
+}
+
+// Event is a watch event.
+type Event struct {
+	Type  string // NodeDataChanged, NodeCreated, NodeDeleted, NodeChildrenChanged, NotWatching
+	State string // SyncConnected, Expired...
+	Path  string
+	Err   string // why the watch ended without an event, if it did
+}
+
+// EventFrom converts go-zookeeper's event; path is what the user sees (chroot removed).
+func EventFrom(ev zk.Event, path string) Event {
+	e := Event{Type: strings.TrimPrefix(ev.Type.String(), "Event"), State: stateName(ev.State), Path: path}
+	if ev.Err != nil {
+		e.Type = "NotWatching"
+		e.Err = strings.TrimPrefix(ev.Err.Error(), "zk: ")
+	}
+	return e
+}
+
+func stateName(s zk.State) string {
+	switch s {
+	case zk.StateHasSession, zk.StateSyncConnected, zk.StateConnected:
+		return "SyncConnected"
+	case zk.StateExpired:
+		return "Expired"
+	case zk.StateDisconnected:
+		return "Disconnected"
+	case zk.StateAuthFailed:
+		return "AuthFailed"
+	}
+	return strings.TrimPrefix(s.String(), "State")
+}
+
+// Printer prints each kind of result in one format.
+type Printer interface {
+	Node(w io.Writer, n Node) error
+	Children(w io.Writer, c Children) error
+	Listing(w io.Writer, l Listing) error
+	Tree(w io.Writer, t Tree) error
+	Stat(w io.Writer, path string, st *zk.Stat) error
+	Created(w io.Writer, path string) error
+	ACL(w io.Writer, a ACL) error
+	Event(w io.Writer, e Event) error
+	// Count prints a number about a path (getAllChildrenNumber, deleteall's count).
+	Count(w io.Writer, path, what string, n int) error
+	// Message prints a line of text that scripts may read (e.g. "Sync is OK").
+	Message(w io.Writer, key, text string) error
+}
+
+// Options adapt a printer to where it writes.
+type Options struct {
+	TTY      bool           // stdout is a terminal: never write binary data raw
+	Location *time.Location // for table and plain times; nil = time.Local
+}
+
+// New returns the printer for a format.
+func New(f Format, o Options) Printer {
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	switch f {
+	case JSON:
+		return jsonPrinter{o}
+	case Table:
+		return tablePrinter{plainPrinter{o}}
+	}
+	return plainPrinter{o}
+}
