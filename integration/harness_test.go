@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zksh/zksh/internal/zktest"
 )
 
@@ -58,6 +59,7 @@ type S struct {
 	ended   map[int64]bool // sessions known closed or expired
 	nsess   int
 	clients []*client
+	gozk    []*zk.Conn
 	mu      sync.Mutex
 }
 
@@ -348,6 +350,9 @@ func runScenario(tg *target, sc scenario) (lines []string) {
 // those whose connection was dropped, so that none expires (and moves zxids)
 // during a later scenario. Nothing here is logged.
 func (s *S) endSessions() {
+	for _, c := range s.gozk {
+		c.Close()
+	}
 	for i := len(s.clients) - 1; i >= 0; i-- {
 		c := s.clients[i]
 		if s.ended[c.sid] {
