@@ -69,7 +69,7 @@ line). Paths may be relative to the current znode (see cd).`,
 	root.SetVersionTemplate("zksh version {{.Version}}\n")
 
 	f := root.PersistentFlags()
-	f.StringVarP(&s.Server, "server", "s", s.Server, "ZooKeeper connect string host:port[,host:port...][/chroot] (env ZKSH_SERVER)")
+	f.StringVar(&s.Server, "server", s.Server, "ZooKeeper connect string host:port[,host:port...][/chroot]; -s before the command (env ZKSH_SERVER)")
 	f.DurationVar(&s.SessionTimeout, "timeout", s.SessionTimeout, "session timeout (env ZKSH_TIMEOUT; zkCli's -timeout MS works too)")
 	f.DurationVar(&s.ConnectTimeout, "connect-timeout", s.ConnectTimeout, "give up connecting after this long (exit 3) (env ZKSH_CONNECT_TIMEOUT)")
 	f.DurationVar(&s.WaitTimeout, "wait-timeout", s.WaitTimeout, "one-shot -w: give up waiting for the event after this long, 0 = never (exit 3) (env ZKSH_WAIT_TIMEOUT)")
@@ -151,22 +151,41 @@ func (e *Env) format() render.Format {
 	return f
 }
 
-// rewriteArgs accepts zkCli's single-dash global options: -server HOSTS and -timeout MS.
+// globalValueFlags are the global flags that take a value, for finding the command word.
+var globalValueFlags = map[string]bool{"--server": true, "--timeout": true, "--connect-timeout": true,
+	"--wait-timeout": true, "--auth": true, "--output": true, "-o": true, "--data-dir": true}
+
+// rewriteArgs accepts zkCli's single-dash global options -server HOSTS and -timeout MS, and -s HOSTS
+// before the command (after it, -s is the command's own flag: stat, sequential).
 func rewriteArgs(args []string) ([]string, error) {
 	out := make([]string, 0, len(args))
+	beforeCommand := true
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":
 			return append(out, args[i:]...), nil
-		case a == "-server" || strings.HasPrefix(a, "-server="):
+		case beforeCommand && (a == "-s" || strings.HasPrefix(a, "-s=")):
+			v, n, err := optValue(args, i, "-s")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, "--server="+v)
+			i += n
+		case beforeCommand && globalValueFlags[a] && i+1 < len(args):
+			out = append(out, a, args[i+1])
+			i++
+		case beforeCommand && !strings.HasPrefix(a, "-"):
+			beforeCommand = false
+			out = append(out, a)
+		case beforeCommand && (a == "-server" || strings.HasPrefix(a, "-server=")):
 			v, n, err := optValue(args, i, "-server")
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, "--server="+v)
 			i += n
-		case a == "-timeout" || strings.HasPrefix(a, "-timeout="):
+		case beforeCommand && (a == "-timeout" || strings.HasPrefix(a, "-timeout=")):
 			v, n, err := optValue(args, i, "-timeout")
 			if err != nil {
 				return nil, err
