@@ -1,0 +1,214 @@
+package server
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zksh/zksh/server/jute"
+)
+
+// Config configures a Server. The zero value is an in-memory server on a free loopback port.
+type Config struct {
+	ClientPortAddress    string        // bind host, default "127.0.0.1"
+	ClientPort           int           // 0 = pick a free port
+	DataDir              string        // "" = in memory; else tree, sessions and zxid survive restart
+	DataLogDir           string        // optional, defaults to DataDir
+	TickTime             time.Duration // default 2s
+	MinSessionTimeout    time.Duration // default 2*TickTime
+	MaxSessionTimeout    time.Duration // default 20*TickTime
+	MaxClientCnxns       int           // per client IP, default 60, 0 = unlimited (ParseConfig fills the default)
+	FourLetterWords      []string      // whitelist; nil = Apache 3.8's default ("srvr"); "*" = all
+	ExtendedTypesEnabled bool          // TTL nodes; else createTTL answers Unimplemented as Apache does
+	SuperDigest          string        // "super:base64(sha1(super:password))"
+	JuteMaxBuffer        int           // default 0xfffff as Apache
+	Logger               *slog.Logger  // nil = discard
+	// ContainerCheckInterval is how often empty containers and expired TTL nodes are removed
+	// (Apache's znode.container.checkIntervalMs); default 1s. FastForward also runs the check.
+	ContainerCheckInterval time.Duration
+	// ConnectTimeout bounds how long a new connection may take to send its first frame; default
+	// MaxSessionTimeout... as Apache, the negotiation must complete within it.
+	ConnectTimeout time.Duration
+}
+
+// DefaultMaxClientCnxns is Apache's default limit of connections per client address.
+const DefaultMaxClientCnxns = 60
+
+// defaultFourLetterWords is what Apache 3.8 allows when 4lw.commands.whitelist is unset.
+var defaultFourLetterWords = []string{"srvr"}
+
+func (c Config) withDefaults() Config {
+	if c.ClientPortAddress == "" {
+		c.ClientPortAddress = "127.0.0.1"
+	}
+	if c.TickTime <= 0 {
+		c.TickTime = 2 * time.Second
+	}
+	if c.MinSessionTimeout <= 0 {
+		c.MinSessionTimeout = 2 * c.TickTime
+	}
+	if c.MaxSessionTimeout <= 0 {
+		c.MaxSessionTimeout = 20 * c.TickTime
+	}
+	if c.MaxSessionTimeout < c.MinSessionTimeout {
+		c.MaxSessionTimeout = c.MinSessionTimeout
+	}
+	if c.JuteMaxBuffer <= 0 {
+		c.JuteMaxBuffer = jute.DefaultMaxBuffer
+	}
+	if c.DataLogDir == "" {
+		c.DataLogDir = c.DataDir
+	}
+	if c.FourLetterWords == nil {
+		c.FourLetterWords = defaultFourLetterWords
+	}
+	if c.ContainerCheckInterval <= 0 {
+		c.ContainerCheckInterval = time.Second
+	}
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = c.MaxSessionTimeout
+	}
+	return c
+}
+
+// ParseConfig reads a zoo.cfg (Java properties). It returns one warning per key it ignores, such as
+// server.N or initLimit. Relative directories are kept as written; LoadConfigFile resolves them.
+func ParseConfig(r io.Reader) (Config, []string, error) {
+	cfg := Config{ClientPort: 2181, MaxClientCnxns: DefaultMaxClientCnxns}
+	var warnings []string
+	var minMs, maxMs int64 = -1, -1
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || text[0] == '#' || text[0] == '!' {
+			continue
+		}
+		key, value, ok := splitProperty(text)
+		if !ok {
+			warnings = append(warnings, fmt.Sprintf("line %d: ignoring %q (no value)", line, text))
+			continue
+		}
+		num := func() (int64, error) {
+			n, err := strconv.ParseInt(value, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("zoo.cfg line %d: %s: %q is not a number", line, key, value)
+			}
+			return n, nil
+		}
+		var err error
+		var n int64
+		switch key {
+		case "clientPort":
+			if n, err = num(); err == nil {
+				cfg.ClientPort = int(n)
+			}
+		case "clientPortAddress":
+			cfg.ClientPortAddress = value
+		case "dataDir":
+			cfg.DataDir = value
+		case "dataLogDir":
+			cfg.DataLogDir = value
+		case "tickTime":
+			if n, err = num(); err == nil {
+				cfg.TickTime = time.Duration(n) * time.Millisecond
+			}
+		case "minSessionTimeout":
+			minMs, err = num()
+		case "maxSessionTimeout":
+			maxMs, err = num()
+		case "maxClientCnxns":
+			if n, err = num(); err == nil {
+				cfg.MaxClientCnxns = int(n)
+			}
+		case "4lw.commands.whitelist":
+			cfg.FourLetterWords = []string{}
+			for _, w := range strings.Split(value, ",") {
+				if w = strings.TrimSpace(w); w != "" {
+					cfg.FourLetterWords = append(cfg.FourLetterWords, w)
+				}
+			}
+		case "extendedTypesEnabled", "zookeeper.extendedTypesEnabled":
+			cfg.ExtendedTypesEnabled = strings.EqualFold(value, "true")
+		case "DigestAuthenticationProvider.superDigest", "zookeeper.DigestAuthenticationProvider.superDigest":
+			cfg.SuperDigest = value
+		case "jute.maxbuffer":
+			if n, err = num(); err == nil {
+				cfg.JuteMaxBuffer = int(n)
+			}
+		default:
+			warnings = append(warnings, fmt.Sprintf("ignoring zoo.cfg key %q (not supported by the zksh server)", key))
+		}
+		if err != nil {
+			return Config{}, warnings, err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return Config{}, warnings, err
+	}
+	tick := cfg.TickTime
+	if tick <= 0 {
+		tick = 2 * time.Second
+	}
+	if minMs > 0 {
+		cfg.MinSessionTimeout = time.Duration(minMs) * time.Millisecond
+	} else {
+		cfg.MinSessionTimeout = 2 * tick
+	}
+	if maxMs > 0 {
+		cfg.MaxSessionTimeout = time.Duration(maxMs) * time.Millisecond
+	} else {
+		cfg.MaxSessionTimeout = 20 * tick
+	}
+	if cfg.MinSessionTimeout > cfg.MaxSessionTimeout {
+		return Config{}, warnings, fmt.Errorf("zoo.cfg: minSessionTimeout %v must not be larger than maxSessionTimeout %v",
+			cfg.MinSessionTimeout, cfg.MaxSessionTimeout)
+	}
+	return cfg, warnings, nil
+}
+
+// splitProperty splits "key=value", "key: value" or "key value" as java.util.Properties does.
+func splitProperty(line string) (string, string, bool) {
+	i := strings.IndexAny(line, "=: \t")
+	if i < 0 {
+		return line, "", false
+	}
+	key := line[:i]
+	rest := strings.TrimLeft(line[i:], " \t")
+	if rest != "" && (rest[0] == '=' || rest[0] == ':') {
+		rest = rest[1:]
+	}
+	return key, strings.TrimSpace(rest), true
+}
+
+// LoadConfigFile reads a zoo.cfg file. A relative dataDir or dataLogDir is taken relative to the
+// working directory, as Apache ZooKeeper does (it uses the path as given to java.io.File).
+func LoadConfigFile(path string) (Config, []string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, nil, err
+	}
+	defer f.Close()
+	cfg, warnings, err := ParseConfig(f)
+	if err != nil {
+		return cfg, warnings, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, dir := range []*string{&cfg.DataDir, &cfg.DataLogDir} {
+		if *dir != "" && !filepath.IsAbs(*dir) {
+			abs, err := filepath.Abs(*dir)
+			if err != nil {
+				return cfg, warnings, err
+			}
+			*dir = abs
+		}
+	}
+	return cfg, warnings, nil
+}

@@ -1,0 +1,248 @@
+package server
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zksh/zksh/server/jute"
+)
+
+// maxOutbox bounds the replies and events queued for a client that does not read them.
+const maxOutbox = 64 << 20
+
+// conn is one client connection. Fields marked "s.mu" are guarded by the server mutex; the outbox
+// by outMu.
+type conn struct {
+	s      *Server
+	nc     net.Conn
+	ip     string
+	remote string
+
+	session *session  // s.mu
+	auth    []jute.ID // s.mu
+
+	outMu      sync.Mutex
+	out        []byte
+	closing    bool // flush what is queued, then close
+	closedNow  bool
+	wake       chan struct{}
+	writerDone chan struct{}
+
+	established time.Time
+	received    atomic.Int64
+	sent        atomic.Int64
+	lastZxid    int64 // s.mu
+	lastOp      string
+	lastCxid    int32
+	minLat      int64
+	maxLat      int64
+	totalLat    int64
+	latCount    int64
+}
+
+func newConn(s *Server, nc net.Conn, ip string) *conn {
+	return &conn{
+		s: s, nc: nc, ip: ip, remote: nc.RemoteAddr().String(),
+		wake: make(chan struct{}, 1), writerDone: make(chan struct{}),
+		established: time.Now(), minLat: -1, lastOp: "NA", lastZxid: -1, lastCxid: -1,
+	}
+}
+
+func (c *conn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// enqueue appends a frame holding recs to the outbox.
+func (c *conn) enqueue(recs ...jute.Record) {
+	c.outMu.Lock()
+	if c.closing || c.closedNow {
+		c.outMu.Unlock()
+		return
+	}
+	c.out = jute.AppendFrame(c.out, recs...)
+	over := len(c.out) > maxOutbox
+	c.outMu.Unlock()
+	c.sent.Add(1)
+	if over {
+		c.s.log.Warn("client is not reading; closing", "client", c.remote)
+		c.closeNow()
+		return
+	}
+	c.signal()
+}
+
+// reply queues a reply header and optional body.
+func (c *conn) reply(xid int32, zxid int64, errCode int32, body jute.Record) {
+	h := &jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: errCode}
+	if body == nil || errCode != jute.ErrOK {
+		c.enqueue(h)
+		return
+	}
+	c.enqueue(h, body)
+}
+
+// sendEvent queues a watch notification.
+func (c *conn) sendEvent(typ int32, path string) {
+	c.enqueue(&jute.ReplyHeader{Xid: jute.XidNotification, Zxid: -1},
+		&jute.WatcherEvent{Type: typ, State: jute.StateSyncConnected, Path: path})
+}
+
+// closeAfterFlush closes the connection once what is queued has been written.
+func (c *conn) closeAfterFlush() {
+	c.outMu.Lock()
+	c.closing = true
+	c.outMu.Unlock()
+	c.signal()
+}
+
+// closeNow drops the connection at once.
+func (c *conn) closeNow() {
+	c.outMu.Lock()
+	c.closedNow = true
+	c.outMu.Unlock()
+	c.nc.Close()
+	c.signal()
+}
+
+func (c *conn) writeLoop() {
+	defer c.s.wg.Done()
+	defer close(c.writerDone)
+	var buf []byte
+	for range c.wake {
+		c.outMu.Lock()
+		buf, c.out = c.out, buf[:0]
+		closing, closedNow := c.closing, c.closedNow
+		c.outMu.Unlock()
+		if closedNow {
+			c.nc.Close()
+			return
+		}
+		if len(buf) > 0 {
+			c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.MaxSessionTimeout + 10*time.Second))
+			if _, err := c.nc.Write(buf); err != nil {
+				c.nc.Close()
+				return
+			}
+		}
+		if closing {
+			c.outMu.Lock()
+			empty := len(c.out) == 0
+			c.outMu.Unlock()
+			if empty {
+				if tc, ok := c.nc.(*net.TCPConn); ok {
+					tc.CloseWrite()
+				} else {
+					c.nc.Close()
+				}
+				// The reader drains until the client closes its end, then tears the socket down.
+				c.nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+				return
+			}
+			c.signal()
+		}
+	}
+}
+
+func (c *conn) readLoop() {
+	defer c.s.wg.Done()
+	defer c.cleanup()
+	br := bufio.NewReaderSize(c.nc, 64<<10)
+	c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.ConnectTimeout))
+	var hdr [4]byte
+	if _, err := io.ReadFull(br, hdr[:]); err != nil {
+		return
+	}
+	if word := string(hdr[:]); isFourLetterWord(word) {
+		c.s.fourLetterWord(c, word)
+		c.closeAfterFlush()
+		return
+	}
+	n := int32(binary.BigEndian.Uint32(hdr[:]))
+	if n < 0 || int(n) > c.s.cfg.JuteMaxBuffer {
+		c.s.log.Warn("bad connect frame length", "client", c.remote, "len", n)
+		return
+	}
+	frame := make([]byte, n)
+	if _, err := io.ReadFull(br, frame); err != nil {
+		return
+	}
+	c.received.Add(1)
+	var req jute.ConnectRequest
+	d := jute.NewDecoder(frame)
+	req.Decode(d)
+	if d.Err != nil {
+		c.s.log.Warn("bad connect request", "client", c.remote, "err", d.Err)
+		return
+	}
+	resp, ok := c.s.connect(c, &req)
+	if resp == nil {
+		return
+	}
+	c.enqueue(resp)
+	if !ok {
+		c.closeAfterFlush()
+		c.drain(br)
+		return
+	}
+	c.nc.SetReadDeadline(time.Time{})
+	var buf []byte
+	for {
+		frame, err := jute.ReadFrame(br, c.s.cfg.JuteMaxBuffer, buf)
+		if err != nil {
+			if errors.Is(err, jute.ErrLength) {
+				c.s.log.Warn("closing connection: bad frame", "client", c.remote, "err", err)
+			}
+			return
+		}
+		buf = frame[:0]
+		c.received.Add(1)
+		if !c.s.handle(c, frame) {
+			c.closeAfterFlush()
+			c.drain(br)
+			return
+		}
+	}
+}
+
+// drain reads and discards until the peer or the writer closes the socket, so the queued replies
+// are not lost to a reset.
+func (c *conn) drain(br *bufio.Reader) {
+	c.nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+	io.Copy(io.Discard, br)
+}
+
+// cleanup forgets the connection: its watches go, its session stays until it expires.
+func (c *conn) cleanup() {
+	c.closeNow()
+	s := c.s
+	s.mu.Lock()
+	if _, ok := s.conns[c]; ok {
+		delete(s.conns, c)
+		if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
+			delete(s.perIP, c.ip)
+		}
+	}
+	s.watches.removeConn(c)
+	if c.session != nil && c.session.conn == c {
+		c.session.conn = nil
+	}
+	c.session = nil
+	s.mu.Unlock()
+}
+
+// enqueueRaw queues bytes without framing (four-letter word answers).
+func (c *conn) enqueueRaw(b []byte) {
+	c.outMu.Lock()
+	c.out = append(c.out, b...)
+	c.outMu.Unlock()
+	c.signal()
+}

@@ -1,0 +1,293 @@
+// Package server is an in-process, single-node ZooKeeper server that speaks Apache ZooKeeper 3.8's
+// client protocol, so that zkCli.sh, kazoo and go-zookeeper/zk work against it unchanged. Programs
+// import it in their tests, as miniredis is used for Redis:
+//
+//	srv := server.RunT(t)
+//	conn, _, _ := zk.Connect([]string{srv.Addr()}, time.Second)
+//
+// One mutex guards the data tree, sessions and watches; exported methods take it and call unexported
+// ones that assume it is held. Each connection has a reader goroutine, which handles one request at
+// a time under the mutex (so replies leave in request order), and a writer goroutine that flushes
+// the connection's buffered replies and watch events.
+package server
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Server is a running ZooKeeper server.
+type Server struct {
+	cfg  Config
+	log  *slog.Logger
+	ln   net.Listener
+	addr string
+
+	mu            sync.Mutex
+	tree          *tree
+	watches       *watches
+	sessions      map[int64]*session
+	conns         map[*conn]struct{}
+	perIP         map[string]int
+	zxid          int64
+	nextSessionID int64
+	clockOffset   time.Duration
+	store         *store
+	txn           *txn // the write being applied, nil otherwise
+	started       bool
+	closed        bool
+	startTime     time.Time
+	secret        [16]byte
+	stats         serverStats
+	lastSweep     time.Time
+
+	done      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// serverStats are the counters the four-letter words report.
+type serverStats struct {
+	received, sent             int64
+	minLatency, maxLatency     int64
+	totalLatency, latencyCount int64
+}
+
+// New binds the listener (so Addr is known) and opens the store; Start serves.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{
+		cfg:       cfg,
+		log:       logger,
+		tree:      newTree(),
+		watches:   newWatches(),
+		sessions:  make(map[int64]*session),
+		conns:     make(map[*conn]struct{}),
+		perIP:     make(map[string]int),
+		done:      make(chan struct{}),
+		startTime: time.Now(),
+	}
+	if _, err := rand.Read(s.secret[:]); err != nil {
+		return nil, err
+	}
+	s.stats.minLatency = -1
+	if cfg.DataDir != "" {
+		st, err := openStore(cfg.DataDir, cfg.DataLogDir, s)
+		if err != nil {
+			return nil, err
+		}
+		s.store = st
+	}
+	s.nextSessionID = initialSessionID(time.Now())
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ClientPortAddress, strconv.Itoa(cfg.ClientPort)))
+	if err != nil {
+		if s.store != nil {
+			s.store.close()
+		}
+		return nil, err
+	}
+	s.ln = ln
+	s.addr = ln.Addr().String()
+	return s, nil
+}
+
+// initialSessionID builds the first session id as Apache's SessionTrackerImpl does for server id 1:
+// the millisecond clock shifted into bits 16..55, the server id in the top byte.
+func initialSessionID(now time.Time) int64 {
+	ms := now.UnixMilli()
+	return int64(uint64(ms)<<24>>8) | 1<<56
+}
+
+// Start serves connections in background goroutines.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errors.New("server: closed")
+	}
+	if s.started {
+		s.mu.Unlock()
+		return errors.New("server: already started")
+	}
+	s.started = true
+	s.lastSweep = s.now()
+	s.mu.Unlock()
+	s.wg.Add(2)
+	go s.acceptLoop()
+	go s.tickLoop()
+	s.log.Info("zksh server listening", "addr", s.addr, "dataDir", s.cfg.DataDir)
+	return nil
+}
+
+// Addr is the address clients connect to, "127.0.0.1:PORT".
+func (s *Server) Addr() string { return s.addr }
+
+// Close stops accepting, closes every connection and flushes the store. Sessions are not closed:
+// with a data directory they survive a restart, as with Apache. Close is idempotent.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.done)
+		conns := make([]*conn, 0, len(s.conns))
+		for c := range s.conns {
+			conns = append(conns, c)
+		}
+		s.mu.Unlock()
+		s.ln.Close()
+		for _, c := range conns {
+			c.closeNow()
+		}
+		s.wg.Wait()
+		s.mu.Lock()
+		if s.store != nil {
+			s.closeErr = s.store.close()
+			s.store = nil
+		}
+		s.mu.Unlock()
+	})
+	return s.closeErr
+}
+
+// Run starts an in-memory server on a free loopback port.
+func Run() (*Server, error) {
+	s, err := New(Config{})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Start(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// RunT is Run for tests: it fails t on error and closes the server when the test ends.
+func RunT(t testing.TB) *Server {
+	t.Helper()
+	s, err := Run()
+	if err != nil {
+		t.Fatalf("server.Run: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// now is the server clock: wall time moved on by FastForward.
+func (s *Server) now() time.Time { return time.Now().Add(s.clockOffset) }
+
+func (s *Server) nowMs() int64 { return s.now().UnixMilli() }
+
+// FastForward moves the server clock on by d, then expires the sessions and removes the TTL and
+// container nodes that are due, without sleeping.
+func (s *Server) FastForward(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clockOffset += d
+	s.expireSessions()
+	s.sweepContainers()
+}
+
+func (s *Server) acceptLoop() {
+	defer s.wg.Done()
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			select {
+			case <-s.done:
+				return
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.log.Warn("accept", "err", err)
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		s.admit(nc)
+	}
+}
+
+// admit registers a new connection unless its address already has MaxClientCnxns.
+func (s *Server) admit(nc net.Conn) {
+	ip := remoteIP(nc)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		nc.Close()
+		return
+	}
+	if s.cfg.MaxClientCnxns > 0 && s.perIP[ip] >= s.cfg.MaxClientCnxns {
+		s.mu.Unlock()
+		s.log.Warn("too many connections", "ip", ip, "max", s.cfg.MaxClientCnxns)
+		nc.Close()
+		return
+	}
+	s.perIP[ip]++
+	c := newConn(s, nc, ip)
+	s.conns[c] = struct{}{}
+	s.wg.Add(2)
+	s.mu.Unlock()
+	go c.writeLoop()
+	go c.readLoop()
+}
+
+func remoteIP(nc net.Conn) string {
+	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
+	if err != nil {
+		return nc.RemoteAddr().String()
+	}
+	return host
+}
+
+// tickLoop expires sessions and sweeps containers and TTL nodes.
+func (s *Server) tickLoop() {
+	defer s.wg.Done()
+	interval := s.cfg.TickTime / 4
+	if interval > 250*time.Millisecond {
+		interval = 250 * time.Millisecond
+	}
+	if interval < 10*time.Millisecond {
+		interval = 10 * time.Millisecond
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			s.mu.Lock()
+			s.expireSessions()
+			if now := s.now(); now.Sub(s.lastSweep) >= s.cfg.ContainerCheckInterval {
+				s.lastSweep = now
+				s.sweepContainers()
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+// String describes the server for logs.
+func (s *Server) String() string { return fmt.Sprintf("zksh server %s", s.addr) }

@@ -1,0 +1,189 @@
+package server
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/zksh/zksh/server/jute"
+)
+
+// logFileName is the append-only transaction log inside DataLogDir.
+const logFileName = "zksh-txn.log"
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// store is the append-only, checksummed log of committed writes. Each record is
+// [length uint32][crc32c uint32][payload]; the payload holds the zxid, the time and the effects.
+// Every append is fsynced before the write's reply is sent. At start the log is replayed; a torn or
+// corrupt tail (a crash mid-append) is cut off.
+type store struct {
+	f   *os.File
+	buf []byte
+}
+
+func errReplay(e effect) error {
+	return fmt.Errorf("store: cannot replay effect %d on %q", e.kind, e.path)
+}
+
+// openStore replays the log into s and opens it for appending.
+func openStore(dataDir, logDir string, s *Server) (*store, error) {
+	for _, d := range []string{dataDir, logDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	path := filepath.Join(logDir, logFileName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	good, err := s.replay(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	for _, sess := range s.sessions {
+		s.touch(sess)
+	}
+	return &store{f: f}, nil
+}
+
+// replay applies every intact record and returns the offset after the last one.
+func (s *Server) replay(f *os.File) (int64, error) {
+	br := bufio.NewReaderSize(f, 1<<20)
+	var off int64
+	var hdr [8]byte
+	for {
+		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			return off, nil // end of log or torn header
+		}
+		n := binary.BigEndian.Uint32(hdr[:4])
+		sum := binary.BigEndian.Uint32(hdr[4:])
+		if n > 1<<30 {
+			return off, nil
+		}
+		payload := make([]byte, n)
+		if _, err := io.ReadFull(br, payload); err != nil {
+			return off, nil
+		}
+		if crc32.Checksum(payload, crcTable) != sum {
+			return off, nil
+		}
+		zxid, now, effects, err := decodeRecord(payload)
+		if err != nil {
+			return off, nil
+		}
+		for _, e := range effects {
+			if err := s.applyEffect(zxid, now, e); err != nil {
+				return 0, err
+			}
+		}
+		if zxid > s.zxid {
+			s.zxid = zxid
+		}
+		off += 8 + int64(n)
+	}
+}
+
+func encodeRecord(buf []byte, zxid, now int64, effects []effect) []byte {
+	e := &jute.Encoder{Buf: append(buf[:0], make([]byte, 8)...)}
+	e.Long(zxid)
+	e.Long(now)
+	e.Int(int32(len(effects)))
+	for _, ef := range effects {
+		e.Int(int32(ef.kind))
+		switch ef.kind {
+		case effCreate:
+			e.String(ef.path)
+			e.Buffer(ef.data)
+			e.ACLs(ef.acl)
+			e.Long(ef.owner)
+		case effDelete:
+			e.String(ef.path)
+		case effSetData:
+			e.String(ef.path)
+			e.Buffer(ef.data)
+			e.Int(ef.version)
+		case effSetACL:
+			e.String(ef.path)
+			e.ACLs(ef.acl)
+			e.Int(ef.version)
+		case effCreateSession:
+			e.Long(ef.session)
+			e.Int(ef.timeout)
+			e.Buffer(ef.data)
+		case effCloseSession:
+			e.Long(ef.session)
+		}
+	}
+	payload := e.Buf[8:]
+	binary.BigEndian.PutUint32(e.Buf[:4], uint32(len(payload)))
+	binary.BigEndian.PutUint32(e.Buf[4:8], crc32.Checksum(payload, crcTable))
+	return e.Buf
+}
+
+func decodeRecord(payload []byte) (int64, int64, []effect, error) {
+	d := jute.NewDecoder(payload)
+	zxid := d.Long()
+	now := d.Long()
+	count := d.Int()
+	if d.Err != nil || count < 0 || int(count) > len(payload) {
+		return 0, 0, nil, errors.New("store: bad record")
+	}
+	effects := make([]effect, 0, count)
+	for i := int32(0); i < count && d.Err == nil; i++ {
+		ef := effect{kind: uint8(d.Int())}
+		switch ef.kind {
+		case effCreate:
+			ef.path, ef.data, ef.acl, ef.owner = d.String(), d.Buffer(), d.ACLs(), d.Long()
+		case effDelete:
+			ef.path = d.String()
+		case effSetData:
+			ef.path, ef.data, ef.version = d.String(), d.Buffer(), d.Int()
+		case effSetACL:
+			ef.path, ef.acl, ef.version = d.String(), d.ACLs(), d.Int()
+		case effCreateSession:
+			ef.session, ef.timeout, ef.data = d.Long(), d.Int(), d.Buffer()
+		case effCloseSession:
+			ef.session = d.Long()
+		default:
+			return 0, 0, nil, errors.New("store: bad effect")
+		}
+		effects = append(effects, ef)
+	}
+	if d.Err != nil || d.Remaining() != 0 {
+		return 0, 0, nil, errors.New("store: bad record")
+	}
+	return zxid, now, effects, nil
+}
+
+// append writes one committed write and fsyncs it.
+func (st *store) append(zxid, now int64, effects []effect) error {
+	st.buf = encodeRecord(st.buf, zxid, now, effects)
+	if _, err := st.f.Write(st.buf); err != nil {
+		return err
+	}
+	return st.f.Sync()
+}
+
+func (st *store) close() error {
+	if err := st.f.Sync(); err != nil {
+		st.f.Close()
+		return err
+	}
+	return st.f.Close()
+}

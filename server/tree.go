@@ -1,0 +1,243 @@
+package server
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/zksh/zksh/server/jute"
+)
+
+// Ephemeral owners that mark containers and TTL nodes (EphemeralType).
+const (
+	containerOwner int64 = -0x8000000000000000 // 0x8000000000000000
+	ttlOwnerMask   int64 = -0x100000000000000  // 0xFF00000000000000
+	maxTTL         int64 = 0xFFFFFFFFFF
+)
+
+func isTTLOwner(owner int64) bool {
+	return owner != containerOwner && owner&ttlOwnerMask == ttlOwnerMask
+}
+
+// ttlOf is the time to live of a TTL node's owner value.
+func ttlOf(owner int64) int64 { return owner &^ ttlOwnerMask }
+
+// isSessionOwner reports whether owner is a session (an ordinary ephemeral).
+func isSessionOwner(owner int64) bool {
+	return owner != 0 && owner != containerOwner && !isTTLOwner(owner)
+}
+
+var (
+	aclOpen     = []jute.ACL{{Perms: jute.PermAll, ID: jute.ID{Scheme: "world", ID: "anyone"}}}
+	aclReadOnly = []jute.ACL{{Perms: jute.PermRead, ID: jute.ID{Scheme: "world", ID: "anyone"}}}
+)
+
+// znode is one node of the data tree.
+type znode struct {
+	name     string
+	path     string
+	parent   *znode
+	data     []byte
+	acl      []jute.ACL // shared, never mutated in place
+	czxid    int64
+	mzxid    int64
+	pzxid    int64
+	ctime    int64
+	mtime    int64
+	version  int32
+	cversion int32
+	aversion int32
+	owner    int64
+	children map[string]*znode
+	// Apache keeps children in a java.util.HashSet; clients see its iteration order. seq is this
+	// node's insertion order in its parent, childCap the parent's current hash table capacity.
+	seq      uint64
+	nextSeq  uint64
+	childCap int
+}
+
+func (n *znode) stat() jute.Stat {
+	return jute.Stat{
+		Czxid: n.czxid, Mzxid: n.mzxid, Ctime: n.ctime, Mtime: n.mtime,
+		Version: n.version, Cversion: n.cversion, Aversion: n.aversion,
+		EphemeralOwner: n.owner, DataLength: int32(len(n.data)),
+		NumChildren: int32(len(n.children)), Pzxid: n.pzxid,
+	}
+}
+
+// javaHash is java.lang.String.hashCode spread as java.util.HashMap.hash does.
+func javaHash(s string) uint32 {
+	var h int32
+	for _, r := range s {
+		if r >= 0x10000 {
+			a, b := utf16.EncodeRune(r)
+			h = 31*h + int32(a)
+			h = 31*h + int32(b)
+			continue
+		}
+		h = 31*h + int32(r)
+	}
+	u := uint32(h)
+	return u ^ (u >> 16)
+}
+
+func (n *znode) addChild(c *znode) {
+	if n.children == nil {
+		n.children = make(map[string]*znode)
+		n.childCap = 8
+	}
+	n.nextSeq++
+	c.seq = n.nextSeq
+	c.parent = n
+	n.children[c.name] = c
+	if len(n.children) > n.childCap*3/4 {
+		n.childCap *= 2
+	}
+}
+
+// childNames lists children in the order Apache ZooKeeper returns them.
+func (n *znode) childNames() []string {
+	if len(n.children) == 0 {
+		return []string{}
+	}
+	kids := make([]*znode, 0, len(n.children))
+	for _, c := range n.children {
+		kids = append(kids, c)
+	}
+	mask := uint32(n.childCap - 1)
+	sort.Slice(kids, func(i, j int) bool {
+		bi, bj := javaHash(kids[i].name)&mask, javaHash(kids[j].name)&mask
+		if bi != bj {
+			return bi < bj
+		}
+		return kids[i].seq < kids[j].seq
+	})
+	names := make([]string, len(kids))
+	for i, c := range kids {
+		names[i] = c.name
+	}
+	return names
+}
+
+// tree is the data tree. It is guarded by Server.mu.
+type tree struct {
+	nodes      map[string]*znode
+	root       *znode
+	ephemerals map[int64]map[string]struct{}
+	containers map[string]struct{}
+	ttls       map[string]struct{}
+	dataSize   int64
+}
+
+func newTree() *tree {
+	t := &tree{
+		nodes:      make(map[string]*znode),
+		ephemerals: make(map[int64]map[string]struct{}),
+		containers: make(map[string]struct{}),
+		ttls:       make(map[string]struct{}),
+	}
+	t.root = &znode{path: "/", acl: aclOpen, data: []byte{}}
+	t.nodes["/"] = t.root
+	zk := t.add(t.root, "zookeeper", aclOpen)
+	t.add(zk, "quota", aclOpen)
+	cfg := t.add(zk, "config", aclReadOnly)
+	cfg.aversion = -1
+	return t
+}
+
+// add links a system node with zeroed stat.
+func (t *tree) add(parent *znode, name string, acl []jute.ACL) *znode {
+	n := &znode{name: name, path: joinPath(parent.path, name), acl: acl, data: []byte{}}
+	parent.addChild(n)
+	t.nodes[n.path] = n
+	return n
+}
+
+func joinPath(parent, name string) string {
+	if parent == "/" {
+		return "/" + name
+	}
+	return parent + "/" + name
+}
+
+// parentPath returns the parent of an absolute path ("/" for top-level nodes).
+func parentPath(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}
+
+func (t *tree) get(path string) *znode { return t.nodes[path] }
+
+// create links a new node under parent; the caller has validated everything.
+func (t *tree) create(parent *znode, path string, data []byte, acl []jute.ACL, owner, zxid, now int64) *znode {
+	n := &znode{
+		name: path[strings.LastIndexByte(path, '/')+1:], path: path, data: data, acl: acl,
+		czxid: zxid, mzxid: zxid, pzxid: zxid, ctime: now, mtime: now, owner: owner,
+	}
+	parent.cversion++
+	parent.pzxid = zxid
+	parent.addChild(n)
+	t.nodes[path] = n
+	t.dataSize += int64(len(path) + len(data))
+	switch {
+	case owner == containerOwner:
+		t.containers[path] = struct{}{}
+	case isTTLOwner(owner):
+		t.ttls[path] = struct{}{}
+	case owner != 0:
+		set := t.ephemerals[owner]
+		if set == nil {
+			set = make(map[string]struct{})
+			t.ephemerals[owner] = set
+		}
+		set[path] = struct{}{}
+	}
+	return n
+}
+
+// remove unlinks a childless node.
+func (t *tree) remove(n *znode, zxid int64) {
+	p := n.parent
+	delete(p.children, n.name)
+	if zxid > p.pzxid {
+		p.pzxid = zxid
+	}
+	delete(t.nodes, n.path)
+	t.dataSize -= int64(len(n.path) + len(n.data))
+	switch {
+	case n.owner == containerOwner:
+		delete(t.containers, n.path)
+	case isTTLOwner(n.owner):
+		delete(t.ttls, n.path)
+	case n.owner != 0:
+		if set := t.ephemerals[n.owner]; set != nil {
+			delete(set, n.path)
+			if len(set) == 0 {
+				delete(t.ephemerals, n.owner)
+			}
+		}
+	}
+}
+
+// ephemeralPaths lists a session's ephemerals, sorted.
+func (t *tree) ephemeralPaths(session int64) []string {
+	set := t.ephemerals[session]
+	out := make([]string, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// countDescendants counts all nodes below path.
+func countDescendants(n *znode) int {
+	total := 0
+	for _, c := range n.children {
+		total += 1 + countDescendants(c)
+	}
+	return total
+}
