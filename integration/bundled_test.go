@@ -2,13 +2,15 @@ package integration
 
 import (
 	"testing"
+	"time"
 
 	"github.com/zksh/zksh/internal/zktest"
 )
 
-// bundledTarget: until the bundled server lands, a second Apache instance
+// bundled starts the server under test and returns its address and a way to
+// move its clock (nil: the server runs on wall time). Until the bundled server lands, a second Apache instance
 // stands in, which proves the normalization (Apache vs Apache must agree).
-func bundledTarget(t *testing.T) *target {
+func bundled(t *testing.T) (name, addr string, advance func(time.Duration)) {
 	inst := zktest.StartApache(t, zktest.Options{})
-	return apacheTarget(t, "apache2", inst.Addr)
+	return "apache2", inst.Addr, nil
 }

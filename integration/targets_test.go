@@ -9,7 +9,7 @@ import (
 
 func apacheTarget(t *testing.T, name, addr string) *target {
 	tg := &target{name: name, addr: addr, prefix: "/zkit-" + name}
-	tg.advance = func(d time.Duration) { time.Sleep(d) }
+	tg.advance = time.Sleep
 	prepare(t, tg)
 	return tg
 }
@@ -37,5 +37,16 @@ func prepare(t *testing.T, tg *target) {
 // targets returns the reference (Apache) and the target under test.
 func targets(t *testing.T) (ref, ours *target) {
 	ref = apacheTarget(t, "apache", zktest.Apache(t))
-	return ref, bundledTarget(t)
+	name, addr, advance := bundled(t)
+	ours = &target{name: name, addr: addr, prefix: "/zkit-" + name}
+	ours.advance = func(d time.Duration) {
+		if advance == nil {
+			time.Sleep(d)
+			return
+		}
+		advance(d)
+		ours.offset.Add(int64(d))
+	}
+	prepare(t, ours)
+	return ref, ours
 }
