@@ -1,0 +1,121 @@
+package shell
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/commands"
+	"github.com/zksh/zksh/completion"
+)
+
+// statLimit is the most children whose own children are counted (for the trailing "/"); a larger
+// parent is listed by name only.
+const statLimit = 1000
+
+// znodeSource lists children over the REPL's session for completion. It never dials: with no session
+// it has nothing to offer.
+type znodeSource struct {
+	env    *commands.Env
+	server atomic.Pointer[string] // the connect string, refreshed by the loop after each line
+}
+
+var errNoSession = errors.New("no session")
+
+func (s *znodeSource) Children(ctx context.Context, p string) ([]completion.Child, error) {
+	conn := s.env.CachedConn()
+	if conn == nil {
+		return nil, errNoSession
+	}
+	server := ""
+	if sp := s.server.Load(); sp != nil {
+		server = *sp
+	}
+	full := chrooted(server, p)
+	type result struct {
+		names []string
+		err   error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		names, _, err := conn.Children(full)
+		ch <- result{names, err}
+	}()
+	var r result
+	select {
+	case r = <-ch:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	out := make([]completion.Child, len(r.names))
+	for i, n := range r.names {
+		out[i].Name = n
+	}
+	if len(out) > statLimit {
+		return out, nil
+	}
+	// Count grandchildren with many exists requests in flight over the one session.
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range min(32, len(out)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				st, err := existsStat(conn, joinPath(full, out[i].Name))
+				if err == nil && st != nil {
+					out[i].HasChildren = st.NumChildren > 0
+				}
+			}
+		}()
+	}
+feed:
+	for i := range out {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	return out, nil
+}
+
+func existsStat(conn *zk.Conn, p string) (*zk.Stat, error) {
+	ok, st, err := conn.Exists(p)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return st, nil
+}
+
+func joinPath(parent, name string) string {
+	if parent == "/" {
+		return "/" + name
+	}
+	return parent + "/" + name
+}
+
+// chrooted prefixes p with the chroot of the connect string ("h1:2181,h2:2181/app" → "/app").
+func chrooted(server, p string) string {
+	i := strings.IndexByte(server, '/')
+	if i < 0 {
+		return p
+	}
+	root := strings.TrimRight(server[i:], "/")
+	if root == "" {
+		return p
+	}
+	if p == "/" {
+		return root
+	}
+	return root + p
+}

@@ -1,0 +1,134 @@
+package shell
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// historyCap is how many lines the history file keeps; it is compacted when it grows to twice that.
+const historyCap = 1000
+
+// history is the command history, one line per entry, in $XDG_STATE_HOME/zksh/history. Every session
+// appends its lines as they are run, so sessions share it; entries are numbered from 1 in file order.
+type history struct {
+	path string // "" when there is no home directory: history lives in memory only
+	mem  []string
+}
+
+// historyPath returns $XDG_STATE_HOME/zksh/history, else ~/.local/state/zksh/history, else "".
+func historyPath(getenv func(string) string) string {
+	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "zksh", "history")
+	}
+	home := getenv("HOME")
+	if home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		home = h
+	}
+	return filepath.Join(home, ".local", "state", "zksh", "history")
+}
+
+// entries returns the history as it is now (other sessions' lines included), oldest first, at most
+// historyCap of them.
+func (h *history) entries() []string {
+	if h.path == "" {
+		return tail(h.mem, historyCap)
+	}
+	f, err := os.Open(h.path)
+	if err != nil {
+		return tail(h.mem, historyCap)
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		if l := sc.Text(); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return tail(lines, historyCap)
+}
+
+func tail(s []string, n int) []string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// add records a line that was run. Lines holding credentials are kept out of the file; the in-memory
+// history of this session (arrow keys) may still hold them.
+func (h *history) add(line string) {
+	line = strings.TrimSpace(line)
+	if line == "" || strings.ContainsAny(line, "\n\r") || holdsCredentials(line) {
+		return
+	}
+	h.mem = append(h.mem, line)
+	if h.path == "" {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(h.path), 0o700); err != nil {
+		return
+	}
+	f, err := os.OpenFile(h.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return
+	}
+	// One write per line: O_APPEND keeps concurrent sessions' lines whole.
+	_, err = f.WriteString(line + "\n")
+	f.Close()
+	if err == nil {
+		h.compact()
+	}
+}
+
+// compact rewrites the file with its last historyCap lines once it holds twice that many.
+func (h *history) compact() {
+	fi, err := os.Stat(h.path)
+	if err != nil || fi.Size() < 2*historyCap*8 { // cheap pre-check: lines are rarely shorter than 8 bytes
+		return
+	}
+	data, err := os.ReadFile(h.path)
+	if err != nil {
+		return
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) < 2*historyCap {
+		return
+	}
+	tmp := h.path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strings.Join(tail(lines, historyCap), "\n")+"\n"), 0o600); err != nil {
+		return
+	}
+	if err := os.Rename(tmp, h.path); err != nil {
+		os.Remove(tmp)
+	}
+}
+
+// holdsCredentials reports whether a line carries a secret: addauth, --auth, or a digest user:password.
+func holdsCredentials(line string) bool {
+	words := strings.Fields(line)
+	if len(words) == 0 {
+		return false
+	}
+	if words[0] == "addauth" {
+		return true
+	}
+	for _, w := range words {
+		w = strings.Trim(w, `"'`)
+		switch {
+		case w == "--auth" || w == "-auth" || strings.HasPrefix(w, "--auth=") || strings.HasPrefix(w, "-auth="):
+			return true
+		case strings.Contains(w, "digest:"):
+			// digest:user:password (auth) or digest:user:hash:perms (an ACL): keep both out.
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,74 @@
+package shell
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/zksh/zksh/commands"
+	"github.com/zksh/zksh/internal/zktest"
+)
+
+// lines is a lineSource over fixed lines.
+type lines []string
+
+func (l *lines) Next() (string, bool) {
+	if len(*l) == 0 {
+		return "", false
+	}
+	s := (*l)[0]
+	*l = (*l)[1:]
+	return s, true
+}
+
+// newTestShell returns an interactive shell (no terminal) on the shared Apache ZooKeeper.
+func newTestShell(t *testing.T) (*shell, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	var out, errOut bytes.Buffer
+	s, _ := commands.DefaultSettings(func(string) string { return "" })
+	s.Server = zktest.Apache(t)
+	env := commands.NewEnv(&commands.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, s)
+	env.Interactive = true
+	sh := newShell(env, true)
+	t.Cleanup(func() { sh.close(); env.Close() })
+	return sh, &out, &errOut
+}
+
+func TestLoopHistoryAndRedo(t *testing.T) {
+	sh, out, errOut := newTestShell(t)
+	src := lines{"pwd", "cd /zookeeper", "pwd", "history", "redo 1", "redo 99", "pwd", "exit", "pwd"}
+	if err := sh.loop(&src); err != nil {
+		t.Fatal(err)
+	}
+	if len(src) != 1 {
+		t.Fatalf("exit did not stop the loop: %d lines left", len(src))
+	}
+	want := "/\n/zookeeper\n1 - pwd\n2 - cd /zookeeper\n3 - pwd\n4 - history\n/zookeeper\n/zookeeper\n"
+	if out.String() != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", out, want)
+	}
+	// redo 99 failed, printed, and the REPL went on; redo 1 echoed what it ran.
+	if !strings.Contains(errOut.String(), "redo 99: no such history entry") || !strings.Contains(errOut.String(), "pwd\n") {
+		t.Errorf("stderr: %s", errOut)
+	}
+	got := sh.hist.entries()
+	wantHist := []string{"pwd", "cd /zookeeper", "pwd", "history", "pwd", "pwd", "exit"}
+	if strings.Join(got, "|") != strings.Join(wantHist, "|") {
+		t.Errorf("history %q, want %q", got, wantHist)
+	}
+}
+
+func TestLoopErrorsGoOn(t *testing.T) {
+	sh, out, errOut := newTestShell(t)
+	src := lines{"nosuch", "cd /bad/", "pwd"}
+	if err := sh.loop(&src); err != nil {
+		t.Fatalf("the REPL returned %v", err)
+	}
+	if out.String() != "/\n" {
+		t.Errorf("stdout %q", out)
+	}
+	if !strings.Contains(errOut.String(), `unknown command "nosuch"`) {
+		t.Errorf("stderr %q", errOut)
+	}
+}

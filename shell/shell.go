@@ -1,0 +1,276 @@
+// Package shell is zksh's interactive shell and script runner: it reads lines from a terminal (with
+// completion, history and a live prompt) or from a pipe, and runs each through a fresh command tree.
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/mattn/go-shellwords"
+
+	"github.com/zksh/zksh/commands"
+	"github.com/zksh/zksh/completion"
+)
+
+// Run runs the shell on env: the interactive REPL when stdin and stdout are terminals, otherwise a
+// script read line by line from env.IO.In that stops at the first failing command and returns its error
+// (Settings.KeepGoing runs on and reports how many failed). Blank lines and '#' comments are skipped.
+func Run(env *commands.Env) error {
+	if env.Cwd == "" {
+		env.Cwd = "/"
+	}
+	if env.IO.InTTY && env.IO.OutTTY {
+		return runTerminal(env)
+	}
+	sh := newShell(env, false)
+	defer sh.close()
+	src := newScriptSource(env.IO.In, sh.aborted)
+	return sh.loop(src)
+}
+
+// lineSource yields the lines the shell runs.
+type lineSource interface {
+	// Next blocks for the next line; ok is false at the end of input (EOF, Ctrl-D, interrupt).
+	Next() (line string, ok bool)
+}
+
+// errExit is returned by the exit/quit built-in.
+var errExit = errors.New("exit")
+
+// errInterrupted ends a script interrupted between commands.
+var errInterrupted = &commands.ExitError{Code: commands.ExitInterrupted, Err: context.Canceled}
+
+// shell holds what lives across lines.
+type shell struct {
+	env         *commands.Env
+	interactive bool
+	hist        *history
+	spec        completion.Spec
+
+	sigint    chan os.Signal
+	stopSig   chan struct{}
+	aborted   chan struct{} // closed by an interrupt while no command runs (scripts)
+	abortOnce sync.Once
+
+	mu      sync.Mutex
+	running context.CancelFunc // of the command being run, nil between commands
+
+	// afterCommand runs after each command (the terminal refreshes its completion cache here).
+	afterCommand func()
+}
+
+func newShell(env *commands.Env, interactive bool) *shell {
+	sh := &shell{
+		env:         env,
+		interactive: interactive,
+		hist:        &history{path: historyPath(os.Getenv)},
+		sigint:      make(chan os.Signal, 1),
+		stopSig:     make(chan struct{}),
+		aborted:     make(chan struct{}),
+	}
+	sh.spec = specOf(commands.NewRootCmd(env))
+	signal.Notify(sh.sigint, os.Interrupt)
+	go sh.dispatchInterrupts()
+	return sh
+}
+
+func (sh *shell) close() {
+	signal.Stop(sh.sigint)
+	close(sh.stopSig)
+}
+
+// dispatchInterrupts cancels the running command on Ctrl-C (SIGINT); between commands it ends a script
+// and is ignored by the REPL (where Ctrl-C at the prompt arrives as a key and clears the line).
+func (sh *shell) dispatchInterrupts() {
+	for {
+		select {
+		case <-sh.stopSig:
+			return
+		case <-sh.sigint:
+			sh.mu.Lock()
+			cancel := sh.running
+			sh.mu.Unlock()
+			switch {
+			case cancel != nil:
+				cancel()
+			case !sh.interactive:
+				sh.abortOnce.Do(func() { close(sh.aborted) })
+			}
+		}
+	}
+}
+
+// loop runs the lines of src until it ends or exit is run.
+func (sh *shell) loop(src lineSource) error {
+	var last error
+	failed, total := 0, 0
+	for {
+		line, ok := src.Next()
+		if !ok {
+			break
+		}
+		if isBlank(line) {
+			continue
+		}
+		total++
+		err := sh.runLine(line, sh.interactive)
+		if errors.Is(err, errExit) {
+			break
+		}
+		if err == nil {
+			continue
+		}
+		last = typed(err)
+		failed++
+		if !sh.interactive && !sh.env.Settings.KeepGoing {
+			return last // the caller prints it
+		}
+		commands.PrintError(sh.env.IO.ErrOut, last)
+	}
+	if sh.interactive {
+		return nil
+	}
+	select {
+	case <-sh.aborted:
+		return errInterrupted
+	default:
+	}
+	if last == nil {
+		return nil
+	}
+	// Each failure was printed as it happened; keep the last one's exit code.
+	return &commands.ExitError{Code: commands.ExitCode(last), Err: fmt.Errorf("%d of %d commands failed", failed, total)}
+}
+
+func isBlank(line string) bool {
+	t := strings.TrimSpace(line)
+	return t == "" || strings.HasPrefix(t, "#")
+}
+
+// runLine runs one line, which may hold several commands separated by ';'. record adds it to history.
+func (sh *shell) runLine(line string, record bool) error {
+	cmds, err := splitLine(line)
+	if err != nil {
+		return err
+	}
+	if len(cmds) == 1 && cmds[0][0] == "redo" {
+		return sh.redo(cmds[0])
+	}
+	if record {
+		sh.hist.add(line)
+	}
+	for _, words := range cmds {
+		if err := sh.runCommand(words); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitLine splits a line into commands (';' separates them) and words, with POSIX shell quoting.
+func splitLine(line string) ([][]string, error) {
+	var cmds [][]string
+	rest := line
+	for {
+		p := shellwords.NewParser()
+		words, err := p.Parse(rest)
+		if err != nil {
+			return nil, &commands.UsageError{Err: fmt.Errorf("cannot split %q: unbalanced quotes or parentheses", line)}
+		}
+		if len(words) > 0 {
+			cmds = append(cmds, words)
+		}
+		if p.Position < 0 {
+			return cmds, nil
+		}
+		if c := rest[p.Position]; c != ';' {
+			return nil, &commands.UsageError{Err: fmt.Errorf("unexpected %q: quote it (zksh runs no pipelines or redirections)", c)}
+		}
+		rest = rest[p.Position+1:]
+	}
+}
+
+// runCommand runs one command: a shell built-in, or the command tree.
+func (sh *shell) runCommand(words []string) error {
+	switch words[0] {
+	case "exit", "quit":
+		return errExit
+	case "history":
+		if len(words) > 1 {
+			return &commands.UsageError{Cmd: "history", Err: errors.New("history takes no arguments")}
+		}
+		for i, l := range sh.hist.entries() {
+			fmt.Fprintf(sh.env.IO.Out, "%d - %s\n", i+1, l)
+		}
+		return nil
+	}
+	for _, i := range sh.spec.PathOperands(words) {
+		// Completion ends a node with children with "/"; the command wants the path without it.
+		if len(words[i]) > 1 && strings.HasSuffix(words[i], "/") {
+			words[i] = strings.TrimRight(words[i], "/")
+			if words[i] == "" {
+				words[i] = "/"
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sh.mu.Lock()
+	sh.running = cancel
+	sh.mu.Unlock()
+	defer func() {
+		sh.mu.Lock()
+		sh.running = nil
+		sh.mu.Unlock()
+		if sh.afterCommand != nil {
+			sh.afterCommand()
+		}
+	}()
+	root := commands.NewRootCmd(sh.env)
+	root.SetArgs(words)
+	root.SetIn(sh.env.IO.In)
+	return root.ExecuteContext(ctx)
+}
+
+// redo runs history entry N again (recording it, not the redo, in history).
+func (sh *shell) redo(words []string) error {
+	if len(words) != 2 {
+		return &commands.UsageError{Cmd: "redo", Err: errors.New("redo wants one history number (see history)")}
+	}
+	n, err := strconv.Atoi(words[1])
+	entries := sh.hist.entries()
+	if err != nil || n < 1 || n > len(entries) {
+		return &commands.UsageError{Cmd: "redo", Err: fmt.Errorf("redo %s: no such history entry (1..%d)", words[1], len(entries))}
+	}
+	line := entries[n-1]
+	if f := strings.Fields(line); len(f) > 0 && f[0] == "redo" {
+		return &commands.UsageError{Cmd: "redo", Err: fmt.Errorf("redo %d: entry is itself a redo", n)}
+	}
+	if sh.interactive {
+		fmt.Fprintln(sh.env.IO.ErrOut, line)
+	}
+	return sh.runLine(line, sh.interactive)
+}
+
+// typed gives cobra's untyped usage errors their exit code, as commands.Main does.
+func typed(err error) error {
+	var ee *commands.ExitError
+	var ue *commands.UsageError
+	if errors.As(err, &ee) || errors.As(err, &ue) {
+		return err
+	}
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument",
+		"invalid argument", "accepts ", "requires at least", "requires at most", "required flag"} {
+		if strings.HasPrefix(msg, p) {
+			return &commands.UsageError{Err: err}
+		}
+	}
+	return err
+}

@@ -1,0 +1,92 @@
+package shell
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/zksh/zksh/completion"
+)
+
+// pathArgAnnotation is the annotation commands/ puts on commands whose operand is a znode path.
+const pathArgAnnotation = "zksh/path-arg"
+
+// builtins are the commands the shell runs itself.
+var builtins = []completion.Command{
+	{Name: "exit", Aliases: []string{"quit"}, Description: "leave the shell"},
+	{Name: "history", Description: "list the command history, numbered"},
+	{Name: "redo", Description: "run history entry N again"},
+}
+
+// specOf describes root's commands (and the shell's built-ins) for the completer.
+func specOf(root *cobra.Command) completion.Spec {
+	var spec completion.Spec
+	for _, c := range root.Commands() {
+		if c.Hidden || !c.IsAvailableCommand() && c.Name() != "help" {
+			continue
+		}
+		cmd := completion.Command{
+			Name:        c.Name(),
+			Aliases:     c.Aliases,
+			Description: c.Short,
+			CommandArgs: c.Name() == "help",
+		}
+		if c.Annotations[pathArgAnnotation] == "true" {
+			cmd.PathArgs = pathOperands(c.Use)
+		}
+		add := func(f *pflag.Flag) {
+			if f.Hidden || f.Name == "help" {
+				return
+			}
+			cmd.Flags = append(cmd.Flags, completion.Flag{
+				Long:        f.Name,
+				Short:       f.Shorthand,
+				Description: f.Usage,
+				TakesValue:  f.NoOptDefVal == "" && f.Value.Type() != "bool",
+			})
+		}
+		c.LocalFlags().VisitAll(add)
+		if f := root.PersistentFlags().Lookup("output"); f != nil {
+			add(f) // the one global flag that makes sense on a REPL line
+		}
+		spec.Commands = append(spec.Commands, cmd)
+	}
+	spec.Commands = append(spec.Commands, builtins...)
+	return spec
+}
+
+// pathOperands finds the operands named like a path in a usage line such as
+// "create [-s] [-e] [-t ttl] path [data] [acl]" (→ [0]); a command marked as taking a path whose usage
+// names none takes it first.
+func pathOperands(use string) []int {
+	words := strings.Fields(use)
+	if len(words) > 0 {
+		words = words[1:]
+	}
+	var idx []int
+	pos := 0
+	inFlag := false
+	for _, w := range words {
+		if inFlag {
+			inFlag = !strings.HasSuffix(w, "]")
+			continue
+		}
+		if strings.HasPrefix(w, "[-") || strings.HasPrefix(w, "-") {
+			inFlag = strings.HasPrefix(w, "[") && !strings.HasSuffix(w, "]")
+			continue
+		}
+		name := strings.ToLower(strings.Trim(w, "[]<>.|"))
+		if name == "flags" || name == "options" {
+			continue
+		}
+		if strings.Contains(name, "path") || strings.Contains(name, "znode") {
+			idx = append(idx, pos)
+		}
+		pos++
+	}
+	if len(idx) == 0 {
+		return []int{0}
+	}
+	return idx
+}

@@ -1,0 +1,309 @@
+package shell
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	prompt "github.com/elk-language/go-prompt"
+	istrings "github.com/elk-language/go-prompt/strings"
+
+	"github.com/zksh/zksh/commands"
+	"github.com/zksh/zksh/completion"
+)
+
+// Key sequences the shell feeds go-prompt itself (no terminal sends them). go-prompt reads keys on its
+// own goroutine and renders only after a key, so the shell "presses" wakeKey to make it re-render (new
+// suggestions arrived, a watch event is waiting, the session state changed) and turns a Tab that has
+// nothing to complete into noopKey instead of the two spaces go-prompt would insert.
+var (
+	wakeKey = []byte{0x1b, '[', '9', '9', '9', 'z'}
+	noopKey = []byte{0x1b, '[', '9', '9', '8', 'z'}
+)
+
+// terminal is the REPL's line source: go-prompt with completion, history and a live prompt. go-prompt
+// calls its executor with each line and blocks until it returns; the executor hands the line to the
+// shell's loop and waits until the loop asks for the next one.
+type terminal struct {
+	env       *commands.Env
+	sh        *shell
+	cache     *completion.Cache
+	completer *completion.Completer
+	source    *znodeSource
+
+	lines   chan string
+	done    chan struct{}
+	exited  chan struct{}
+	started bool
+	waiting bool // the executor waits for the loop to finish its line
+	quit    atomic.Bool
+
+	number     atomic.Int64 // the prompt's N: the history number the next line gets
+	lastCount  atomic.Int64 // suggestions of the last completion
+	pendingTab atomic.Bool  // Tab pressed while the suggestions were being fetched
+	keys       chan []byte  // keys injected into go-prompt's input
+	stopPoll   chan struct{}
+
+	mu        sync.Mutex
+	prompting bool     // go-prompt owns the screen; events wait for its next render
+	pending   []string // events to print above the prompt
+}
+
+func runTerminal(env *commands.Env) error {
+	env.Interactive = true
+	sh := newShell(env, true)
+	defer sh.close()
+	t := newTerminal(env, sh)
+	defer t.close()
+	return sh.loop(t)
+}
+
+func newTerminal(env *commands.Env, sh *shell) *terminal {
+	t := &terminal{
+		env:       env,
+		sh:        sh,
+		lines:     make(chan string),
+		done:      make(chan struct{}),
+		exited:    make(chan struct{}),
+		keys:      make(chan []byte, 16),
+		stopPoll:  make(chan struct{}),
+		prompting: true,
+	}
+	t.source = &znodeSource{env: env}
+	server := env.Settings.Server
+	t.source.server.Store(&server)
+	t.cache = completion.NewCache(t.source, completion.CacheOptions{
+		FetchTimeout: 2 * time.Second,
+		TTL:          3 * time.Second,
+		OnUpdate: func(string) {
+			t.wake()
+			if t.pendingTab.Swap(false) {
+				t.press([]byte{'\t'})
+			}
+		},
+	})
+	t.completer = &completion.Completer{Spec: sh.spec, Cache: t.cache}
+	env.Notify = t.notify
+	env.OnWrite = t.cache.Invalidate
+	sh.afterCommand = t.afterCommand
+	return t
+}
+
+// Next hands go-prompt's next line to the loop; it ends when the user leaves (Ctrl-D) or go-prompt stops.
+func (t *terminal) Next() (string, bool) {
+	t.number.Store(int64(len(t.sh.hist.entries()) + 1))
+	if !t.started {
+		t.start()
+	} else if t.waiting {
+		t.waiting = false
+		t.done <- struct{}{}
+	}
+	select {
+	case l := <-t.lines:
+		t.waiting = true
+		return l, true
+	case <-t.exited:
+		return "", false
+	}
+}
+
+func (t *terminal) start() {
+	t.started = true
+	// Open the session in the background so the prompt shows it and completion has children at once.
+	go func() {
+		timeout := t.env.Settings.ConnectTimeout
+		if timeout <= 0 {
+			timeout = commands.DefaultConnectTimeout
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		_, _ = t.env.Conn(ctx) // a failure shows in the prompt; the next command reports it
+	}()
+	go t.pollState()
+	p := prompt.New(t.execute,
+		prompt.WithReader(&keyReader{Reader: prompt.NewStdinReader(), t: t}),
+		prompt.WithWriter(&screen{Writer: prompt.NewStdoutWriter(), t: t}),
+		prompt.WithPrefixCallback(t.prefix),
+		prompt.WithCompleter(t.complete),
+		prompt.WithHistory(t.sh.hist.entries()),
+		prompt.WithHistorySize(historyCap),
+		prompt.WithMaxSuggestion(8),
+		prompt.WithExitChecker(func(_ string, breakline bool) bool { return breakline && t.quit.Load() }),
+		prompt.WithInterruptCallback(func(*prompt.Prompt, os.Signal) {}),
+		prompt.WithASCIICodeBind(
+			prompt.ASCIICodeBind{ASCIICode: wakeKey, Fn: func(*prompt.Prompt) bool { return true }},
+			prompt.ASCIICodeBind{ASCIICode: noopKey, Fn: func(*prompt.Prompt) bool { return false }},
+		),
+	)
+	go func() {
+		defer close(t.exited)
+		p.Run()
+	}()
+}
+
+// execute is go-prompt's executor: it runs on go-prompt's goroutine with the terminal back in its normal
+// mode, and returns when the loop has run the line.
+func (t *terminal) execute(line string) {
+	t.setPrompting(false)
+	t.lines <- line
+	<-t.done
+	t.setPrompting(true)
+}
+
+// close leaves go-prompt (after exit) and restores the terminal.
+func (t *terminal) close() {
+	if t.started {
+		t.quit.Store(true)
+		if t.waiting {
+			t.waiting = false
+			t.done <- struct{}{}
+		}
+		<-t.exited
+		close(t.stopPoll)
+		// go-prompt drew one more prompt before it saw the exit: erase it.
+		fmt.Fprint(t.env.IO.Out, "\r\x1b[2K")
+	}
+	t.cache.Close()
+	t.env.Notify = nil
+	t.env.OnWrite = nil
+}
+
+func (t *terminal) afterCommand() {
+	server := t.env.Settings.Server
+	if old := t.source.server.Load(); old == nil || *old != server {
+		t.source.server.Store(&server)
+		t.cache.InvalidateAll()
+	}
+}
+
+// prefix is the prompt: [zksh: HOST(STATE) /cwd] N>
+func (t *terminal) prefix() string {
+	return fmt.Sprintf("[zksh: %s(%s) %s] %d> ", t.env.Host(), t.env.State(), t.env.Cwd, t.number.Load())
+}
+
+// pollState re-renders the prompt when the session's host or state changes while the user types.
+func (t *terminal) pollState() {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	last := ""
+	for {
+		select {
+		case <-t.stopPoll:
+			return
+		case <-tick.C:
+			now := t.env.Host() + "(" + t.env.State() + ")"
+			if now != last && last != "" {
+				t.wake()
+			}
+			last = now
+		}
+	}
+}
+
+func (t *terminal) complete(d prompt.Document) ([]prompt.Suggest, istrings.RuneNumber, istrings.RuneNumber) {
+	cursor := int(d.CurrentRuneIndex())
+	if strings.TrimSpace(d.TextBeforeCursor()) == "" {
+		t.lastCount.Store(0)
+		return nil, istrings.RuneNumber(cursor), istrings.RuneNumber(cursor)
+	}
+	res := t.completer.Complete(d.Text, cursor, t.env.Cwd)
+	t.lastCount.Store(int64(len(res.Suggestions)))
+	out := make([]prompt.Suggest, len(res.Suggestions))
+	for i, s := range res.Suggestions {
+		out[i] = prompt.Suggest{Text: s.Text, Description: s.Description}
+	}
+	return out, istrings.RuneNumber(res.Start), istrings.RuneNumber(res.End)
+}
+
+// press queues a key for go-prompt; a full queue drops it (a wake is already waiting).
+func (t *terminal) press(k []byte) {
+	select {
+	case t.keys <- k:
+	default:
+	}
+}
+
+func (t *terminal) wake() {
+	t.mu.Lock()
+	prompting := t.prompting
+	t.mu.Unlock()
+	if prompting {
+		t.press(wakeKey)
+	}
+}
+
+// notify prints an event on its own line: above the prompt while the user types (go-prompt erases
+// its input area, the event is written, the input is drawn again below it), directly while a command runs.
+func (t *terminal) notify(line string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.prompting {
+		fmt.Fprintln(t.env.IO.ErrOut, line)
+		return
+	}
+	t.pending = append(t.pending, strings.Split(strings.TrimRight(line, "\n"), "\n")...)
+	t.press(wakeKey)
+}
+
+func (t *terminal) setPrompting(on bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.prompting = on
+	if !on {
+		for _, l := range t.pending {
+			fmt.Fprintln(t.env.IO.ErrOut, l)
+		}
+		t.pending = nil
+	}
+}
+
+func (t *terminal) takePending() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.pending
+	t.pending = nil
+	return p
+}
+
+// keyReader is go-prompt's input: the terminal's keys, plus the keys the shell presses.
+type keyReader struct {
+	prompt.Reader
+	t *terminal
+}
+
+func (r *keyReader) Read(b []byte) (int, error) {
+	select {
+	case k := <-r.t.keys:
+		return copy(b, k), nil
+	default:
+	}
+	n, err := r.Reader.Read(b)
+	if err == nil && n == 1 && b[0] == '\t' && r.t.lastCount.Load() == 0 {
+		// Nothing to complete (yet): if children are on their way, Tab applies when they arrive.
+		if r.t.cache.Pending() {
+			r.t.pendingTab.Store(true)
+		}
+		return copy(b, noopKey), nil
+	}
+	return n, err
+}
+
+// screen is go-prompt's output. Each render starts by erasing the input area from its first line down;
+// right after that erase, screen writes the pending events, so they land above the prompt drawn next.
+type screen struct {
+	prompt.Writer
+	t *terminal
+}
+
+func (s *screen) EraseDown() {
+	s.Writer.EraseDown()
+	for _, l := range s.t.takePending() {
+		s.Writer.WriteRawString("\r")
+		_, _ = s.Writer.WriteString(l) // WriteString neutralises escape sequences
+		s.Writer.WriteRawString("\r\n")
+	}
+}
