@@ -26,7 +26,7 @@ func NewCmdGetACL(env *Env, runF func(context.Context, *GetACLOptions) error) *c
 		Example: "  zksh getAcl /app",
 		Args:    rangeArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := env.Resolve(args[0])
+			p, err := resolveArg(cmd, env, args[0])
 			if err != nil {
 				return err
 			}
@@ -82,7 +82,7 @@ world:anyone:r,digest:admin:BASE64SHA1:cdrwa,ip:10.0.0.0/8:r,auth::cdrwa. -R set
 		Example: "  zksh setAcl /app world:anyone:r,auth::cdrwa",
 		Args:    rangeArgs(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := env.Resolve(args[0])
+			p, err := resolveArg(cmd, env, args[0])
 			if err != nil {
 				return err
 			}

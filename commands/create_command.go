@@ -56,7 +56,7 @@ world:anyone:cdrwa or digest:user:BASE64SHA1:cdrwa (default world:anyone:cdrwa).
 				}
 				opts.TTL = d
 			}
-			p, err := resolveCreatePath(env, args[0], opts.Sequential)
+			p, err := resolveCreatePath(cmd, env, args[0], opts.Sequential)
 			if err != nil {
 				return err
 			}
@@ -87,15 +87,15 @@ world:anyone:cdrwa or digest:user:BASE64SHA1:cdrwa (default world:anyone:cdrwa).
 
 // resolveCreatePath resolves a create path; a sequential node's path may end in "/" (the server
 // appends the counter).
-func resolveCreatePath(env *Env, arg string, sequential bool) (string, error) {
+func resolveCreatePath(cmd *cobra.Command, env *Env, arg string, sequential bool) (string, error) {
 	if sequential && strings.HasSuffix(arg, "/") && arg != "/" {
-		p, err := env.Resolve(strings.TrimSuffix(arg, "/"))
+		p, err := resolveArg(cmd, env, strings.TrimSuffix(arg, "/"))
 		if err != nil {
 			return "", err
 		}
 		return p + "/", nil
 	}
-	return env.Resolve(arg)
+	return resolveArg(cmd, env, arg)
 }
 
 func parseTTL(s string) (time.Duration, error) {

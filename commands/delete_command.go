@@ -28,7 +28,7 @@ func NewCmdDelete(env *Env, runF func(context.Context, *DeleteOptions) error) *c
 		Example: "  zksh delete /app/lock\n  zksh delete -v 2 /app/config",
 		Args:    rangeArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := env.Resolve(args[0])
+			p, err := resolveArg(cmd, env, args[0])
 			if err != nil {
 				return err
 			}
@@ -81,7 +81,7 @@ progress on stderr; Ctrl-C stops it and reports how far it got.`,
 		Example: "  zksh deleteall /app/cache\n  zksh rmr -b 500 /tmp/jobs",
 		Args:    rangeArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := env.Resolve(args[0])
+			p, err := resolveArg(cmd, env, args[0])
 			if err != nil {
 				return err
 			}

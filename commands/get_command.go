@@ -31,7 +31,7 @@ otherwise null with "dataBase64", and the stat is always included.`,
 		Example: "  zksh get /app/config\n  zksh get -s -o json /app/config\n  zksh get -w /app/config   # wait for the next change",
 		Args:    rangeArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := env.Resolve(args[0])
+			p, err := resolveArg(cmd, env, args[0])
 			if err != nil {
 				return err
 			}

@@ -38,7 +38,7 @@ number of children, data length, data version, modification time and ephemeral o
 			if len(args) == 1 {
 				arg = args[0]
 			}
-			p, err := env.Resolve(arg)
+			p, err := resolveArg(cmd, env, arg)
 			if err != nil {
 				return err
 			}

@@ -2,8 +2,11 @@ package commands
 
 import (
 	"errors"
+	"fmt"
 	"path"
 	"strings"
+
+	"github.com/spf13/cobra"
 )
 
 // Resolve turns p into an absolute znode path: relative paths are joined with Cwd and "." and ".."
@@ -11,7 +14,16 @@ import (
 func (e *Env) Resolve(p string) (string, error) {
 	abs, err := resolvePath(e.Cwd, p)
 	if err != nil {
-		return "", &UsageError{Err: err}
+		return "", &UsageError{Err: fmt.Errorf("%s: %v", quote(p), err)}
+	}
+	return abs, nil
+}
+
+// resolveArg resolves a command's path operand; a malformed one is a usage error naming the command.
+func resolveArg(cmd *cobra.Command, env *Env, p string) (string, error) {
+	abs, err := resolvePath(env.Cwd, p)
+	if err != nil {
+		return "", &UsageError{Cmd: cmd.CommandPath(), Err: fmt.Errorf("%s %s: %v", cmd.Name(), p, err)}
 	}
 	return abs, nil
 }
@@ -44,8 +56,6 @@ func resolvePath(cwd, p string) (string, error) {
 		p = strings.Join(parts, "/")
 		if p == "" {
 			p = "/"
-		} else if strings.HasSuffix(p, "/") && len(p) > 1 && strings.HasSuffix(strings.TrimSuffix(p, "/"), "/") == false && strings.Count(p, "/") > 0 {
-			// a trailing "/" typed by the user stays and is refused below
 		}
 	}
 	if err := validatePath(p); err != nil {
@@ -60,25 +70,25 @@ func validatePath(p string) error {
 	case p == "":
 		return errors.New("empty path")
 	case p[0] != '/':
-		return errors.New("path must start with /: " + quote(p))
+		return errors.New("path must start with /")
 	case p == "/":
 		return nil
 	case strings.HasSuffix(p, "/"):
-		return errors.New("path must not end with /: " + quote(p))
+		return errors.New("path must not end with /")
 	case strings.IndexByte(p, 0) >= 0:
 		return errors.New("path contains a NUL character")
 	}
 	for _, c := range strings.Split(p[1:], "/") {
 		switch c {
 		case "":
-			return errors.New("empty node name in path: " + quote(p))
+			return errors.New("empty node name in path")
 		case ".", "..":
-			return errors.New("relative component " + c + " in path: " + quote(p))
+			return errors.New("path contains " + quote(c))
 		}
 	}
 	for _, r := range p {
 		if (r > 0 && r <= 0x1f) || (r >= 0x7f && r <= 0x9f) || (r >= 0xd800 && r <= 0xf8ff) || (r >= 0xfff0 && r <= 0xffff) {
-			return errors.New("invalid character in path: " + quote(p))
+			return errors.New("invalid character in path")
 		}
 	}
 	return nil

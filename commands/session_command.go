@@ -34,7 +34,7 @@ func NewCmdCd(env *Env, runF func(context.Context, *CdOptions) error) *cobra.Com
 					arg = env.Cwd
 				}
 			}
-			p, err := env.Resolve(arg)
+			p, err := resolveArg(cmd, env, arg)
 			if err != nil {
 				return err
 			}

@@ -26,7 +26,7 @@ stdin, @@TEXT is the literal @TEXT. -v sets it only if the data version matches 
 		Example: "  zksh set /app/config '{\"debug\":true}'\n  zksh set -v 3 /app/config @config.json",
 		Args:    rangeArgs(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := env.Resolve(args[0])
+			p, err := resolveArg(cmd, env, args[0])
 			if err != nil {
 				return err
 			}

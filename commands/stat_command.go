@@ -27,7 +27,7 @@ says so on stderr and waits for its creation (exit 0 when it appears).`,
 		Example: "  zksh stat /app\n  zksh stat -w /app/ready   # wait until it is created or changes",
 		Args:    rangeArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := env.Resolve(args[0])
+			p, err := resolveArg(cmd, env, args[0])
 			if err != nil {
 				return err
 			}

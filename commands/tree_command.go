@@ -16,7 +16,7 @@ func NewCmdSync(env *Env, runF func(context.Context, string) error) *cobra.Comma
 		Short: "Make the connected server catch up with the leader for path",
 		Args:  rangeArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := env.Resolve(args[0])
+			p, err := resolveArg(cmd, env, args[0])
 			if err != nil {
 				return err
 			}
@@ -47,7 +47,7 @@ func NewCmdGetAllChildrenNumber(env *Env, runF func(context.Context, string) err
 		Short: "Print the number of znodes below path (all depths)",
 		Args:  rangeArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := env.Resolve(args[0])
+			p, err := resolveArg(cmd, env, args[0])
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,164 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+var testStat = &zk.Stat{
+	Czxid: 0x1a, Mzxid: 0x2b, Pzxid: 0x1a,
+	Ctime: 1700000000123, Mtime: 1700000001456,
+	Version: 2, Cversion: 1, Aversion: 0,
+	EphemeralOwner: 0x100000b6c0a0002, DataLength: 5, NumChildren: 1,
+}
+
+func print(t *testing.T, f Format, tty bool, fn func(p Printer, w *bytes.Buffer) error) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := fn(New(f, Options{TTY: tty, Location: time.UTC}), &b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestPlainStatIsZkCli(t *testing.T) {
+	got := print(t, Plain, false, func(p Printer, w *bytes.Buffer) error { return p.Stat(w, "/a", testStat) })
+	want := `cZxid = 0x1a
+ctime = Tue Nov 14 22:13:20 UTC 2023
+mZxid = 0x2b
+mtime = Tue Nov 14 22:13:21 UTC 2023
+pZxid = 0x1a
+cversion = 1
+dataVersion = 2
+aclVersion = 0
+ephemeralOwner = 0x100000b6c0a0002
+dataLength = 5
+numChildren = 1
+`
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestJSONStat(t *testing.T) {
+	got := print(t, JSON, false, func(p Printer, w *bytes.Buffer) error { return p.Stat(w, "/a", testStat) })
+	var v struct {
+		Path string
+		Stat map[string]any
+	}
+	if err := json.Unmarshal([]byte(got), &v); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"cZxid": "0x1a", "ctime": "2023-11-14T22:13:20.123Z", "mZxid": "0x2b", "mtime": "2023-11-14T22:13:21.456Z",
+		"pZxid": "0x1a", "cversion": 1.0, "dataVersion": 2.0, "aclVersion": 0.0, "ephemeralOwner": "0x100000b6c0a0002",
+		"dataLength": 5.0, "numChildren": 1.0}
+	if v.Path != "/a" || len(v.Stat) != len(want) {
+		t.Fatalf("%s", got)
+	}
+	for k, w := range want {
+		if v.Stat[k] != w {
+			t.Errorf("%s = %v, want %v", k, v.Stat[k], w)
+		}
+	}
+}
+
+func TestNodeData(t *testing.T) {
+	bin := []byte{0xff, 0xfe, 0x00}
+	tests := []struct {
+		name string
+		f    Format
+		tty  bool
+		n    Node
+		want string
+	}{
+		{"plain text", Plain, false, Node{Data: []byte("hi")}, "hi\n"},
+		{"plain null", Plain, false, Node{Data: nil}, "null\n"},
+		{"plain empty", Plain, false, Node{Data: []byte{}}, "\n"},
+		{"plain binary to a pipe is raw", Plain, false, Node{Data: bin}, "\xff\xfe\x00\n"},
+		{"plain binary to a terminal is a hex dump", Plain, true, Node{Data: bin}, "00000000  ff fe 00                                          |...|\n"},
+		{"table binary to a terminal", Table, true, Node{Data: bin}, "00000000  ff fe 00                                          |...|\n"},
+		{"control characters are binary too", Table, true, Node{Data: []byte("a\x1b[2Jb")}, "00000000  61 1b 5b 32 4a 62                                 |a.[2Jb|\n"},
+		{"base64", Plain, false, Node{Data: bin, Encoding: Base64}, "//4A\n"},
+		{"json text", JSON, false, Node{Path: "/a", Data: []byte("hé")}, `{"path":"/a","data":"hé"}` + "\n"},
+		{"json binary", JSON, false, Node{Path: "/a", Data: bin}, `{"path":"/a","data":null,"dataBase64":"//4A"}` + "\n"},
+		{"json null", JSON, false, Node{Path: "/a"}, `{"path":"/a","data":null}` + "\n"},
+		{"json hex", JSON, false, Node{Path: "/a", Data: []byte("A"), Encoding: HexDump}, `{"path":"/a","data":"A","dataHex":"41"}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := print(t, tt.f, tt.tty, func(p Printer, w *bytes.Buffer) error { return p.Node(w, tt.n) })
+			if got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestListings(t *testing.T) {
+	c := Children{Path: "/", Names: []string{"a", "b"}}
+	if got := print(t, Plain, false, func(p Printer, w *bytes.Buffer) error { return p.Children(w, c) }); got != "[a, b]\n" {
+		t.Errorf("plain %q", got)
+	}
+	if got := print(t, Table, true, func(p Printer, w *bytes.Buffer) error { return p.Children(w, c) }); got != "a\nb\n" {
+		t.Errorf("table %q", got)
+	}
+	if got := print(t, JSON, false, func(p Printer, w *bytes.Buffer) error { return p.Children(w, Children{Path: "/"}) }); got != `{"path":"/","children":[]}`+"\n" {
+		t.Errorf("json empty %q", got)
+	}
+
+	l := Listing{Path: "/", Entries: []Entry{{Name: "eph", Stat: testStat}, {Name: "gone"}}}
+	plain := print(t, Plain, false, func(p Printer, w *bytes.Buffer) error { return p.Listing(w, l) })
+	if plain != "eph\t1\t5\t2\t2023-11-14T22:13:21.456Z\t0x100000b6c0a0002\ngone\t-\t-\t-\t(deleted)\t-\n" {
+		t.Errorf("plain long %q", plain)
+	}
+	table := print(t, Table, true, func(p Printer, w *bytes.Buffer) error { return p.Listing(w, l) })
+	lines := strings.Split(strings.TrimRight(table, "\n"), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(strings.TrimSpace(lines[0]), "NAME") || !strings.Contains(lines[1], "2023-11-14 22:13:21") ||
+		!strings.Contains(lines[1], "0x100000b6c0a0002") {
+		t.Errorf("table long:\n%s", table)
+	}
+	// Same facts in every format: the plain row's fields appear in the table row.
+	for _, f := range strings.Split(strings.Split(plain, "\n")[0], "\t") {
+		if f != "2023-11-14T22:13:21.456Z" && !strings.Contains(lines[1], f) {
+			t.Errorf("table row lacks %q: %q", f, lines[1])
+		}
+	}
+}
+
+func TestEventsAndACL(t *testing.T) {
+	ev := EventFrom(zk.Event{Type: zk.EventNodeDataChanged, State: zk.StateHasSession, Path: "/x"}, "/x")
+	if got := print(t, Plain, false, func(p Printer, w *bytes.Buffer) error { return p.Event(w, ev) }); got != "WATCHER: NodeDataChanged /x\n" {
+		t.Errorf("%q", got)
+	}
+	if got := print(t, JSON, false, func(p Printer, w *bytes.Buffer) error { return p.Event(w, ev) }); got != `{"event":"NodeDataChanged","state":"SyncConnected","path":"/x"}`+"\n" {
+		t.Errorf("%q", got)
+	}
+	lost := EventFrom(zk.Event{Type: zk.EventNotWatching, State: zk.StateExpired, Path: "/x", Err: zk.ErrSessionExpired}, "/x")
+	if got := EventLine(lost); got != "WATCHER: NotWatching /x (session has been expired by the server)" {
+		t.Errorf("%q", got)
+	}
+	a := ACL{Path: "/", ACL: []zk.ACL{{Scheme: "world", ID: "anyone", Perms: zk.PermAll}, {Scheme: "ip", ID: "10.0.0.1", Perms: zk.PermRead | zk.PermWrite}}}
+	if got := print(t, Plain, false, func(p Printer, w *bytes.Buffer) error { return p.ACL(w, a) }); got != "'world,'anyone\n: cdrwa\n'ip,'10.0.0.1\n: rw\n" {
+		t.Errorf("%q", got)
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		tty  bool
+		want Format
+	}{{"", true, Table}, {"", false, Plain}, {"json", true, JSON}, {"plain", true, Plain}} {
+		if got, err := ParseFormat(tt.in, tt.tty); err != nil || got != tt.want {
+			t.Errorf("ParseFormat(%q, %v) = %v, %v", tt.in, tt.tty, got, err)
+		}
+	}
+	if _, err := ParseFormat("yaml", true); err == nil {
+		t.Error("yaml accepted")
+	}
+}
