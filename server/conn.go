@@ -162,8 +162,10 @@ func (c *conn) readLoop() {
 		return
 	}
 	if word := string(hdr[:]); isFourLetterWord(word) {
+		c.received.Add(1)
 		c.s.fourLetterWord(c, word)
 		c.closeAfterFlush()
+		c.drain(br)
 		return
 	}
 	n := int32(binary.BigEndian.Uint32(hdr[:]))

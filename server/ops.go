@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -30,7 +31,9 @@ func (s *Server) handle(c *conn, frame []byte) bool {
 	keep := s.dispatch(c, sess, h, body)
 	lat := time.Since(start).Milliseconds()
 	s.recordLatency(c, lat)
-	c.lastCxid = h.Xid
+	if h.Xid >= 0 {
+		c.lastCxid = h.Xid
+	}
 	c.lastZxid = s.zxid
 	return keep
 }
@@ -97,6 +100,11 @@ func (s *Server) dispatch(c *conn, sess *session, h jute.RequestHeader, body []b
 			s.rollback()
 		}
 		s.commit()
+		if h.Type == jute.OpCheck && code == jute.ErrOK {
+			// Apache 3.8 answers a successful stand-alone check with a SetDataResponse holding a
+			// null stat, which fails to serialize: the client gets no reply at all. Do the same.
+			break
+		}
 		c.reply(h.Xid, s.zxid, code, rec)
 	case jute.OpExists, jute.OpGetData, jute.OpGetACL, jute.OpGetChildren, jute.OpGetChildren2, jute.OpSync,
 		jute.OpGetAllChildrenNumber, jute.OpGetEphemerals, jute.OpWhoAmI, jute.OpMultiRead,
@@ -104,8 +112,9 @@ func (s *Server) dispatch(c *conn, sess *session, h jute.RequestHeader, body []b
 		rec, code := s.readOp(c, sess, h.Type, body)
 		c.reply(h.Xid, s.zxid, code, rec)
 	default:
+		// UnimplementedRequestProcessor: zxid -1, then the connection closes.
 		s.log.Warn("unknown request type", "type", h.Type, "client", c.remote)
-		c.reply(h.Xid, s.zxid, jute.ErrUnimplemented, nil)
+		c.reply(h.Xid, -1, jute.ErrUnimplemented, nil)
 		return false
 	}
 	return true
@@ -139,6 +148,18 @@ func (c *conn) addAuth(id jute.ID) {
 		}
 	}
 	c.auth = append(c.auth, id)
+	sortAuth(c.auth)
+}
+
+// sortAuth orders identities as Apache's connection keeps them, a set backed by a
+// ConcurrentHashMap of 16 buckets: by bucket of Id.hashCode, then by insertion.
+func sortAuth(ids []jute.ID) {
+	bucket := func(id jute.ID) uint32 {
+		h := 37*(37*17+javaStringHash(id.Scheme)) + javaStringHash(id.ID)
+		u := uint32(h)
+		return ((u ^ (u >> 16)) & 0x7fffffff) & 15
+	}
+	sort.SliceStable(ids, func(i, j int) bool { return bucket(ids[i]) < bucket(ids[j]) })
 }
 
 // writeOp applies one write within the current txn and returns its reply body or error code.
@@ -382,6 +403,11 @@ func (s *Server) check(c *conn, path string, version int32) int32 {
 // multi applies ops all-or-nothing and encodes per-op results as Apache does: on failure, the ops
 // before the failing one report 0, the failing one its code, the rest RuntimeInconsistency.
 func (s *Server) multi(c *conn, r *jute.MultiRequest) (jute.Record, int32) {
+	for _, op := range r.Ops {
+		if op.Type == jute.OpGetData || op.Type == jute.OpGetChildren {
+			return nil, jute.ErrMarshallingError // "Invalid type of op" in Apache
+		}
+	}
 	results := make([]jute.OpResult, len(r.Ops))
 	failed := -1
 	var failCode int32

@@ -48,7 +48,7 @@ type znode struct {
 	cversion int32
 	aversion int32
 	owner    int64
-	children map[string]*znode
+	children map[string]*znode // cversion above is the stored count of child creates
 	// Apache keeps children in a java.util.HashSet; clients see its iteration order. seq is this
 	// node's insertion order in its parent, childCap the parent's current hash table capacity.
 	seq      uint64
@@ -56,17 +56,31 @@ type znode struct {
 	childCap int
 }
 
+// stat is the node's Stat as DataNode.copyStat reports it: containers and TTL nodes show no owner,
+// and cversion counts creates and deletes (the stored count of creates, doubled, less the children
+// still present).
 func (n *znode) stat() jute.Stat {
+	owner := n.owner
+	if !isSessionOwner(owner) {
+		owner = 0
+	}
+	kids := int32(len(n.children))
 	return jute.Stat{
 		Czxid: n.czxid, Mzxid: n.mzxid, Ctime: n.ctime, Mtime: n.mtime,
-		Version: n.version, Cversion: n.cversion, Aversion: n.aversion,
-		EphemeralOwner: n.owner, DataLength: int32(len(n.data)),
-		NumChildren: int32(len(n.children)), Pzxid: n.pzxid,
+		Version: n.version, Cversion: n.cversion*2 - kids, Aversion: n.aversion,
+		EphemeralOwner: owner, DataLength: int32(len(n.data)),
+		NumChildren: kids, Pzxid: n.pzxid,
 	}
 }
 
 // javaHash is java.lang.String.hashCode spread as java.util.HashMap.hash does.
 func javaHash(s string) uint32 {
+	u := uint32(javaStringHash(s))
+	return u ^ (u >> 16)
+}
+
+// javaStringHash is java.lang.String.hashCode over the string's UTF-16 code units.
+func javaStringHash(s string) int32 {
 	var h int32
 	for _, r := range s {
 		if r >= 0x10000 {
@@ -77,8 +91,7 @@ func javaHash(s string) uint32 {
 		}
 		h = 31*h + int32(r)
 	}
-	u := uint32(h)
-	return u ^ (u >> 16)
+	return h
 }
 
 func (n *znode) addChild(c *znode) {
