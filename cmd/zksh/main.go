@@ -5,9 +5,7 @@ import (
 	"os"
 
 	"github.com/zksh/zksh/commands"
+	"github.com/zksh/zksh/shell"
 )
 
-func main() { os.Exit(commands.Main(os.Args[1:], commands.SystemIO(), noREPL)) }
-
-// noREPL stands in until the shell package lands.
-func noREPL(*commands.Env) error { return commands.ErrNoREPL }
+func main() { os.Exit(commands.Main(os.Args[1:], commands.SystemIO(), shell.Run)) }

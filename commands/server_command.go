@@ -1,0 +1,112 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zksh/zksh/server"
+)
+
+func init() {
+	startLocalServer = func(dataDir string) (string, func(), error) {
+		s, err := server.New(server.Config{DataDir: dataDir})
+		if err != nil {
+			return "", nil, err
+		}
+		if err := s.Start(); err != nil {
+			_ = s.Close()
+			return "", nil, err
+		}
+		return s.Addr(), func() { _ = s.Close() }, nil
+	}
+	extraCommands = append(extraCommands, func(env *Env) *cobra.Command { return NewCmdServer(env, nil) })
+}
+
+// ServerOptions are the server command's parsed inputs.
+type ServerOptions struct {
+	Env     *Env
+	Config  server.Config
+	Storage string // what the start-up line says about persistence
+}
+
+// NewCmdServer builds `server [--config zoo.cfg] [--port 2181] [--bind 127.0.0.1] [--data-dir DIR]`.
+func NewCmdServer(env *Env, runF func(context.Context, *ServerOptions) error) *cobra.Command {
+	opts := &ServerOptions{Env: env}
+	var (
+		configFile, bind string
+		port             int
+	)
+	cmd := &cobra.Command{
+		Use:   "server [--config zoo.cfg] [--port 2181] [--bind 127.0.0.1] [--data-dir DIR]",
+		Short: "Run the bundled ZooKeeper server in the foreground",
+		Long: `Run the bundled single-node ZooKeeper server in the foreground until SIGINT or SIGTERM.
+It prints one line on stderr once it accepts connections. --config reads a zoo.cfg as Apache ZooKeeper
+does (clientPort, clientPortAddress, dataDir, tickTime, ...); flags given explicitly override it.
+Without a data directory the tree lives in memory.`,
+		Example: "  zksh server --port 2181\n  zksh server --config /etc/zookeeper/zoo.cfg",
+		Args:    rangeArgs(0, 0),
+		GroupID: "session",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if env.Interactive {
+				return usageErrorf(cmd.CommandPath(), "server runs in the foreground: start it from your system shell")
+			}
+			cfg := server.Config{ClientPortAddress: "127.0.0.1", ClientPort: 2181}
+			if configFile != "" {
+				c, warnings, err := server.LoadConfigFile(configFile)
+				if err != nil {
+					return usageErrorf(cmd.CommandPath(), "server --config %s: %v", configFile, err)
+				}
+				for _, w := range warnings {
+					fmt.Fprintf(env.IO.ErrOut, "zksh server: warning: %s\n", w)
+				}
+				cfg = c
+			}
+			if cmd.Flags().Changed("port") || configFile == "" {
+				cfg.ClientPort = port
+			}
+			if cmd.Flags().Changed("bind") || configFile == "" {
+				cfg.ClientPortAddress = bind
+			}
+			if d := env.settings().DataDir; d != "" {
+				cfg.DataDir = d
+			}
+			if env.settings().Verbose {
+				cfg.Logger = slog.New(slog.NewTextHandler(env.IO.ErrOut, nil))
+			}
+			opts.Config = cfg
+			opts.Storage = "in memory"
+			if cfg.DataDir != "" {
+				opts.Storage = "data in " + cfg.DataDir
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return serverRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&configFile, "config", "", "read settings from a zoo.cfg")
+	cmd.Flags().IntVar(&port, "port", 2181, "client port (0 picks a free one)")
+	cmd.Flags().StringVar(&bind, "bind", "127.0.0.1", "address to listen on")
+	return cmd
+}
+
+// serverRun serves until ctx is cancelled (Main cancels it on SIGINT and SIGTERM).
+func serverRun(ctx context.Context, opts *ServerOptions) error {
+	s, err := server.New(opts.Config)
+	if err != nil {
+		return &ExitError{Code: ExitUnavailable, Op: "server", Err: err}
+	}
+	if err := s.Start(); err != nil {
+		_ = s.Close()
+		return &ExitError{Code: ExitUnavailable, Op: "server", Err: err}
+	}
+	fmt.Fprintf(opts.Env.IO.ErrOut, "zksh server listening on %s (%s)\n", s.Addr(), opts.Storage)
+	<-ctx.Done()
+	if err := s.Close(); err != nil {
+		return &ExitError{Code: ExitRefused, Op: "server", Err: err}
+	}
+	return nil
+}
