@@ -1,16 +1,39 @@
 package integration
 
 import (
+	"os"
 	"testing"
 	"time"
 
 	"github.com/zksh/zksh/internal/zktest"
+	"github.com/zksh/zksh/server"
 )
 
-// bundled starts the server under test and returns its address and a way to
-// move its clock (nil: the server runs on wall time). Until the bundled server lands, a second Apache instance
-// stands in, which proves the normalization (Apache vs Apache must agree).
+// bundled starts the server under test, configured as zktest configures
+// Apache ZooKeeper, and returns its address and a way to move its clock.
+//
+// ZKSH_IT_AGAINST=apache puts a second Apache ZooKeeper in its place (advance
+// is then nil: wall time): Apache against Apache must agree, which proves the
+// harness's normalization.
 func bundled(t *testing.T) (name, addr string, advance func(time.Duration)) {
-	inst := zktest.StartApache(t, zktest.Options{})
-	return "apache2", inst.Addr, nil
+	t.Helper()
+	if os.Getenv("ZKSH_IT_AGAINST") == "apache" {
+		inst := zktest.StartApache(t, zktest.Options{})
+		return "apache2", inst.Addr, nil
+	}
+	srv, err := server.New(server.Config{
+		TickTime:               500 * time.Millisecond,
+		ExtendedTypesEnabled:   true,
+		SuperDigest:            zktest.SuperDigest,
+		FourLetterWords:        []string{"*"},
+		ContainerCheckInterval: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatalf("server.Start: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return "zksh", srv.Addr(), srv.FastForward
 }

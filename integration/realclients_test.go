@@ -39,7 +39,9 @@ func compareClients(t *testing.T, session func(t *testing.T, addr string) string
 		t.Logf("apache:\n%s", want)
 	}
 	if want != got {
-		t.Errorf("apache (-) and %s (+) differ:\n%s", name, lineDiff(strings.Split(want, "\n"), strings.Split(got, "\n")))
+		d := lineDiff(strings.Split(want, "\n"), strings.Split(got, "\n"))
+		knownDiff(t, t.Name(), d)
+		t.Errorf("apache (-) and %s (+) differ:\n%s", name, d)
 	}
 }
 
