@@ -162,7 +162,7 @@ func (sh *shell) runLine(line string, record bool) error {
 	if len(cmds) == 1 && cmds[0][0] == "redo" {
 		return sh.redo(cmds[0])
 	}
-	if record {
+	if record && !(len(cmds) == 1 && (cmds[0][0] == "exit" || cmds[0][0] == "quit")) {
 		sh.hist.add(line)
 	}
 	for _, words := range cmds {

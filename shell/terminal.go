@@ -42,10 +42,11 @@ type terminal struct {
 	waiting bool // the executor waits for the loop to finish its line
 	quit    atomic.Bool
 
-	number     atomic.Int64 // the prompt's N: the history number the next line gets
-	lastCount  atomic.Int64 // suggestions of the last completion
-	pendingTab atomic.Bool  // Tab pressed while the suggestions were being fetched
-	keys       chan []byte  // keys injected into go-prompt's input
+	number     atomic.Int64           // the prompt's N: the history number the next line gets
+	lastCount  atomic.Int64           // suggestions of the last completion
+	pendingTab atomic.Bool            // Tab pressed while the suggestions were being fetched
+	keys       chan []byte            // keys injected into go-prompt's input
+	shown      atomic.Pointer[string] // HOST(STATE) as the prompt last showed it
 	stopPoll   chan struct{}
 
 	mu        sync.Mutex
@@ -182,24 +183,27 @@ func (t *terminal) afterCommand() {
 
 // prefix is the prompt: [zksh: HOST(STATE) /cwd] N>
 func (t *terminal) prefix() string {
-	return fmt.Sprintf("[zksh: %s(%s) %s] %d> ", t.env.Host(), t.env.State(), t.env.Cwd, t.number.Load())
+	session := t.session()
+	t.shown.Store(&session)
+	return fmt.Sprintf("[zksh: %s %s] %d> ", session, t.env.Cwd, t.number.Load())
+}
+
+func (t *terminal) session() string {
+	return t.env.Host() + "(" + t.env.State() + ")"
 }
 
 // pollState re-renders the prompt when the session's host or state changes while the user types.
 func (t *terminal) pollState() {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
-	last := ""
 	for {
 		select {
 		case <-t.stopPoll:
 			return
 		case <-tick.C:
-			now := t.env.Host() + "(" + t.env.State() + ")"
-			if now != last && last != "" {
+			if shown := t.shown.Load(); shown != nil && *shown != t.session() {
 				t.wake()
 			}
-			last = now
 		}
 	}
 }

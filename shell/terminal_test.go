@@ -1,0 +1,323 @@
+package shell
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/go-zookeeper/zk"
+	"golang.org/x/sys/unix"
+
+	"github.com/zksh/zksh/internal/zktest"
+)
+
+// zkshPackage is the binary the end-to-end tests drive; ZKSH_E2E_MAIN points them at another main
+// package (while cmd/zksh is being wired).
+func zkshPackage() string {
+	if p := os.Getenv("ZKSH_E2E_MAIN"); p != "" {
+		return p
+	}
+	return "github.com/zksh/zksh/cmd/zksh"
+}
+
+var (
+	buildOnce sync.Once
+	buildBin  string
+	buildErr  error
+	buildDir  string
+)
+
+// zkshBinary builds the zksh binary once per test binary.
+func zkshBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "zksh-e2e-")
+		if buildErr != nil {
+			return
+		}
+		buildBin = filepath.Join(buildDir, "zksh")
+		out, err := exec.Command("go", "build", "-o", buildBin, zkshPackage()).CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build %s: %v\n%s", zkshPackage(), err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildBin
+}
+
+// session is zksh running in a pseudo-terminal.
+type session struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	ptm   *os.File // the terminal's master side: what the user types and sees
+	tty   *os.File // the slave side, kept open to read its modes after zksh exits
+	mu    sync.Mutex
+	out   bytes.Buffer // everything zksh wrote, raw
+	mark  int          // waitFor searches the screen text from here
+	done  chan struct{}
+	state *os.ProcessState
+}
+
+// startSession runs zksh against server with HOME and XDG_STATE_HOME in stateDir.
+func startSession(t *testing.T, server, stateDir string) *session {
+	t.Helper()
+	bin := zkshBinary(t)
+	ptm, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pty.Setsize(ptm, &pty.Winsize{Rows: 40, Cols: 160}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--server", server)
+	cmd.Env = []string{"HOME=" + stateDir, "XDG_STATE_HOME=" + filepath.Join(stateDir, "state"), "TERM=xterm",
+		"PATH=" + os.Getenv("PATH")}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &session{t: t, cmd: cmd, ptm: ptm, tty: tty, done: make(chan struct{})}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptm.Read(buf)
+			if n > 0 {
+				s.mu.Lock()
+				s.out.Write(buf[:n])
+				s.mu.Unlock()
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		_ = cmd.Wait()
+		s.state = cmd.ProcessState
+		close(s.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-s.done:
+		default:
+			_ = cmd.Process.Kill()
+			<-s.done
+		}
+		ptm.Close()
+		tty.Close()
+		if t.Failed() {
+			t.Logf("screen:\n%s", s.screen(0))
+		}
+	})
+	return s
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b[=>78DEMc]`)
+
+// screen returns what zksh wrote from byte offset from on, without escape sequences.
+func (s *session) screen(from int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.out.Bytes()
+	if from > len(b) {
+		from = len(b)
+	}
+	return ansi.ReplaceAllString(string(b[from:]), "")
+}
+
+func (s *session) rawLen() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.Len()
+}
+
+// waitFor polls the screen since the last mark for text (up to 10s) and moves the mark past it.
+func (s *session) waitFor(text string) {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.mu.Lock()
+		raw := string(s.out.Bytes()[s.mark:])
+		s.mu.Unlock()
+		clean := ansi.ReplaceAllString(raw, "")
+		if strings.Contains(clean, text) {
+			// Move the mark just past the match: later waits look at what came after it.
+			n := sort.Search(len(raw), func(k int) bool {
+				return strings.Contains(ansi.ReplaceAllString(raw[:k], ""), text)
+			})
+			s.mark += n
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("waited 10s for %q; screen since mark:\n%s", text, clean)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// press sends one key per write, as a user types (go-prompt treats each read as one key).
+func (s *session) press(keys ...string) {
+	s.t.Helper()
+	for _, k := range keys {
+		if _, err := s.ptm.Write([]byte(k)); err != nil {
+			s.t.Fatal(err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// typeText types text one character at a time.
+func (s *session) typeText(text string) {
+	s.t.Helper()
+	for _, r := range text {
+		s.press(string(r))
+	}
+}
+
+const (
+	keyEnter = "\r"
+	keyTab   = "\t"
+	keyCtrlC = "\x03"
+	keyCtrlD = "\x04"
+	keyUp    = "\x1b[A"
+)
+
+// waitExit waits for zksh to exit and returns its exit code.
+func (s *session) waitExit() int {
+	s.t.Helper()
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		s.t.Fatalf("zksh did not exit; screen:\n%s", s.screen(0))
+	}
+	return s.state.ExitCode()
+}
+
+// checkModesRestored asserts the terminal is back in its normal (echo, canonical) mode.
+func (s *session) checkModesRestored() {
+	s.t.Helper()
+	tio, err := unix.IoctlGetTermios(int(s.tty.Fd()), unix.TCGETS)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if tio.Lflag&unix.ECHO == 0 || tio.Lflag&unix.ICANON == 0 || tio.Lflag&unix.ISIG == 0 {
+		s.t.Fatalf("terminal modes not restored: lflag %#x (ECHO %v ICANON %v ISIG %v)", tio.Lflag,
+			tio.Lflag&unix.ECHO != 0, tio.Lflag&unix.ICANON != 0, tio.Lflag&unix.ISIG != 0)
+	}
+}
+
+func mustCreate(t *testing.T, c *zk.Conn, p, data string) {
+	t.Helper()
+	if _, err := c.Create(p, []byte(data), 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
+		t.Fatalf("create %s: %v", p, err)
+	}
+}
+
+func TestTerminalSession(t *testing.T) {
+	addr := zktest.Apache(t)
+	c := zkConn(t)
+	mustCreate(t, c, "/app", "")
+	mustCreate(t, c, "/app/config", "v1")
+	mustCreate(t, c, "/app/locks", "")
+	mustCreate(t, c, "/app/locks/l1", "")
+	t.Cleanup(func() { deleteTree(t, "/app") })
+	stateDir := t.TempDir()
+
+	s := startSession(t, addr, stateDir)
+	s.waitFor("(CONNECTED) /] 1> ")
+
+	// Tab completes one level of an absolute path, with "/" after a node that has children.
+	s.typeText("get /ap")
+	s.waitFor("/app/") // the suggestion, fetched in the background, appears
+	s.press(keyTab)
+	s.waitFor("get /app/")
+	s.typeText("con")
+	s.press(keyTab)
+	s.waitFor("get /app/config")
+	s.press(keyEnter)
+	s.waitFor("v1")
+	s.waitFor("] 2> ")
+
+	// Relative paths after cd, in the prompt and in completion.
+	s.typeText("cd /app")
+	s.press(keyEnter)
+	s.waitFor("(CONNECTED) /app] 3> ")
+	s.typeText("get con")
+	s.press(keyTab)
+	s.waitFor("get config")
+	s.press(keyEnter)
+	s.waitFor("v1")
+
+	// A watch event arrives while a line is half typed: it prints above the prompt, the line survives.
+	s.typeText("get -w config")
+	s.press(keyEnter)
+	s.waitFor("] 5> ")
+	s.typeText("ls /zoo")
+	s.waitFor("ls /zoo")
+	if _, err := c.Set("/app/config", []byte("v2"), -1); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("NodeDataChanged")
+	s.waitFor("] 5> ls /zoo") // the half-typed line drawn again below the event
+	s.typeText("keeper")
+	s.press(keyEnter)
+	s.waitFor("quota")
+
+	// Ctrl-C clears a half-typed line.
+	s.typeText("get /x")
+	s.press(keyCtrlC)
+	s.typeText("pwd")
+	s.press(keyEnter)
+	s.waitFor("/app\r\n")
+
+	// Ctrl-C cancels a running command (waiting for an unreachable server) and the shell goes on.
+	s.typeText("connect 127.0.0.1:1")
+	s.press(keyEnter)
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	s.press(keyCtrlC)
+	s.waitFor("interrupted")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Ctrl-C took %v to cancel", d)
+	}
+	s.typeText("connect " + addr)
+	s.press(keyEnter)
+	s.waitFor("(CONNECTED) /] ")
+
+	s.typeText("exit")
+	s.press(keyEnter)
+	if code := s.waitExit(); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	s.checkModesRestored()
+
+	// A new shell finds the history: Up recalls the last line, history lists them numbered.
+	s2 := startSession(t, addr, stateDir)
+	s2.waitFor("(CONNECTED) /] 9> ")
+	s2.press(keyUp)
+	s2.waitFor("connect " + addr)
+	s2.press(keyCtrlC)
+	s2.typeText("history")
+	s2.press(keyEnter)
+	s2.waitFor("1 - get /app/config")
+	s2.waitFor("2 - cd /app")
+	s2.waitFor("9 - history")
+	s2.press(keyCtrlD)
+	if code := s2.waitExit(); code != 0 {
+		t.Fatalf("exit code %d after Ctrl-D", code)
+	}
+	s2.checkModesRestored()
+}
