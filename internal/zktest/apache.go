@@ -38,6 +38,9 @@ type Options struct {
 	TickTime time.Duration
 	// Extra zoo.cfg lines, e.g. "maxClientCnxns=5".
 	Extra []string
+	// JVMFlags replaces the test tuning (fast container/TTL reaping, C1-only JIT for quick start-up);
+	// benchmarks pass production-like flags here. The super digest is always set.
+	JVMFlags string
 }
 
 // Instance is one running Apache ZooKeeper.
@@ -211,12 +214,14 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 		return nil, err
 	}
 	cmd := exec.Command(filepath.Join(home(), "bin", "zkServer.sh"), "start-foreground", cfgPath)
+	jvm := opts.JVMFlags
+	if jvm == "" {
+		// Containers and TTL nodes are reaped by a timer that defaults to a minute.
+		jvm = "-Dznode.container.checkIntervalMs=100 -Dznode.container.maxPerMinute=100000 -XX:TieredStopAtLevel=1"
+	}
 	cmd.Env = append(os.Environ(),
 		"ZOO_LOG_DIR="+dir,
-		// Containers and TTL nodes are reaped by a timer that defaults to a minute.
-		"SERVER_JVMFLAGS=-Dznode.container.checkIntervalMs=100 -Dznode.container.maxPerMinute=100000"+
-			" -Dzookeeper.DigestAuthenticationProvider.superDigest="+SuperDigest+
-			" -Dzookeeper.admin.enableServer=false -Xshare:auto -XX:TieredStopAtLevel=1",
+		"SERVER_JVMFLAGS="+jvm+" -Dzookeeper.DigestAuthenticationProvider.superDigest="+SuperDigest,
 	)
 	var out bytes.Buffer
 	cmd.Stdout = &out
@@ -274,3 +279,6 @@ func FourLetter(addr, word string) (string, error) {
 	_, err = b.ReadFrom(bufio.NewReader(c))
 	return b.String(), err
 }
+
+// PID is the server's process id (zkServer.sh start-foreground execs the JVM in place).
+func (i *Instance) PID() int { return i.cmd.Process.Pid }
