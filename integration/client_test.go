@@ -9,6 +9,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/zksh/zksh/server/jute"
 )
 
 // client is a raw ZooKeeper client speaking the wire protocol directly, so a
@@ -68,7 +70,7 @@ func dial(addr string, timeoutMs int32, sid int64, passwd []byte, lastZxid int64
 	}
 	e.buffer(passwd)
 	e.bool(false) // readOnly
-	if err := writeFrame(nc, e.b); err != nil {
+	if err := writeFrame(nc, e.bytes()); err != nil {
 		nc.Close()
 		return nil, err
 	}
@@ -79,15 +81,15 @@ func dial(addr string, timeoutMs int32, sid int64, passwd []byte, lastZxid int64
 		return nil, fmt.Errorf("handshake: %w", err)
 	}
 	nc.SetReadDeadline(time.Time{})
-	d := decoder{b: body}
+	d := newDecoder(body)
 	d.int32()
 	c := &client{nc: nc, in: make(chan frame, 64), done: make(chan struct{}), notify: make(chan struct{}, 1)}
 	c.timeout = d.int32()
 	c.sid = d.int64()
 	c.passwd = d.buffer()
-	if d.err != nil {
+	if d.err() != nil {
 		nc.Close()
-		return nil, fmt.Errorf("handshake: %w", d.err)
+		return nil, fmt.Errorf("handshake: %w", d.err())
 	}
 	go c.readLoop()
 	return c, nil
@@ -99,19 +101,7 @@ func writeFrame(w io.Writer, body []byte) error {
 	return err
 }
 
-func readFrame(r io.Reader) ([]byte, error) {
-	var n [4]byte
-	if _, err := io.ReadFull(r, n[:]); err != nil {
-		return nil, err
-	}
-	size := binary.BigEndian.Uint32(n[:])
-	if size > 16<<20 {
-		return nil, fmt.Errorf("frame of %d bytes", size)
-	}
-	b := make([]byte, size)
-	_, err := io.ReadFull(r, b)
-	return b, err
-}
+func readFrame(r io.Reader) ([]byte, error) { return jute.ReadFrame(r, 16<<20, nil) }
 
 func (c *client) readLoop() {
 	defer close(c.done)
@@ -120,12 +110,12 @@ func (c *client) readLoop() {
 		if err != nil {
 			return
 		}
-		d := decoder{b: b}
+		d := newDecoder(b)
 		f := frame{xid: d.int32(), zxid: d.int64(), err: d.int32()}
-		if d.err != nil {
+		if d.err() != nil {
 			return
 		}
-		f.body = d.b
+		f.body = d.rest()
 		c.mu.Lock()
 		if f.zxid > c.last {
 			c.last = f.zxid
@@ -157,8 +147,8 @@ func (c *client) callQuiet(op int32, body []byte) (frame, error) {
 	var e encoder
 	e.int32(c.xid)
 	e.int32(op)
-	e.b = append(e.b, body...)
-	if err := writeFrame(c.nc, e.b); err != nil {
+	e.append(body)
+	if err := writeFrame(c.nc, e.bytes()); err != nil {
 		return frame{}, errLost
 	}
 	select {
@@ -181,8 +171,8 @@ func (c *client) call(xid, op int32, body []byte) (frame, error) {
 	var e encoder
 	e.int32(xid)
 	e.int32(op)
-	e.b = append(e.b, body...)
-	if err := writeFrame(c.nc, e.b); err != nil {
+	e.append(body)
+	if err := writeFrame(c.nc, e.bytes()); err != nil {
 		c.logEvents()
 		return frame{}, errLost
 	}
@@ -298,13 +288,13 @@ func (c *client) result(f frame, err error, ok func(d *decoder) string) string {
 		}
 		return fmt.Sprintf("-> %s @%s", head, z)
 	}
-	d := decoder{b: f.body}
-	r := ok(&d)
-	if d.err != nil {
-		return fmt.Sprintf("-> %s @%s undecodable body (%v): %x", head, z, d.err, f.body)
+	d := newDecoder(f.body)
+	r := ok(d)
+	if d.err() != nil {
+		return fmt.Sprintf("-> %s @%s undecodable body (%v): %x", head, z, d.err(), f.body)
 	}
-	if len(d.b) != 0 {
-		r += fmt.Sprintf(" +%d trailing bytes", len(d.b))
+	if n := len(d.rest()); n != 0 {
+		r += fmt.Sprintf(" +%d trailing bytes", n)
 	}
 	return fmt.Sprintf("-> %s @%s %s", head, z, r)
 }
@@ -337,7 +327,7 @@ func (c *client) create(op int32, path, data string, flags int32, acl []ACL, ttl
 		what += " acl=" + fmtACL(acl)
 	}
 	var created string
-	c.do(what, op, e.b, func(d *decoder) string {
+	c.do(what, op, e.bytes(), func(d *decoder) string {
 		created = d.string()
 		if op == opCreate {
 			return c.s.path(created)
@@ -376,7 +366,7 @@ func (c *client) Delete(path string, version int32) {
 	var e encoder
 	e.string(c.s.abs(path))
 	e.int32(version)
-	c.do(fmt.Sprintf("delete %s v=%d", c.s.path(c.s.abs(path)), version), opDelete, e.b, nil)
+	c.do(fmt.Sprintf("delete %s v=%d", c.s.path(c.s.abs(path)), version), opDelete, e.bytes(), nil)
 }
 
 func (c *client) pathWatch(op int32, path string, watch bool, ok func(d *decoder) string) frame {
@@ -387,7 +377,7 @@ func (c *client) pathWatch(op int32, path string, watch bool, ok func(d *decoder
 	if watch {
 		what += " watch"
 	}
-	return c.do(what, op, e.b, ok)
+	return c.do(what, op, e.bytes(), ok)
 }
 
 func (c *client) Exists(path string, watch bool) {
@@ -418,7 +408,7 @@ func (c *client) Set(path, data string, version int32) {
 	e.string(c.s.abs(path))
 	e.buffer([]byte(data))
 	e.int32(version)
-	c.do(fmt.Sprintf("setData %s %q v=%d", c.s.path(c.s.abs(path)), data, version), opSetData, e.b,
+	c.do(fmt.Sprintf("setData %s %q v=%d", c.s.path(c.s.abs(path)), data, version), opSetData, e.bytes(),
 		func(d *decoder) string { return c.s.stat(d.stat()) })
 }
 
@@ -428,14 +418,14 @@ func (c *client) SetQuiet(path, data string, version int32) {
 	e.string(c.s.abs(path))
 	e.buffer([]byte(data))
 	e.int32(version)
-	c.do(fmt.Sprintf("setData %s <%d bytes> v=%d", c.s.path(c.s.abs(path)), len(data), version), opSetData, e.b,
+	c.do(fmt.Sprintf("setData %s <%d bytes> v=%d", c.s.path(c.s.abs(path)), len(data), version), opSetData, e.bytes(),
 		func(d *decoder) string { return c.s.stat(d.stat()) })
 }
 
 func (c *client) GetACL(path string) {
 	var e encoder
 	e.string(c.s.abs(path))
-	c.do("getACL "+c.s.path(c.s.abs(path)), opGetACL, e.b, func(d *decoder) string {
+	c.do("getACL "+c.s.path(c.s.abs(path)), opGetACL, e.bytes(), func(d *decoder) string {
 		return fmtACL(d.acls()) + " " + c.s.stat(d.stat())
 	})
 }
@@ -445,14 +435,14 @@ func (c *client) SetACL(path string, acl []ACL, version int32) {
 	e.string(c.s.abs(path))
 	e.acls(acl)
 	e.int32(version)
-	c.do(fmt.Sprintf("setACL %s %s v=%d", c.s.path(c.s.abs(path)), fmtACL(acl), version), opSetACL, e.b,
+	c.do(fmt.Sprintf("setACL %s %s v=%d", c.s.path(c.s.abs(path)), fmtACL(acl), version), opSetACL, e.bytes(),
 		func(d *decoder) string { return c.s.stat(d.stat()) })
 }
 
 func (c *client) Sync(path string) {
 	var e encoder
 	e.string(c.s.abs(path))
-	c.do("sync "+c.s.path(c.s.abs(path)), opSync, e.b, func(d *decoder) string { return c.s.path(d.string()) })
+	c.do("sync "+c.s.path(c.s.abs(path)), opSync, e.bytes(), func(d *decoder) string { return c.s.path(d.string()) })
 }
 
 // Check sends opcode check (13) on its own, outside a multi.
@@ -460,7 +450,7 @@ func (c *client) Check(path string, version int32) {
 	var e encoder
 	e.string(c.s.abs(path))
 	e.int32(version)
-	c.do(fmt.Sprintf("check %s v=%d", c.s.path(c.s.abs(path)), version), opCheck, e.b, nil)
+	c.do(fmt.Sprintf("check %s v=%d", c.s.path(c.s.abs(path)), version), opCheck, e.bytes(), nil)
 }
 
 // Auth sends an auth packet (xid -4). A failed auth is answered with
@@ -470,7 +460,7 @@ func (c *client) Auth(scheme, cred string) {
 	e.int32(0)
 	e.string(scheme)
 	e.buffer([]byte(cred))
-	f, err := c.call(-4, opAuth, e.b)
+	f, err := c.call(-4, opAuth, e.bytes())
 	c.s.logf("%s auth %s %s", c.name, scheme, c.result(f, err, nil))
 }
 
@@ -482,7 +472,7 @@ func (c *client) SetWatches(rel int64, data, exist, child []string) {
 	e.strings(c.s.absAll(data))
 	e.strings(c.s.absAll(exist))
 	e.strings(c.s.absAll(child))
-	f, err := c.call(-8, opSetWatches, e.b)
+	f, err := c.call(-8, opSetWatches, e.bytes())
 	c.s.logf("%s setWatches rel=%s data=%v exist=%v child=%v %s", c.name, c.s.zx(rel), data, exist, child, c.result(f, err, nil))
 }
 
@@ -494,7 +484,7 @@ func (c *client) SetWatches2(rel int64, data, exist, child, persistent, recursiv
 	e.strings(c.s.absAll(child))
 	e.strings(c.s.absAll(persistent))
 	e.strings(c.s.absAll(recursive))
-	f, err := c.call(-8, opSetWatches2, e.b)
+	f, err := c.call(-8, opSetWatches2, e.bytes())
 	c.s.logf("%s setWatches2 rel=%s data=%v exist=%v child=%v persistent=%v recursive=%v %s",
 		c.name, c.s.zx(rel), data, exist, child, persistent, recursive, c.result(f, err, nil))
 }
@@ -504,7 +494,7 @@ func (c *client) AddWatch(path string, mode int32) {
 	var e encoder
 	e.string(c.s.abs(path))
 	e.int32(mode)
-	c.do(fmt.Sprintf("addWatch %s mode=%d", c.s.path(c.s.abs(path)), mode), opAddWatch, e.b, nil)
+	c.do(fmt.Sprintf("addWatch %s mode=%d", c.s.path(c.s.abs(path)), mode), opAddWatch, e.bytes(), nil)
 }
 
 // CheckWatches (17) and RemoveWatches (18); type 1 children, 2 data, 3 any.
@@ -512,20 +502,20 @@ func (c *client) CheckWatches(path string, typ int32) {
 	var e encoder
 	e.string(c.s.abs(path))
 	e.int32(typ)
-	c.do(fmt.Sprintf("checkWatches %s type=%d", c.s.path(c.s.abs(path)), typ), opCheckWatches, e.b, nil)
+	c.do(fmt.Sprintf("checkWatches %s type=%d", c.s.path(c.s.abs(path)), typ), opCheckWatches, e.bytes(), nil)
 }
 
 func (c *client) RemoveWatches(path string, typ int32) {
 	var e encoder
 	e.string(c.s.abs(path))
 	e.int32(typ)
-	c.do(fmt.Sprintf("removeWatches %s type=%d", c.s.path(c.s.abs(path)), typ), opRemoveWatches, e.b, nil)
+	c.do(fmt.Sprintf("removeWatches %s type=%d", c.s.path(c.s.abs(path)), typ), opRemoveWatches, e.bytes(), nil)
 }
 
 func (c *client) GetEphemerals(prefix string) {
 	var e encoder
 	e.string(c.s.abs(prefix))
-	c.do("getEphemerals "+c.s.path(c.s.abs(prefix)), opGetEphemerals, e.b, func(d *decoder) string {
+	c.do("getEphemerals "+c.s.path(c.s.abs(prefix)), opGetEphemerals, e.bytes(), func(d *decoder) string {
 		return fmtNames(c.s.pathAll(d.strings()))
 	})
 }
@@ -534,7 +524,7 @@ func (c *client) GetEphemerals(prefix string) {
 func (c *client) GetEphemeralsRaw(prefix string) {
 	var e encoder
 	e.string(prefix)
-	c.do(fmt.Sprintf("getEphemerals %q", prefix), opGetEphemerals, e.b, func(d *decoder) string {
+	c.do(fmt.Sprintf("getEphemerals %q", prefix), opGetEphemerals, e.bytes(), func(d *decoder) string {
 		return fmtNames(c.s.pathAll(d.strings()))
 	})
 }
@@ -542,7 +532,7 @@ func (c *client) GetEphemeralsRaw(prefix string) {
 func (c *client) GetAllChildrenNumber(path string) {
 	var e encoder
 	e.string(c.s.abs(path))
-	c.do("getAllChildrenNumber "+c.s.path(c.s.abs(path)), opGetAllChildrenNumber, e.b, func(d *decoder) string {
+	c.do("getAllChildrenNumber "+c.s.path(c.s.abs(path)), opGetAllChildrenNumber, e.bytes(), func(d *decoder) string {
 		return fmt.Sprint(d.int32())
 	})
 }
@@ -551,7 +541,7 @@ func (c *client) WhoAmI() {
 	c.do("whoAmI", opWhoAmI, nil, func(d *decoder) string {
 		n := d.int32()
 		var out []string
-		for i := int32(0); i < n && d.err == nil; i++ {
+		for i := int32(0); i < n && d.err() == nil; i++ {
 			out = append(out, d.string()+":"+d.string())
 		}
 		return fmtNames(out) // Apache keeps auth info in a set: no order
@@ -565,15 +555,15 @@ func (c *client) Reconfig(joining, leaving, members string, configID int64) {
 	e.string(leaving)
 	e.string(members)
 	e.int64(configID)
-	c.do(fmt.Sprintf("reconfig join=%q leave=%q members=%q", joining, leaving, members), opReconfig, e.b,
+	c.do(fmt.Sprintf("reconfig join=%q leave=%q members=%q", joining, leaving, members), opReconfig, e.bytes(),
 		func(d *decoder) string { return fmtData(d.buffer()) + " " + c.s.stat(d.stat()) })
 }
 
 // Raw sends an arbitrary opcode and body and logs the outcome.
 func (c *client) Raw(what string, op int32, body []byte) {
 	c.do(what, op, body, func(d *decoder) string {
-		r := fmt.Sprintf("%x", d.b)
-		d.b = nil
+		r := fmt.Sprintf("%x", d.rest())
+		d.skipRest()
 		return r
 	})
 }

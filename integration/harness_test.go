@@ -231,7 +231,7 @@ func (s *S) exists(c *client, path string) bool {
 	var e encoder
 	e.string(s.abs(path))
 	e.bool(false)
-	f, err := c.callQuiet(opExists, e.b)
+	f, err := c.callQuiet(opExists, e.bytes())
 	if err != nil {
 		s.fatalf("exists %s: %v", path, err)
 	}
@@ -337,7 +337,7 @@ func runScenario(tg *target, sc scenario) (lines []string) {
 	e.buffer(nil)
 	e.acls(openACL)
 	e.int32(0)
-	f, err := admin.call(0, opCreate2, e.b)
+	f, err := admin.call(0, opCreate2, e.bytes())
 	if err != nil || f.err != 0 {
 		s.fatalf("create root %s: %v %s", s.root, err, errName(f.err))
 	}

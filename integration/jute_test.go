@@ -1,184 +1,75 @@
 package integration
 
 import (
-	"encoding/binary"
-	"errors"
 	"fmt"
+
+	"github.com/zksh/zksh/server/jute"
 )
 
-// A minimal client-side jute codec: just what the raw test client sends and
-// reads. It is written from zookeeper.jute's record layouts (big-endian ints,
-// length-prefixed buffers and strings, -1 for a null buffer or vector).
+// The raw client encodes and decodes with the bundled server's jute codec
+// (package server/jute), so the record layouts are written once. These
+// adapters only keep the client's call sites short; any codec bug would show
+// up against Apache ZooKeeper, the reference.
 
-type encoder struct{ b []byte }
+type encoder struct{ jute.Encoder }
 
-func (e *encoder) int32(v int32) { e.b = binary.BigEndian.AppendUint32(e.b, uint32(v)) }
-func (e *encoder) int64(v int64) { e.b = binary.BigEndian.AppendUint64(e.b, uint64(v)) }
-func (e *encoder) bool(v bool) {
-	if v {
-		e.b = append(e.b, 1)
-	} else {
-		e.b = append(e.b, 0)
-	}
-}
-
-func (e *encoder) buffer(v []byte) {
-	if v == nil {
-		e.int32(-1)
-		return
-	}
-	e.int32(int32(len(v)))
-	e.b = append(e.b, v...)
-}
-
-func (e *encoder) string(v string) {
-	e.int32(int32(len(v)))
-	e.b = append(e.b, v...)
-}
-
-func (e *encoder) strings(v []string) {
-	if v == nil {
-		e.int32(-1)
-		return
-	}
-	e.int32(int32(len(v)))
-	for _, s := range v {
-		e.string(s)
-	}
-}
-
+func (e *encoder) int32(v int32)      { e.Int(v) }
+func (e *encoder) int64(v int64)      { e.Long(v) }
+func (e *encoder) bool(v bool)        { e.Bool(v) }
+func (e *encoder) buffer(v []byte)    { e.Buffer(v) }
+func (e *encoder) string(v string)    { e.String(v) }
+func (e *encoder) strings(v []string) { e.Strings(v) }
+func (e *encoder) bytes() []byte      { return e.Buf }
+func (e *encoder) append(b []byte)    { e.Buf = append(e.Buf, b...) }
 func (e *encoder) acls(v []ACL) {
 	if v == nil {
-		e.int32(-1)
+		e.ACLs(nil)
 		return
 	}
-	e.int32(int32(len(v)))
-	for _, a := range v {
-		e.int32(a.Perms)
-		e.string(a.Scheme)
-		e.string(a.ID)
+	out := make([]jute.ACL, len(v))
+	for i, a := range v {
+		out[i] = jute.ACL{Perms: a.Perms, ID: jute.ID{Scheme: a.Scheme, ID: a.ID}}
 	}
+	e.ACLs(out)
 }
 
-var errShort = errors.New("short record")
+type decoder struct{ jute.Decoder }
 
-type decoder struct {
-	b   []byte
-	err error
-}
+func newDecoder(b []byte) *decoder { return &decoder{jute.Decoder{Buf: b}} }
 
-func (d *decoder) need(n int) bool {
-	if d.err != nil {
-		return false
-	}
-	if n < 0 || len(d.b) < n {
-		d.err = errShort
-		return false
-	}
-	return true
-}
-
-func (d *decoder) int32() int32 {
-	if !d.need(4) {
-		return 0
-	}
-	v := int32(binary.BigEndian.Uint32(d.b))
-	d.b = d.b[4:]
-	return v
-}
-
-func (d *decoder) int64() int64 {
-	if !d.need(8) {
-		return 0
-	}
-	v := int64(binary.BigEndian.Uint64(d.b))
-	d.b = d.b[8:]
-	return v
-}
-
-func (d *decoder) bool() bool {
-	if !d.need(1) {
-		return false
-	}
-	v := d.b[0] != 0
-	d.b = d.b[1:]
-	return v
-}
-
-func (d *decoder) buffer() []byte {
-	n := d.int32()
-	if n == -1 || d.err != nil {
-		return nil
-	}
-	if !d.need(int(n)) {
-		return nil
-	}
-	v := append([]byte{}, d.b[:n]...)
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) string() string { return string(d.buffer()) }
-
-func (d *decoder) strings() []string {
-	n := d.int32()
-	if n <= 0 || d.err != nil {
-		return nil
-	}
-	if n > 1<<20 {
-		d.err = fmt.Errorf("vector of %d", n)
-		return nil
-	}
-	v := make([]string, 0, n)
-	for i := int32(0); i < n && d.err == nil; i++ {
-		v = append(v, d.string())
-	}
-	return v
-}
+func (d *decoder) err() error        { return d.Err }
+func (d *decoder) rest() []byte      { return d.Buf[d.Off:] }
+func (d *decoder) skipRest()         { d.Off = len(d.Buf) }
+func (d *decoder) int32() int32      { return d.Int() }
+func (d *decoder) int64() int64      { return d.Long() }
+func (d *decoder) bool() bool        { return d.Bool() }
+func (d *decoder) buffer() []byte    { return d.Buffer() }
+func (d *decoder) string() string    { return d.String() }
+func (d *decoder) strings() []string { return d.Strings() }
 
 func (d *decoder) acls() []ACL {
-	n := d.int32()
-	if n <= 0 || d.err != nil {
+	in := d.ACLs()
+	if in == nil {
 		return nil
 	}
-	v := make([]ACL, 0, n)
-	for i := int32(0); i < n && d.err == nil; i++ {
-		var a ACL
-		a.Perms = d.int32()
-		a.Scheme = d.string()
-		a.ID = d.string()
-		v = append(v, a)
+	out := make([]ACL, len(in))
+	for i, a := range in {
+		out[i] = ACL{Perms: a.Perms, Scheme: a.ID.Scheme, ID: a.ID.ID}
 	}
-	return v
-}
-
-// Stat is zookeeper.jute's data.Stat.
-type Stat struct {
-	Czxid, Mzxid, Ctime, Mtime  int64
-	Version, Cversion, Aversion int32
-	EphemeralOwner              int64
-	DataLength, NumChildren     int32
-	Pzxid                       int64
+	return out
 }
 
 func (d *decoder) stat() *Stat {
 	var s Stat
-	s.Czxid = d.int64()
-	s.Mzxid = d.int64()
-	s.Ctime = d.int64()
-	s.Mtime = d.int64()
-	s.Version = d.int32()
-	s.Cversion = d.int32()
-	s.Aversion = d.int32()
-	s.EphemeralOwner = d.int64()
-	s.DataLength = d.int32()
-	s.NumChildren = d.int32()
-	s.Pzxid = d.int64()
-	if d.err != nil {
+	s.Decode(&d.Decoder)
+	if d.Err != nil {
 		return nil
 	}
 	return &s
 }
+
+// Stat is zookeeper.jute's data.Stat.
+type Stat = jute.Stat
 
 // ACL is zookeeper.jute's data.ACL with its Id flattened.
 type ACL struct {

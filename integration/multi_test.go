@@ -67,13 +67,13 @@ func (c *client) encodeOps(ops []mop) ([]byte, string) {
 	e.int32(-1)
 	e.bool(true)
 	e.int32(-1)
-	return e.b, "[" + strings.Join(what, "; ") + "]"
+	return e.bytes(), "[" + strings.Join(what, "; ") + "]"
 }
 
 // decodeResults reads a MultiResponse: one header and record per op.
 func (c *client) decodeResults(d *decoder) string {
 	var res []string
-	for d.err == nil {
+	for d.err() == nil {
 		typ := d.int32()
 		done := d.bool()
 		herr := d.int32()

@@ -34,7 +34,7 @@ func init() {
 			c.CreateContainer("c", "")
 			var e encoder
 			e.string(s.abs("c"))
-			c.Raw("deleteContainer R/c", opDeleteContainer, e.b)
+			c.Raw("deleteContainer R/c", opDeleteContainer, e.bytes())
 		}},
 		scenario{"ping_reply", func(s *S) {
 			c := s.Connect(0)

@@ -27,7 +27,7 @@ func prepare(t *testing.T, tg *target) {
 	e.buffer(nil)
 	e.acls(openACL)
 	e.int32(0)
-	f, err := c.call(0, opCreate, e.b)
+	f, err := c.call(0, opCreate, e.bytes())
 	if err != nil || (f.err != 0 && f.err != -110) {
 		t.Fatalf("%s: create %s: %v %d", tg.name, tg.prefix, err, f.err)
 	}
