@@ -117,7 +117,9 @@ func setACLRun(ctx context.Context, opts *SetACLOptions) error {
 	}
 	zp := env.zkPath(opts.Path)
 	if opts.Recursive {
-		levels, err := walkTree(ctx, c, zp, nil)
+		w := env.newWalker(c)
+		levels, err := w.walk(ctx, zp, nil)
+		w.close()
 		if err != nil {
 			return opError("setAcl", opts.Path, err)
 		}
@@ -125,7 +127,7 @@ func setACLRun(ctx context.Context, opts *SetACLOptions) error {
 		for _, l := range levels[1:] {
 			all = append(all, l...)
 		}
-		err = forEach(ctx, len(all), func(i int) error {
+		err = forEach(ctx, len(all), inFlight, func(_, i int) error {
 			_, err := c.SetACL(all[i], opts.ACL, -1)
 			if errors.Is(err, zk.ErrNoNode) {
 				return nil

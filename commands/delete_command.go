@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
@@ -67,6 +68,9 @@ type DeleteAllOptions struct {
 // DefaultBatch is how many deletes deleteall sends in one multi request.
 const DefaultBatch = 1000
 
+// maxBatchesInFlight is how many multi requests deleteall keeps outstanding per session.
+const maxBatchesInFlight = 4
+
 // NewCmdDeleteAll builds `deleteall [-b batch] path`, alias rmr.
 func NewCmdDeleteAll(env *Env, runF func(context.Context, *DeleteAllOptions) error) *cobra.Command {
 	opts := &DeleteAllOptions{Env: env}
@@ -115,7 +119,9 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 	}
 	zp := env.zkPath(opts.Path)
 	prog := env.progress("deleteall "+opts.Path, "listed %d nodes")
-	levels, err := walkTree(ctx, c, zp, prog.update)
+	w := env.newWalker(c)
+	defer w.close()
+	levels, err := w.walk(ctx, zp, prog.update)
 	prog.done()
 	if err != nil {
 		return deleteAllError(opts.Path, err, 0, 0)
@@ -141,27 +147,32 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 		}
 	}
 	prog = env.progress("deleteall "+opts.Path, fmt.Sprintf("deleted %%d of %d nodes", total))
-	deleted := 0
+	var deleted atomic.Int64
 	for i := len(levels) - 1; i >= 0; i-- {
 		if i == 0 && keepRoot {
 			break
 		}
-		var batch []string
+		var level []string
 		for _, n := range levels[i] {
 			if !isSystemNode(env.userPath(n)) {
-				batch = append(batch, n)
+				level = append(level, n)
 			}
 		}
-		for len(batch) > 0 {
-			k := min(opts.Batch, len(batch))
-			n, err := deleteBatch(ctx, c, batch[:k])
-			deleted += n
-			prog.update(deleted)
-			if err != nil {
-				prog.done()
-				return deleteAllError(opts.Path, err, deleted, total)
-			}
-			batch = batch[k:]
+		// The nodes of one level are independent: send their batches at once, over every session.
+		var batches [][]string
+		for len(level) > 0 {
+			k := min(opts.Batch, len(level))
+			batches = append(batches, level[:k])
+			level = level[k:]
+		}
+		err := forEach(ctx, len(batches), maxBatchesInFlight*len(w.conns), func(worker, b int) error {
+			n, err := deleteBatch(ctx, w.conns[worker%len(w.conns)], batches[b])
+			prog.update(int(deleted.Add(int64(n))))
+			return err
+		})
+		if err != nil {
+			prog.done()
+			return deleteAllError(opts.Path, err, int(deleted.Load()), total)
 		}
 	}
 	prog.done()
@@ -170,7 +181,7 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 		env.wrote("/")
 	}
 	if env.format() == render.JSON {
-		return p.Count(env.IO.Out, opts.Path, "deleted", deleted)
+		return p.Count(env.IO.Out, opts.Path, "deleted", int(deleted.Load()))
 	}
 	return nil
 }

@@ -258,6 +258,45 @@ func (e *Env) waitSession(ctx context.Context, c *zk.Conn, stateCh chan struct{}
 	}
 }
 
+// helperSession opens one more session to the same servers with the same credentials, for spreading
+// a large walk; nil if it cannot be had within a second.
+func (e *Env) helperSession(ctx context.Context) *zk.Conn {
+	s := e.Settings
+	servers, _, err := parseConnectString(s.Server)
+	if err != nil {
+		return nil
+	}
+	stateCh := make(chan struct{}, 1)
+	c, _, err := zk.Connect(servers, s.SessionTimeout, zk.WithLogger(nopLogger{}), zk.WithLogInfo(false),
+		zk.WithEventCallback(func(ev zk.Event) {
+			select {
+			case stateCh <- struct{}{}:
+			default:
+			}
+		}))
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	for c.State() != zk.StateHasSession {
+		select {
+		case <-stateCh:
+		case <-ctx.Done():
+			c.Close()
+			return nil
+		}
+	}
+	for _, a := range s.Auth {
+		scheme, cred, _ := strings.Cut(a, ":")
+		if err := c.AddAuth(scheme, []byte(cred)); err != nil {
+			c.Close()
+			return nil
+		}
+	}
+	return c
+}
+
 // CachedConn returns the current session or nil; it never dials.
 func (e *Env) CachedConn() *zk.Conn {
 	e.mu.Lock()

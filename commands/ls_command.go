@@ -92,7 +92,7 @@ func lsRun(ctx context.Context, opts *LsOptions) error {
 	sort.Strings(names)
 	if opts.Long {
 		entries := make([]render.Entry, len(names))
-		err = forEach(ctx, len(names), func(i int) error {
+		err = forEach(ctx, len(names), inFlight, func(_, i int) error {
 			ok, cst, err := c.Exists(joinChild(zp, names[i]))
 			if err != nil {
 				return err
@@ -121,7 +121,9 @@ func lsRun(ctx context.Context, opts *LsOptions) error {
 
 func lsTree(ctx context.Context, env *Env, c *zk.Conn, p render.Printer, path string) error {
 	prog := env.progress("ls -R", "found %d nodes")
-	levels, err := walkTree(ctx, c, env.zkPath(path), prog.update)
+	w := env.newWalker(c)
+	levels, err := w.walk(ctx, env.zkPath(path), prog.update)
+	w.close()
 	prog.done()
 	var paths []string
 	for _, l := range levels {

@@ -64,7 +64,9 @@ func NewCmdGetAllChildrenNumber(env *Env, runF func(context.Context, string) err
 				return opError("getAllChildrenNumber", p, err)
 			}
 			prog := env.progress("getAllChildrenNumber "+p, "found %d nodes")
-			levels, err := walkTree(ctx, c, env.zkPath(p), prog.update)
+			w := env.newWalker(c)
+			levels, err := w.walk(ctx, env.zkPath(p), prog.update)
+			w.close()
 			prog.done()
 			if err != nil {
 				if errors.Is(err, context.Canceled) {

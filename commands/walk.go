@@ -11,21 +11,74 @@ import (
 	"github.com/go-zookeeper/zk"
 )
 
-// inFlight is how many requests the tree walks keep outstanding on the session.
+// inFlight is how many requests the tree walks keep outstanding on one session.
 const inFlight = 64
 
-// walkTree lists the subtree under root (a server path) level by level, keeping inFlight getChildren
-// requests outstanding. levels[0] is {root}; levels[i] holds the nodes at depth i. Nodes deleted while
-// walking are left out. progress, if set, is called with the number of nodes found so far.
-func walkTree(ctx context.Context, c *zk.Conn, root string, progress func(found int)) ([][]string, error) {
+// Large walks spread their requests over helperSessions extra sessions once a level holds
+// helperThreshold nodes: the server answers each session's requests in order, so more sessions
+// means more of its threads at work.
+const (
+	helperSessions  = 3
+	helperThreshold = 512
+)
+
+// walker lists subtrees with many requests in flight, over the command's session and, for big trees,
+// a few helper sessions it opens on demand.
+type walker struct {
+	env   *Env
+	conns []*zk.Conn
+	tried bool
+}
+
+func (e *Env) newWalker(c *zk.Conn) *walker { return &walker{env: e, conns: []*zk.Conn{c}} }
+
+// close ends the helper sessions.
+func (w *walker) close() {
+	for _, c := range w.conns[1:] {
+		c.Close()
+	}
+	w.conns = w.conns[:1]
+}
+
+// grow opens the helper sessions once; a helper that cannot connect quickly is simply not used.
+func (w *walker) grow(ctx context.Context) {
+	if w.tried {
+		return
+	}
+	w.tried = true
+	conns := make([]*zk.Conn, helperSessions)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conns[i] = w.env.helperSession(ctx)
+		}()
+	}
+	wg.Wait()
+	for _, c := range conns {
+		if c != nil {
+			w.conns = append(w.conns, c)
+		}
+	}
+}
+
+// walk lists the subtree under root (a server path) level by level, keeping inFlight getChildren
+// requests outstanding per session. levels[0] is {root}; levels[i] holds the nodes at depth i. Nodes
+// deleted while walking are left out. progress, if set, is called with the number of nodes found.
+func (w *walker) walk(ctx context.Context, root string, progress func(found int)) ([][]string, error) {
 	levels := [][]string{{root}}
 	var found atomic.Int64
 	found.Store(1)
 	for {
 		cur := levels[len(levels)-1]
+		if len(cur) >= helperThreshold {
+			w.grow(ctx)
+		}
 		children := make([][]string, len(cur))
-		if err := forEach(ctx, len(cur), func(i int) error {
-			names, _, err := c.Children(cur[i])
+		conns := w.conns
+		if err := forEach(ctx, len(cur), inFlight*len(conns), func(worker, i int) error {
+			names, _, err := conns[worker%len(conns)].Children(cur[i])
 			if errors.Is(err, zk.ErrNoNode) {
 				return nil
 			}
@@ -56,13 +109,19 @@ func walkTree(ctx context.Context, c *zk.Conn, root string, progress func(found 
 	}
 }
 
-// forEach calls fn(0..n-1) from up to inFlight goroutines; it stops at the first error or when ctx
-// is cancelled.
-func forEach(ctx context.Context, n int, fn func(i int) error) error {
+// walkTree walks with the command's session only.
+func walkTree(ctx context.Context, c *zk.Conn, root string, progress func(found int)) ([][]string, error) {
+	w := &walker{conns: []*zk.Conn{c}, tried: true}
+	return w.walk(ctx, root, progress)
+}
+
+// forEach calls fn(worker, i) for i in 0..n-1 from up to maxWorkers goroutines; it stops at the first
+// error or when ctx is cancelled.
+func forEach(ctx context.Context, n, maxWorkers int, fn func(worker, i int) error) error {
 	if n == 0 {
 		return ctx.Err()
 	}
-	workers := min(inFlight, n)
+	workers := min(maxWorkers, n)
 	var (
 		next     atomic.Int64
 		mu       sync.Mutex
@@ -83,7 +142,7 @@ func forEach(ctx context.Context, n int, fn func(i int) error) error {
 	}
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
-		go func() {
+		go func(worker int) {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
@@ -94,12 +153,12 @@ func forEach(ctx context.Context, n int, fn func(i int) error) error {
 					fail(err)
 					return
 				}
-				if err := fn(i); err != nil {
+				if err := fn(worker, i); err != nil {
 					fail(err)
 					return
 				}
 			}
-		}()
+		}(w)
 	}
 	wg.Wait()
 	return firstErr

@@ -1,0 +1,116 @@
+package commands
+
+import (
+	"context"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zksh/zksh/internal/zktest"
+)
+
+// proxy forwards TCP connections to a ZooKeeper server and can cut them, so a test can make the
+// server expire a session.
+type proxy struct {
+	ln     net.Listener
+	target string
+	cut    atomic.Bool
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); p.disconnect() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if p.cut.Load() {
+				c.Close()
+				continue
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() { io.Copy(c, s); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *proxy) disconnect() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func TestSessionExpiry(t *testing.T) {
+	root := testRoot(t)
+	p := newProxy(t, zktest.Apache(t))
+	streams, _, _ := fakeIO("", false)
+	s, _ := DefaultSettings(func(string) string { return "" })
+	s.Server = p.ln.Addr().String()
+	s.SessionTimeout = time.Second // the test server's minimum
+	env := NewEnv(streams, s)
+	env.Interactive = true
+	defer env.Close()
+	var notes []string
+	var mu sync.Mutex
+	env.Notify = func(line string) { mu.Lock(); notes = append(notes, line); mu.Unlock() }
+	line := func(words ...string) error {
+		root := NewRootCmd(env)
+		root.SetArgs(words)
+		return root.ExecuteContext(context.Background())
+	}
+	if err := line("create", "-e", root+"/eph"); err != nil {
+		t.Fatal(err)
+	}
+	// Cut the connection for longer than the session timeout: the server expires the session.
+	p.cut.Store(true)
+	p.disconnect()
+	time.Sleep(2500 * time.Millisecond)
+	p.cut.Store(false) // let the client reconnect and learn that the session is gone
+	start := time.Now()
+	for env.State() != "EXPIRED" {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("state %s, never EXPIRED", env.State())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("EXPIRED after %v", time.Since(start))
+	// The next command gets a new session, and the user is told once.
+	if err := line("ls", root); err != nil {
+		t.Fatal(err)
+	}
+	if err := line("ls", root); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(notes) != 1 || !strings.Contains(notes[0], "session expired; opened a new session") {
+		t.Fatalf("notes %q", notes)
+	}
+	if env.State() != "CONNECTED" {
+		t.Fatalf("state %s", env.State())
+	}
+}
