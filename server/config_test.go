@@ -1,0 +1,75 @@
+package server_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zksh/zksh/server"
+)
+
+func TestParseConfig(t *testing.T) {
+	cfg, warnings, err := server.ParseConfig(strings.NewReader(`# a typical zoo.cfg
+tickTime=500
+initLimit=10
+syncLimit=5
+dataDir=/var/lib/zookeeper
+clientPort = 2182
+clientPortAddress: 0.0.0.0
+maxClientCnxns=0
+minSessionTimeout=1500
+4lw.commands.whitelist=ruok, stat ,mntr
+extendedTypesEnabled=true
+DigestAuthenticationProvider.superDigest=super:abc=
+jute.maxbuffer=1000000
+server.1=zk1:2888:3888
+authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.TickTime != 500*time.Millisecond || cfg.DataDir != "/var/lib/zookeeper" || cfg.ClientPort != 2182 ||
+		cfg.ClientPortAddress != "0.0.0.0" || cfg.MaxClientCnxns != 0 || cfg.MinSessionTimeout != 1500*time.Millisecond ||
+		cfg.MaxSessionTimeout != 10*time.Second || !cfg.ExtendedTypesEnabled || cfg.SuperDigest != "super:abc=" ||
+		cfg.JuteMaxBuffer != 1000000 || strings.Join(cfg.FourLetterWords, ",") != "ruok,stat,mntr" {
+		t.Fatalf("config %+v", cfg)
+	}
+	if len(warnings) != 4 {
+		t.Fatalf("warnings %q", warnings)
+	}
+	for _, key := range []string{"initLimit", "syncLimit", "server.1", "authProvider.1"} {
+		if !strings.Contains(strings.Join(warnings, "\n"), key) {
+			t.Errorf("no warning for %s", key)
+		}
+	}
+
+	cfg, _, err = server.ParseConfig(strings.NewReader("dataDir=/d\n"))
+	if err != nil || cfg.ClientPort != 2181 || cfg.MaxClientCnxns != 60 || cfg.TickTime != 0 && cfg.TickTime != 2*time.Second {
+		t.Fatalf("defaults %+v %v", cfg, err)
+	}
+	if _, _, err := server.ParseConfig(strings.NewReader("tickTime=abc\n")); err == nil {
+		t.Fatal("bad number accepted")
+	}
+	if _, _, err := server.ParseConfig(strings.NewReader("minSessionTimeout=9000\nmaxSessionTimeout=4000\n")); err == nil {
+		t.Fatal("min > max accepted")
+	}
+}
+
+func TestLoadConfigFileResolvesRelativeDirs(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "zoo.cfg")
+	os.WriteFile(path, []byte("dataDir=data\nclientPort=0\n"), 0o644)
+	cfg, _, err := server.LoadConfigFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if cfg.DataDir != filepath.Join(wd, "data") {
+		t.Fatalf("dataDir %q", cfg.DataDir)
+	}
+	if _, _, err := server.LoadConfigFile(filepath.Join(dir, "missing.cfg")); err == nil {
+		t.Fatal("missing file accepted")
+	}
+}
