@@ -21,6 +21,7 @@ func benchGet(bin binaries, addr string, rounds int) error {
 		return fmt.Errorf("create %s: %v", path, err)
 	}
 
+	// zkCli.sh takes most of a second a run; zksh and the floor get four times as many rounds.
 	anchor, out, err := timeRun(rounds, bin.zkCli, "-server", addr, "get", path)
 	if err != nil {
 		return err
@@ -28,16 +29,15 @@ func benchGet(bin binaries, addr string, rounds int) error {
 	if !strings.Contains(string(out), data) {
 		return fmt.Errorf("zkCli.sh get printed %q, not the data", out)
 	}
-	ours, out, err := timeRun(rounds*4, bin.zksh, "-s", addr, "get", path)
+	ds, outs, err := interleave(rounds*4,
+		[]string{bin.zksh, "-s", addr, "get", path},
+		[]string{bin.bareGet, addr, path})
 	if err != nil {
 		return err
 	}
-	if strings.TrimSpace(string(out)) != data {
-		return fmt.Errorf("zksh get printed %q, want %q", out, data)
-	}
-	bare, _, err := timeRun(rounds*4, bin.bareGet, addr, path)
-	if err != nil {
-		return err
+	ours, bare := ds[0], ds[1]
+	if got := strings.TrimSpace(string(outs[0])); got != data {
+		return fmt.Errorf("zksh get printed %q, want %q", got, data)
 	}
 	fmt.Println("One-shot get (fresh process each; Apache ZooKeeper 3.8; median wall time)")
 	fmt.Printf("  %-34s %10s\n", "zkCli.sh get", ms(anchor))

@@ -98,21 +98,41 @@ func machine() string {
 // timeRun runs a command n times and returns the median wall time; the output of the last run is
 // returned so callers can check the command did its job.
 func timeRun(n int, name string, args ...string) (time.Duration, []byte, error) {
-	var times []time.Duration
-	var out []byte
-	for i := 0; i < n; i++ {
-		cmd := exec.Command(name, args...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		start := time.Now()
-		err := cmd.Run()
-		times = append(times, time.Since(start))
-		if err != nil {
-			return 0, nil, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
-		}
-		out = stdout.Bytes()
+	ds, outs, err := interleave(n, append([]string{name}, args...))
+	if err != nil {
+		return 0, nil, err
 	}
-	return median(times), out, nil
+	return ds[0], outs[0], nil
+}
+
+// interleave runs each command once to warm up the server, then n rounds of every command in turn, so
+// a server warming up or a noisy neighbour weighs on all of them alike. It returns each command's
+// median wall time and the output of its last run.
+func interleave(n int, cmds ...[]string) ([]time.Duration, [][]byte, error) {
+	times := make([][]time.Duration, len(cmds))
+	outs := make([][]byte, len(cmds))
+	for round := -1; round < n; round++ {
+		for i, c := range cmds {
+			cmd := exec.Command(c[0], c[1:]...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			start := time.Now()
+			err := cmd.Run()
+			d := time.Since(start)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %v\n%s", strings.Join(c, " "), err, stderr.String())
+			}
+			if round >= 0 {
+				times[i] = append(times[i], d)
+			}
+			outs[i] = stdout.Bytes()
+		}
+	}
+	medians := make([]time.Duration, len(cmds))
+	for i := range times {
+		medians[i] = median(times[i])
+	}
+	return medians, outs, nil
 }
 
 func median(ts []time.Duration) time.Duration {
