@@ -34,14 +34,14 @@ type client struct {
 	mu     sync.Mutex
 	last   int64 // highest zxid seen in a reply
 	events []event
-	notify chan struct{}
 }
 
 type frame struct {
-	xid  int32
-	zxid int64
-	err  int32
-	body []byte
+	xid    int32
+	zxid   int64
+	err    int32
+	body   []byte
+	before []event // notifications that arrived after the previous reply and before this one
 }
 
 type event struct {
@@ -83,7 +83,7 @@ func dial(addr string, timeoutMs int32, sid int64, passwd []byte, lastZxid int64
 	nc.SetReadDeadline(time.Time{})
 	d := newDecoder(body)
 	d.int32()
-	c := &client{nc: nc, in: make(chan frame, 64), done: make(chan struct{}), notify: make(chan struct{}, 1)}
+	c := &client{nc: nc, in: make(chan frame, 64), done: make(chan struct{})}
 	c.timeout = d.int32()
 	c.sid = d.int64()
 	c.passwd = d.buffer()
@@ -120,16 +120,16 @@ func (c *client) readLoop() {
 		if f.zxid > c.last {
 			c.last = f.zxid
 		}
+		if f.xid != -1 {
+			f.before = c.events
+			c.events = nil
+		}
 		c.mu.Unlock()
 		if f.xid == -1 {
 			ev := event{typ: d.int32(), state: d.int32(), path: d.string()}
 			c.mu.Lock()
 			c.events = append(c.events, ev)
 			c.mu.Unlock()
-			select {
-			case c.notify <- struct{}{}:
-			default:
-			}
 			continue
 		}
 		select {
@@ -153,6 +153,9 @@ func (c *client) callQuiet(op int32, body []byte) (frame, error) {
 	}
 	select {
 	case f := <-c.in:
+		c.mu.Lock()
+		c.events = append(f.before, c.events...)
+		c.mu.Unlock()
 		return f, nil
 	case <-c.done:
 		return frame{}, errLost
@@ -178,7 +181,7 @@ func (c *client) call(xid, op int32, body []byte) (frame, error) {
 	}
 	select {
 	case f := <-c.in:
-		c.logEvents()
+		c.logEventList(f.before)
 		if f.xid != xid {
 			return f, fmt.Errorf("reply xid %d for request xid %d", f.xid, xid)
 		}
@@ -187,7 +190,7 @@ func (c *client) call(xid, op int32, body []byte) (frame, error) {
 		// The connection may have been closed right after a last reply.
 		select {
 		case f := <-c.in:
-			c.logEvents()
+			c.logEventList(f.before)
 			return f, nil
 		default:
 		}
@@ -245,28 +248,6 @@ func (c *client) EventsUnordered() {
 		return a.typ < b.typ
 	})
 	c.logEventList(evs)
-}
-
-// WaitEvents waits up to max for n notifications (for those a server sends on
-// its own: expiry, container and TTL removal), then logs what arrived.
-func (c *client) WaitEvents(n int, max time.Duration) {
-	deadline := time.After(max)
-	for {
-		c.mu.Lock()
-		got := len(c.events)
-		c.mu.Unlock()
-		if got >= n {
-			break
-		}
-		select {
-		case <-c.notify:
-			continue
-		case <-deadline:
-		case <-c.done:
-		}
-		break
-	}
-	c.logEvents()
 }
 
 // result renders a reply: "-> OK ..." or "-> NONODE", with the reply's zxid.
