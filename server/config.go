@@ -32,8 +32,8 @@ type Config struct {
 	// ContainerCheckInterval is how often empty containers and expired TTL nodes are removed
 	// (Apache's znode.container.checkIntervalMs); default 1s. FastForward also runs the check.
 	ContainerCheckInterval time.Duration
-	// ConnectTimeout bounds how long a new connection may take to send its first frame; default
-	// MaxSessionTimeout... as Apache, the negotiation must complete within it.
+	// ConnectTimeout closes a connection that has not sent its connect request within it; default
+	// 10s, Apache's zookeeper.nio.sessionlessCnxnTimeout.
 	ConnectTimeout time.Duration
 }
 
@@ -72,7 +72,7 @@ func (c Config) withDefaults() Config {
 		c.ContainerCheckInterval = time.Second
 	}
 	if c.ConnectTimeout <= 0 {
-		c.ConnectTimeout = c.MaxSessionTimeout
+		c.ConnectTimeout = 10 * time.Second
 	}
 	return c
 }

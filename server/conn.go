@@ -29,7 +29,8 @@ type conn struct {
 
 	outMu      sync.Mutex
 	out        []byte
-	closing    bool // flush what is queued, then close
+	needSeq    uint64 // store records the queued bytes depend on
+	closing    bool   // flush what is queued, then close
 	closedNow  bool
 	wake       chan struct{}
 	writerDone chan struct{}
@@ -69,6 +70,7 @@ func (c *conn) enqueue(recs ...jute.Record) {
 		return
 	}
 	c.out = jute.AppendFrame(c.out, recs...)
+	c.markDurable()
 	over := len(c.out) > maxOutbox
 	c.outMu.Unlock()
 	c.sent.Add(1)
@@ -113,6 +115,15 @@ func (c *conn) closeNow() {
 	c.signal()
 }
 
+// markDurable records that what is queued may reflect every write appended so far. outMu held.
+func (c *conn) markDurable() {
+	if st := c.s.durable; st != nil {
+		if seq := st.written.Load(); seq > c.needSeq {
+			c.needSeq = seq
+		}
+	}
+}
+
 func (c *conn) writeLoop() {
 	defer c.s.wg.Done()
 	defer close(c.writerDone)
@@ -120,11 +131,18 @@ func (c *conn) writeLoop() {
 	for range c.wake {
 		c.outMu.Lock()
 		buf, c.out = c.out, buf[:0]
-		closing, closedNow := c.closing, c.closedNow
+		closing, closedNow, need := c.closing, c.closedNow, c.needSeq
 		c.outMu.Unlock()
 		if closedNow {
 			c.nc.Close()
 			return
+		}
+		if need > 0 && len(buf) > 0 {
+			if err := c.s.durable.waitSync(need); err != nil {
+				c.s.log.Error("store sync failed; closing connection", "err", err)
+				c.nc.Close()
+				return
+			}
 		}
 		if len(buf) > 0 {
 			c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.MaxSessionTimeout + 10*time.Second))
@@ -245,6 +263,7 @@ func (c *conn) cleanup() {
 func (c *conn) enqueueRaw(b []byte) {
 	c.outMu.Lock()
 	c.out = append(c.out, b...)
+	c.markDurable()
 	c.outMu.Unlock()
 	c.signal()
 }

@@ -41,6 +41,7 @@ type Server struct {
 	nextSessionID int64
 	clockOffset   time.Duration
 	store         *store
+	durable       *store // the store, kept for connection writers after Close
 	txn           *txn // the write being applied, nil otherwise
 	started       bool
 	closed        bool
@@ -90,6 +91,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 		s.store = st
+		s.durable = st
 	}
 	s.nextSessionID = initialSessionID(time.Now())
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ClientPortAddress, strconv.Itoa(cfg.ClientPort)))

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 
 	"github.com/zksh/zksh/server/jute"
 )
@@ -22,9 +24,22 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // [length uint32][crc32c uint32][payload]; the payload holds the zxid, the time and the effects.
 // Every append is fsynced before the write's reply is sent. At start the log is replayed; a torn or
 // corrupt tail (a crash mid-append) is cut off.
+//
+// Appends only write(2); durability is a group commit: a connection's writer calls waitSync with
+// the highest record its queued bytes depend on before sending them, and one fsync covers every
+// record appended so far. So no client sees a reply or event (or data read) before the writes it
+// reflects are on disk, and many writes share one fsync.
 type store struct {
-	f   *os.File
-	buf []byte
+	f       *os.File
+	buf     []byte
+	written atomic.Uint64 // records appended
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	synced  uint64 // records known durable
+	syncing bool
+	closed  bool
+	err     error
 }
 
 func errReplay(e effect) error {
@@ -59,7 +74,9 @@ func openStore(dataDir, logDir string, s *Server) (*store, error) {
 	for _, sess := range s.sessions {
 		s.touch(sess)
 	}
-	return &store{f: f}, nil
+	st := &store{f: f}
+	st.cond = sync.NewCond(&st.mu)
+	return st, nil
 }
 
 // replay applies every intact record and returns the offset after the last one.
@@ -171,16 +188,49 @@ func decodeRecord(payload []byte) (int64, int64, []effect, error) {
 	return zxid, now, effects, nil
 }
 
-// append writes one committed write and fsyncs it.
+// append writes one committed write (not yet durable; see waitSync). Called under Server.mu.
 func (st *store) append(zxid, now int64, effects []effect) error {
 	st.buf = encodeRecord(st.buf, zxid, now, effects)
 	if _, err := st.f.Write(st.buf); err != nil {
 		return err
 	}
-	return st.f.Sync()
+	st.written.Add(1)
+	return nil
+}
+
+// waitSync returns once the first seq records are durable, fsyncing if no one else is.
+func (st *store) waitSync(seq uint64) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for st.synced < seq && st.err == nil && !st.closed {
+		if st.syncing {
+			st.cond.Wait()
+			continue
+		}
+		st.syncing = true
+		target := st.written.Load()
+		st.mu.Unlock()
+		err := st.f.Sync()
+		st.mu.Lock()
+		st.syncing = false
+		if err != nil {
+			st.err = err
+		} else if target > st.synced {
+			st.synced = target
+		}
+		st.cond.Broadcast()
+	}
+	return st.err
 }
 
 func (st *store) close() error {
+	st.mu.Lock()
+	for st.syncing {
+		st.cond.Wait()
+	}
+	st.closed = true
+	st.cond.Broadcast()
+	st.mu.Unlock()
 	if err := st.f.Sync(); err != nil {
 		st.f.Close()
 		return err

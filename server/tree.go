@@ -52,6 +52,7 @@ type znode struct {
 	// Apache keeps children in a java.util.HashSet; clients see its iteration order. seq is this
 	// node's insertion order in its parent, childCap the parent's current hash table capacity.
 	seq      uint64
+	hash     uint32 // javaHash(name)
 	nextSeq  uint64
 	childCap int
 }
@@ -101,6 +102,7 @@ func (n *znode) addChild(c *znode) {
 	}
 	n.nextSeq++
 	c.seq = n.nextSeq
+	c.hash = javaHash(c.name)
 	c.parent = n
 	n.children[c.name] = c
 	if len(n.children) > n.childCap*3/4 {
@@ -119,7 +121,7 @@ func (n *znode) childNames() []string {
 	}
 	mask := uint32(n.childCap - 1)
 	sort.Slice(kids, func(i, j int) bool {
-		bi, bj := javaHash(kids[i].name)&mask, javaHash(kids[j].name)&mask
+		bi, bj := kids[i].hash&mask, kids[j].hash&mask
 		if bi != bj {
 			return bi < bj
 		}
