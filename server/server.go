@@ -42,7 +42,7 @@ type Server struct {
 	clockOffset   time.Duration
 	store         *store
 	durable       *store // the store, kept for connection writers after Close
-	txn           *txn // the write being applied, nil otherwise
+	txn           *txn   // the write being applied, nil otherwise
 	started       bool
 	closed        bool
 	startTime     time.Time
