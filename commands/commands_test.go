@@ -246,15 +246,15 @@ func TestDeleteAll(t *testing.T) {
 	root := testRoot(t)
 	c := client(t)
 	// A tree of 1 + 10 + 100 + 100 nodes.
-	mustCreate(t, c, root+"/t", nil)
+	paths := []string{root + "/t"}
 	for i := 0; i < 10; i++ {
 		p := fmt.Sprintf("%s/t/%d", root, i)
-		mustCreate(t, c, p, nil)
+		paths = append(paths, p)
 		for j := 0; j < 10; j++ {
-			mustCreate(t, c, fmt.Sprintf("%s/%d", p, j), nil)
-			mustCreate(t, c, fmt.Sprintf("%s/%d/leaf", p, j), nil)
+			paths = append(paths, fmt.Sprintf("%s/%d", p, j), fmt.Sprintf("%s/%d/leaf", p, j))
 		}
 	}
+	mustCreateAll(t, c, paths...)
 	if r := zksh(t, "getAllChildrenNumber", root+"/t").must(t); r.out != "210\n" {
 		t.Fatalf("getAllChildrenNumber: %q", r.out)
 	}
@@ -539,6 +539,18 @@ func mustCreate(t *testing.T, c *zk.Conn, p string, data []byte) {
 	t.Helper()
 	if _, err := c.Create(p, data, 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatalf("create %s: %v", p, err)
+	}
+}
+
+// mustCreateAll creates the paths, parents first, in one multi request (one fsync on the server).
+func mustCreateAll(t *testing.T, c *zk.Conn, paths ...string) {
+	t.Helper()
+	ops := make([]any, len(paths))
+	for i, p := range paths {
+		ops[i] = &zk.CreateRequest{Path: p, Acl: zk.WorldACL(zk.PermAll)}
+	}
+	if _, err := c.Multi(ops...); err != nil {
+		t.Fatalf("create %d nodes: %v", len(paths), err)
 	}
 }
 

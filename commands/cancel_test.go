@@ -1,0 +1,65 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/zksh/zksh/internal/zktest"
+)
+
+// cancelOn cancels a context when something containing word is written (a progress line).
+type cancelOn struct {
+	syncBuffer
+	word   string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), c.word) {
+		c.cancel()
+	}
+	return c.syncBuffer.Write(p)
+}
+
+// TestDeleteAllInterrupted stops deleteall the way Ctrl-C does (its context is cancelled) right after
+// the first progress report: it stops early, says how far it got, and exits 130.
+func TestDeleteAllInterrupted(t *testing.T) {
+	root := testRoot(t)
+	c := client(t)
+	paths := []string{root + "/t"}
+	for i := 0; i < 200; i++ {
+		paths = append(paths, fmt.Sprintf("%s/t/%03d", root, i))
+	}
+	mustCreateAll(t, c, paths...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	streams, _, _ := fakeIO("", false)
+	errOut := &cancelOn{word: "deleted", cancel: cancel}
+	streams.ErrOut, streams.ErrTTY = errOut, true
+	s, _ := DefaultSettings(func(string) string { return "" })
+	s.Server = zktest.Apache(t)
+	env := NewEnv(streams, s)
+	defer env.Close()
+	cmd := NewRootCmd(env)
+	cmd.SetArgs([]string{"deleteall", "-b", "5", root + "/t"})
+	err := cmd.ExecuteContext(ctx)
+	if ExitCode(err) != ExitInterrupted {
+		t.Fatalf("err %v (exit %d), stderr %q", err, ExitCode(err), errOut.String())
+	}
+	m := regexp.MustCompile(`interrupted after deleting (\d+) of 201 nodes`).FindStringSubmatch(err.Error())
+	if m == nil {
+		t.Fatalf("message %q", err)
+	}
+	n, _ := strconv.Atoi(m[1])
+	kids, _, _ := c.Children(root + "/t")
+	if n == 0 || n >= 201 || len(kids) != 200-n {
+		t.Fatalf("reported %d deleted; %d children left", n, len(kids))
+	}
+	if !strings.HasSuffix(errOut.String(), "\r\033[K") {
+		t.Fatalf("progress line not cleared: %q", errOut.String())
+	}
+}
