@@ -105,6 +105,18 @@ func timeRun(n int, name string, args ...string) (time.Duration, []byte, error) 
 	return ds[0], outs[0], nil
 }
 
+// runOnce times a single run, for commands that consume their input (deleteall).
+func runOnce(name string, args ...string) (time.Duration, error) {
+	cmd := exec.Command(name, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
+	}
+	return time.Since(start), nil
+}
+
 // interleave runs each command once to warm up the server, then n rounds of every command in turn, so
 // a server warming up or a noisy neighbour weighs on all of them alike. It returns each command's
 // median wall time and the output of its last run.

@@ -44,7 +44,7 @@ func benchTree(bin binaries, addr string, rounds, fanout int) error {
 		if err := buildTree(conn, fanout); err != nil {
 			return err
 		}
-		d, _, err := timeRun(1, bin.zkCli, "-server", addr, "deleteall", treeRoot)
+		d, err := runOnce(bin.zkCli, "-server", addr, "deleteall", treeRoot)
 		if err != nil {
 			return err
 		}
@@ -57,7 +57,7 @@ func benchTree(bin binaries, addr string, rounds, fanout int) error {
 		if err := buildTree(conn, fanout); err != nil {
 			return err
 		}
-		d, _, err := timeRun(1, bin.zksh, "-s", addr, "deleteall", treeRoot)
+		d, err := runOnce(bin.zksh, "-s", addr, "deleteall", treeRoot)
 		if err != nil {
 			return err
 		}
