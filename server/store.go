@@ -53,6 +53,9 @@ func openStore(dataDir, logDir string, s *Server) (*store, error) {
 			return nil, err
 		}
 	}
+	if err := s.loadSnapshot(dataDir); err != nil {
+		return nil, fmt.Errorf("%s: %w", dataDir, err)
+	}
 	path := filepath.Join(logDir, logFileName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -62,6 +65,14 @@ func openStore(dataDir, logDir string, s *Server) (*store, error) {
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if good > snapshotThreshold {
+		// Compact: everything replayed goes into a snapshot, the log starts again empty.
+		if err := s.writeSnapshot(dataDir); err != nil {
+			f.Close()
+			return nil, err
+		}
+		good = 0
 	}
 	if err := f.Truncate(good); err != nil {
 		f.Close()
@@ -104,15 +115,16 @@ func (s *Server) replay(f *os.File) (int64, error) {
 		if err != nil {
 			return off, nil
 		}
+		off += 8 + int64(n)
+		if zxid <= s.zxid {
+			continue // already in the snapshot
+		}
 		for _, e := range effects {
 			if err := s.applyEffect(zxid, now, e); err != nil {
 				return 0, err
 			}
 		}
-		if zxid > s.zxid {
-			s.zxid = zxid
-		}
-		off += 8 + int64(n)
+		s.zxid = zxid
 	}
 }
 
