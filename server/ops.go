@@ -403,10 +403,15 @@ func (s *Server) check(c *conn, path string, version int32) int32 {
 // multi applies ops all-or-nothing and encodes per-op results as Apache does: on failure, the ops
 // before the failing one report 0, the failing one its code, the rest RuntimeInconsistency.
 func (s *Server) multi(c *conn, r *jute.MultiRequest) (jute.Record, int32) {
-	for _, op := range r.Ops {
+	for i, op := range r.Ops {
 		if op.Type == jute.OpGetData || op.Type == jute.OpGetChildren {
 			return nil, jute.ErrMarshallingError // "Invalid type of op" in Apache
 		}
+		norm, ok := normalizeMultiCreate(op)
+		if !ok {
+			return nil, jute.ErrMarshallingError
+		}
+		r.Ops[i] = norm
 	}
 	results := make([]jute.OpResult, len(r.Ops))
 	failed := -1
@@ -433,6 +438,45 @@ func (s *Server) multi(c *conn, r *jute.MultiRequest) (jute.Record, int32) {
 		}
 	}
 	return &jute.MultiResponse{Results: results}, jute.ErrOK
+}
+
+// normalizeMultiCreate retypes a create inside a multi as Apache's MultiOperationRecord does: the
+// flags, not the op code on the wire, decide between create, createContainer and createTTL, and a
+// create2 answers like a create (path only).
+func normalizeMultiCreate(op jute.Op) (jute.Op, bool) {
+	modeOf := func(flags int32) int32 {
+		if flags < jute.FlagPersistent || flags > jute.FlagPersistentSequentialWithTTL {
+			return jute.FlagPersistent
+		}
+		return flags
+	}
+	isTTL := func(mode int32) bool {
+		return mode == jute.FlagPersistentWithTTL || mode == jute.FlagPersistentSequentialWithTTL
+	}
+	switch req := op.Req.(type) {
+	case *jute.CreateRequest:
+		mode := modeOf(req.Flags)
+		switch {
+		case isTTL(mode):
+			return op, false // a TTL create without a ttl fails to convert in Apache
+		case mode == jute.FlagContainer:
+			op.Type = jute.OpCreateContainer
+		default:
+			op.Type = jute.OpCreate
+		}
+	case *jute.CreateTTLRequest:
+		mode := modeOf(req.Flags)
+		if isTTL(mode) {
+			op.Type = jute.OpCreateTTL
+			break
+		}
+		op.Req = &jute.CreateRequest{Path: req.Path, Data: req.Data, ACL: req.ACL, Flags: req.Flags}
+		op.Type = jute.OpCreate
+		if mode == jute.FlagContainer {
+			op.Type = jute.OpCreateContainer
+		}
+	}
+	return op, true
 }
 
 func (s *Server) multiOp(c *conn, op jute.Op) (jute.OpResult, int32) {
@@ -590,7 +634,9 @@ func (s *Server) readOp(c *conn, sess *session, typ int32, body []byte) (jute.Re
 			s.watches.data.add(r.Path, c, watchPersistent)
 			s.watches.child.add(r.Path, c, watchPersistent)
 		case jute.AddWatchPersistentRecursive:
+			// 3.8.0 registers recursive watches in both tables (3.9 only in the data table).
 			s.watches.data.add(r.Path, c, watchRecursive)
+			s.watches.child.add(r.Path, c, watchRecursive)
 		default:
 			return nil, jute.ErrMarshallingError
 		}
@@ -742,6 +788,7 @@ func (s *Server) setWatches(c *conn, r *jute.SetWatches) {
 	}
 	for _, p := range r.PersistentRecursive {
 		s.watches.data.add(p, c, watchRecursive)
+		s.watches.child.add(p, c, watchRecursive)
 	}
 }
 
