@@ -1,13 +1,9 @@
 package integration
 
-import (
-	"strings"
-
-	"github.com/zksh/zksh/internal/zktest"
-)
+import "github.com/zksh/zksh/internal/zktest"
 
 // Everything else a 3.8 client may send: reconfig on a standalone server,
-// unknown opcodes, server-internal opcodes, and four-letter words.
+// unknown opcodes, server-internal opcodes.
 
 func init() {
 	register(
@@ -41,20 +37,6 @@ func init() {
 			c.Create("a", "", modePersistent)
 			f, err := c.call(-2, opPing, nil)
 			s.logf("ping -> %s", c.result(f, err, nil))
-		}},
-		scenario{"four_letter_words", func(s *S) {
-			for _, w := range []string{"ruok", "isro"} {
-				out, err := zktest.FourLetter(s.tg.addr, w)
-				s.logf("%s -> %q %v", w, out, err)
-			}
-			out, _ := zktest.FourLetter(s.tg.addr, "srvr")
-			var keys []string
-			for _, l := range strings.Split(out, "\n") {
-				if k, _, ok := strings.Cut(l, ":"); ok {
-					keys = append(keys, k)
-				}
-			}
-			s.logf("srvr keys %v", keys)
 		}},
 	)
 }
