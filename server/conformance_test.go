@@ -222,9 +222,16 @@ func TestWireConformance(t *testing.T) {
 		{jute.OpDelete, &basedPath{op: "version", path: "/a/e-0000000001", v: 0}, nil},
 		{jute.OpGetChildren2, &basedPath{op: "read", path: "/a"}, newKids},
 	}
+	compareTranscripts(t, apache, srv.Addr(), steps)
+	compareTranscripts(t, apache, srv.Addr(), aclSteps())
+	compareTranscripts(t, apache, srv.Addr(), edgeSteps())
+}
+
+func compareTranscripts(t *testing.T, apache, zksh string, steps []wireStep) {
+	t.Helper()
 	base := fmt.Sprintf("/conformance-%d", time.Now().UnixNano())
 	want := transcript(t, apache, base, steps)
-	got := transcript(t, srv.Addr(), base, steps)
+	got := transcript(t, zksh, base, steps)
 	if got != want {
 		gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
 		for i := range wl {
@@ -238,6 +245,106 @@ func TestWireConformance(t *testing.T) {
 		}
 	}
 	t.Logf("apache transcript:\n%s", want)
+}
+
+func auth(scheme, cred string) *jute.AuthPacket {
+	return &jute.AuthPacket{Scheme: scheme, Auth: []byte(cred)}
+}
+
+func mkACL(path string, acl ...jute.ACL) *basedCreate {
+	return &basedCreate{jute.CreateRequest{Path: path, ACL: acl}}
+}
+
+func digestACL(perms int32, userPass string) jute.ACL {
+	return jute.ACL{Perms: perms, ID: jute.ID{Scheme: "digest", ID: server.Digest(userPass)}}
+}
+
+// aclSteps exercises authentication and every permission check.
+func aclSteps() []wireStep {
+	world := func(perms int32) jute.ACL { return jute.ACL{Perms: perms, ID: jute.ID{Scheme: "world", ID: "anyone"}} }
+	return []wireStep{
+		{jute.OpCreate2, mk("", "", 0), newCreate2},
+		{jute.OpWhoAmI, nil, func() jute.Record { return &jute.WhoAmIResponse{} }},
+		{jute.OpCreate2, mkACL("/authless", jute.ACL{Perms: jute.PermAll, ID: jute.ID{Scheme: "auth"}}), newCreate2},
+		{jute.OpAuth, auth("digest", "bob:pw"), nil},
+		{jute.OpAuth, auth("digest", "bob:pw"), nil},
+		{jute.OpWhoAmI, nil, func() jute.Record { return &jute.WhoAmIResponse{} }},
+		{jute.OpCreate2, mkACL("/mine", jute.ACL{Perms: jute.PermAll, ID: jute.ID{Scheme: "auth"}}, world(jute.PermRead)), newCreate2},
+		{jute.OpGetACL, &basedPath{path: "/mine"}, newACL},
+		{jute.OpCreate2, mkACL("/alice", digestACL(jute.PermAll, "alice:pw")), newCreate2},
+		{jute.OpGetData, &basedPath{op: "read", path: "/alice"}, newData},
+		{jute.OpExists, &basedPath{op: "read", path: "/alice"}, newStat},
+		{jute.OpGetACL, &basedPath{path: "/alice"}, newACL},
+		{jute.OpSetData, &basedPath{op: "set", path: "/alice", v: -1}, newStat},
+		{jute.OpCreate2, mk("/alice/kid", "", 0), newCreate2},
+		{jute.OpDelete, &basedPath{op: "version", path: "/alice", v: -1}, nil},
+		{jute.OpCreate2, mkACL("/ro", world(jute.PermRead|jute.PermAdmin)), newCreate2},
+		{jute.OpCreate2, mk("/ro/kid", "", 0), newCreate2},
+		{jute.OpGetACL, &basedPath{path: "/ro"}, newACL},
+		{jute.OpSetACL, &basedPath{op: "acl", path: "/ro", v: 7}, newStat},
+		{jute.OpCreate2, mkACL("/ip", jute.ACL{Perms: jute.PermAll, ID: jute.ID{Scheme: "ip", ID: "127.0.0.0/8"}}), newCreate2},
+		{jute.OpSetData, &basedPath{op: "set", path: "/ip", v: -1}, newStat},
+		{jute.OpCreate2, mkACL("/ip6", jute.ACL{Perms: jute.PermAll, ID: jute.ID{Scheme: "ip", ID: "10.1.2.3"}}), newCreate2},
+		{jute.OpGetData, &basedPath{op: "read", path: "/ip6"}, newData},
+		{jute.OpCreate2, mkACL("/bad1", jute.ACL{Perms: jute.PermAll, ID: jute.ID{Scheme: "digest", ID: "a:b:c"}}), newCreate2},
+		{jute.OpCreate2, mkACL("/bad2", jute.ACL{Perms: jute.PermAll, ID: jute.ID{Scheme: "ip", ID: "1.2.3"}}), newCreate2},
+		{jute.OpCreate2, mkACL("/bad3", jute.ACL{Perms: jute.PermAll, ID: jute.ID{Scheme: "world", ID: "someone"}}), newCreate2},
+		{jute.OpCreate2, mkACL("/bad4", jute.ACL{Perms: jute.PermAll, ID: jute.ID{Scheme: "super", ID: ""}}), newCreate2},
+		{jute.OpCreate2, mkACL("/dup", world(jute.PermAll), world(jute.PermAll)), newCreate2},
+		{jute.OpGetACL, &basedPath{path: "/dup"}, newACL},
+		{jute.OpAuth, auth("digest", "super:"+zktest.SuperPassword), nil},
+		{jute.OpWhoAmI, nil, func() jute.Record { return &jute.WhoAmIResponse{} }},
+		{jute.OpGetData, &basedPath{op: "read", path: "/alice"}, newData},
+		{jute.OpDelete, &basedPath{op: "version", path: "/alice", v: -1}, nil},
+		{jute.OpAuth, auth("nosuch", "x"), nil},
+	}
+}
+
+// edgeSteps covers odd flags, paths and versions.
+func edgeSteps() []wireStep {
+	return []wireStep{
+		{jute.OpCreate2, mk("", "", 0), newCreate2},
+		{jute.OpCreate2, mk("/x", "", -1), newCreate2},
+		{jute.OpCreate2, mk("/x", "", 7), newCreate2},
+		{jute.OpCreate, mk("/c4", "", jute.FlagContainer), newPath},
+		{jute.OpExists, &basedPath{op: "read", path: "/c4"}, newStat},
+		{jute.OpCreateContainer, mk("/c0", "", 0), newCreate2},
+		{jute.OpCreate2, mk("/dot/.", "", 0), newCreate2},
+		{jute.OpCreate2, mk("/a//b", "", 0), newCreate2},
+		{jute.OpCreate2, mk("/s", "", jute.FlagPersistentSequential), newCreate2},
+		{jute.OpCreate2, mk("/", "", jute.FlagPersistentSequential), newCreate2},
+		{jute.OpGetData, &basedPath{op: "read", path: "/nonexistent"}, newData},
+		{jute.OpGetData, &basedPath{op: "read", path: "relative"}, newData},
+		{jute.OpSetData, &basedPath{op: "set", path: "/trailing/", v: -1}, newStat},
+		{jute.OpDelete, &basedPath{op: "version", path: "/nonexistent", v: -1}, nil},
+		{jute.OpDelete, &basedPath{op: "version", path: "/s0000000006", v: 3}, nil},
+		{jute.OpSetData, &basedPath{op: "set", path: "", data: make([]byte, 1000), v: 0}, newStat},
+		{jute.OpGetChildren2, &basedPath{op: "read", path: ""}, newKids},
+		{jute.OpGetAllChildrenNumber, &basedPath{path: "/nonexistent"}, nil},
+		{jute.OpCheckWatches, &basedPath{op: "int", path: "", v: jute.WatcherAny}, nil},
+		{jute.OpGetChildren2, &basedPath{op: "watch", path: ""}, newKids},
+		{jute.OpCheckWatches, &basedPath{op: "int", path: "", v: jute.WatcherData}, nil},
+		{jute.OpCheckWatches, &basedPath{op: "int", path: "", v: jute.WatcherChildren}, nil},
+		{jute.OpCreate2, mk("/fire", "", 0), newCreate2},
+		{jute.OpCheckWatches, &basedPath{op: "int", path: "", v: jute.WatcherChildren}, nil},
+		{jute.OpAddWatch, &basedPath{op: "int", path: "/fire", v: jute.AddWatchPersistent}, func() jute.Record { return &jute.IntRecord{} }},
+		{jute.OpGetData, &basedPath{op: "watch", path: "/fire"}, newData},
+		{jute.OpSetData, &basedPath{op: "set", path: "/fire", v: -1}, newStat},
+		{jute.OpSetData, &basedPath{op: "set", path: "/fire", v: -1}, newStat},
+		{jute.OpCreate2, mk("/fire/k", "", 0), newCreate2},
+		{jute.OpDelete, &basedPath{op: "version", path: "/fire/k", v: -1}, nil},
+		{jute.OpDelete, &basedPath{op: "version", path: "/fire", v: -1}, nil},
+		{jute.OpMulti, &basedMulti{}, newMulti},
+		{jute.OpMulti, &basedMulti{ops: []jute.Op{
+			{Type: jute.OpCheck, Req: &basedPath{op: "version", path: "/nonexistent", v: -1}},
+		}}, newMulti},
+		{jute.OpMulti, &basedMulti{ops: []jute.Op{
+			{Type: jute.OpCreateContainer, Req: mk("/mc", "", 0)},
+			{Type: jute.OpCreateTTL, Req: &basedCreateTTL{jute.CreateTTLRequest{Path: "/mt", ACL: openACL, Flags: jute.FlagPersistentSequentialWithTTL, TTL: 10000}}},
+			{Type: jute.OpCreateTTL, Req: &basedCreateTTL{jute.CreateTTLRequest{Path: "/mt2", ACL: openACL, Flags: 0, TTL: 10000}}},
+		}}, newMulti},
+		{jute.OpGetChildren2, &basedPath{op: "read", path: ""}, newKids},
+	}
 }
 
 type basedCreateTTL struct{ jute.CreateTTLRequest }
