@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"log"
+	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -92,4 +94,105 @@ func TestGoZookeeperSmoke(t *testing.T) {
 	if ok, _, _ := c.Exists("/n"); ok {
 		t.Fatal("multi not atomic")
 	}
+}
+
+func TestGoZookeeperSessionExpiry(t *testing.T) {
+	srv := server.RunT(t)
+	c, ev := connect(t, srv.Addr())
+	if _, err := c.Create("/eph", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	srv.FastForward(time.Minute)
+	if srv.Exists("/eph") {
+		t.Fatal("ephemeral survived expiry")
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-ev:
+			if e.State == zk.StateExpired {
+				return
+			}
+		case <-deadline:
+			t.Fatal("client never saw StateExpired")
+		}
+	}
+}
+
+func TestGoZookeeperSurvivesServerRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := server.New(server.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	c, ev := connect(t, srv.Addr())
+	if _, err := c.Create("/w", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/w/eph", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, wch, err := c.GetW("/w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := srv.Addr()
+	_, port, _ := net.SplitHostPort(addr)
+	srv.Close()
+	// Same port, same data directory: the client reconnects to its session and re-sends its
+	// watches with setWatches.
+	p, _ := strconv.Atoi(port)
+	srv, err = server.New(server.Config{DataDir: dir, ClientPort: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	defer srv.Close()
+	deadline := time.After(10 * time.Second)
+	for reconnected := false; !reconnected; {
+		select {
+		case e := <-ev:
+			reconnected = e.State == zk.StateHasSession
+		case <-deadline:
+			t.Fatal("client did not reconnect")
+		}
+	}
+	if ok, _, err := c.Exists("/w/eph"); err != nil || !ok {
+		t.Fatalf("ephemeral lost across restart: %v %v", ok, err)
+	}
+	if err := srv.Set("/w", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-wch:
+		if e.Type != zk.EventNodeDataChanged || e.Path != "/w" {
+			t.Fatalf("event %+v", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("watch lost across restart")
+	}
+}
+
+func BenchmarkGetData(b *testing.B) {
+	srv, err := server.Run()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	srv.Create("/bench", []byte("payload"))
+	c, _, err := zk.Connect([]string{srv.Addr()}, 4*time.Second, zk.WithLogger(log.New(io.Discard, "", 0)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, _, err := c.Get("/bench"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
