@@ -458,8 +458,14 @@ func knownDiff(t *testing.T, name, diff string) {
 }
 
 func TestConformance(t *testing.T) {
-	ref, ours := targets(t)
-	for _, sc := range scenarios {
+	ref, ours := targets(t, nil, nil)
+	compareScenarios(t, ref, ours, scenarios)
+}
+
+// compareScenarios runs each scenario on both targets at once and compares
+// the transcripts.
+func compareScenarios(t *testing.T, ref, ours *target, list []scenario) {
+	for _, sc := range list {
 		t.Run(sc.name, func(t *testing.T) {
 			var want, got []string
 			var wg sync.WaitGroup

@@ -28,7 +28,7 @@ var realRun atomic.Int64
 func compareClients(t *testing.T, session func(t *testing.T, addr string) string, normalize func(string) string) {
 	t.Helper()
 	refAddr := zktest.Apache(t)
-	name, ourAddr, _ := bundled(t)
+	name, ourAddr, _ := bundled(t, nil, nil)
 	var want, got string
 	var wg sync.WaitGroup
 	wg.Add(2)

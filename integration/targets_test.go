@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/zksh/zksh/internal/zktest"
+	"github.com/zksh/zksh/server"
 )
 
 func apacheTarget(t *testing.T, name, addr string) *target {
@@ -34,10 +35,16 @@ func prepare(t *testing.T, tg *target) {
 	c.call(0, opCloseSession, nil)
 }
 
-// targets returns the reference (Apache) and the target under test.
-func targets(t *testing.T) (ref, ours *target) {
-	ref = apacheTarget(t, "apache", zktest.Apache(t))
-	name, addr, advance := bundled(t)
+// targets returns the reference (Apache) and the target under test, both
+// configured as zktest configures Apache, plus the zoo.cfg lines extra (given
+// to the bundled server as tweak). With no extra the shared Apache serves.
+func targets(t *testing.T, extra []string, tweak func(*server.Config)) (ref, ours *target) {
+	if extra == nil {
+		ref = apacheTarget(t, "apache", zktest.Apache(t))
+	} else {
+		ref = apacheTarget(t, "apache", zktest.StartApache(t, zktest.Options{Extra: extra}).Addr)
+	}
+	name, addr, advance := bundled(t, extra, tweak)
 	ours = &target{name: name, addr: addr, prefix: "/zkit-" + name}
 	ours.advance = func(d time.Duration) {
 		if advance == nil {

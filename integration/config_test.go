@@ -1,0 +1,44 @@
+package integration
+
+import (
+	"testing"
+	"time"
+
+	"github.com/zksh/zksh/server"
+)
+
+// Scenarios that need other settings than zktest's defaults, each pair of
+// servers started for them: extended types off (createTTL is Unimplemented)
+// and a per-address connection limit.
+
+var restrictedScenarios = []scenario{
+	{"ttl_disabled", func(s *S) {
+		c := s.Connect(0)
+		c.CreateTTL("t", "", modeTTL, 60000)
+		c.create(opCreate2, "t2", "", modeTTL, openACL, 0)
+		c.Multi(mop{op: opCreateTTL, path: "t3", flags: modeTTL, ttl: 60000, acl: openACL})
+		c.CreateContainer("c", "")
+		c.Exists("c", false)
+		c.Children("", false)
+	}},
+	{"max_client_cnxns", func(s *S) {
+		// s0 holds one connection of the five allowed.
+		var cs []*client
+		for i := 0; i < 4; i++ {
+			cs = append(cs, s.Connect(0))
+		}
+		nc := s.rawDial()
+		writeFrame(nc, connectRequest(true, 4000))
+		s.logf("sixth connection -> %s", s.readOutcome(nc, 2*time.Second))
+		cs[0].Close()
+		s.Connect(0).Exists("", false)
+	}},
+}
+
+func TestRestrictedConfig(t *testing.T) {
+	ref, ours := targets(t, []string{"extendedTypesEnabled=false", "maxClientCnxns=5"}, func(c *server.Config) {
+		c.ExtendedTypesEnabled = false
+		c.MaxClientCnxns = 5
+	})
+	compareScenarios(t, ref, ours, restrictedScenarios)
+}
