@@ -36,9 +36,9 @@ func (e *Env) readData(op, arg string) ([]byte, error) {
 }
 
 // eventText formats a watch event for the current output format (one line).
-func (e *Env) eventText(ev zk.Event) string {
+func (e *Env) eventText(ev zk.Event, f render.Format) string {
 	re := render.EventFrom(ev, e.userPath(ev.Path))
-	if e.format() == render.JSON {
+	if f == render.JSON {
 		var b strings.Builder
 		_ = render.New(render.JSON, render.Options{}).Event(&b, re)
 		return strings.TrimSuffix(b.String(), "\n")
@@ -49,10 +49,11 @@ func (e *Env) eventText(ev zk.Event) string {
 // awaitWatch finishes a -w command. In the REPL the event is printed by Notify when it fires; a one-shot
 // command waits for it (bounded by --wait-timeout), prints it on stdout and returns.
 func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Event) error {
+	f := e.format() // this line's format; later lines may change it
 	if e.Interactive {
 		go func() {
 			if ev, ok := <-ch; ok {
-				e.notify(e.eventText(ev))
+				e.notify(e.eventText(ev, f))
 			}
 		}()
 		return nil
@@ -68,7 +69,7 @@ func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Even
 		if !ok {
 			return opError(op, path, zk.ErrClosing)
 		}
-		if _, err := fmt.Fprintln(e.IO.Out, e.eventText(ev)); err != nil {
+		if _, err := fmt.Fprintln(e.IO.Out, e.eventText(ev, f)); err != nil {
 			return opError(op, path, err)
 		}
 		if ev.Err != nil {

@@ -229,7 +229,10 @@ func Main(args []string, streams *IOStreams, repl func(*Env) error) int {
 		PrintError(streams.ErrOut, err)
 		return ExitCode(err)
 	}
+	// The first Ctrl-C cancels the command, which stops cleanly; a second one kills the process the
+	// default way (a request ZooKeeper never answers cannot be cancelled).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() { <-ctx.Done(); stop() }()
 	root := NewRootCmd(env)
 	root.SetArgs(args)
 	root.SetIn(streams.In)
