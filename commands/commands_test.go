@@ -457,12 +457,26 @@ func TestHelpAndVersion(t *testing.T) {
 func TestCompleteZnodes(t *testing.T) {
 	root := testRoot(t)
 	c := client(t)
-	for _, p := range []string{"/alpha", "/alps", "/beta"} {
-		mustCreate(t, c, root+p, nil)
-	}
+	mustCreateAll(t, c, root+"/alpha", root+"/alps", root+"/beta", root+"/alpha/x", root+"/alpha/y")
 	r := zksh(t, "__complete", "get", root+"/al")
 	if r.code != 0 || !strings.HasPrefix(r.out, root+"/alpha\n"+root+"/alps\n:") {
 		t.Fatalf("__complete: %q", r.out)
+	}
+	// A complete name lists its children too.
+	r = zksh(t, "__complete", "get", root+"/alpha")
+	if r.code != 0 || !strings.HasPrefix(r.out, root+"/alpha\n"+root+"/alpha/x\n"+root+"/alpha/y\n:") {
+		t.Fatalf("__complete: %q", r.out)
+	}
+	r = zksh(t, "__complete", "ls", "-l", root+"/")
+	if r.code != 0 || !strings.HasPrefix(r.out, root+"/alpha\n"+root+"/alps\n"+root+"/beta\n:") {
+		t.Fatalf("__complete ls -l: %q", r.out)
+	}
+	// Relative to the current znode is a REPL matter; one-shot, relative means from /.
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		r = zksh(t, "completion", shell)
+		if r.code != 0 || !strings.Contains(r.out, "__complete") {
+			t.Errorf("completion %s: exit %d, %d bytes", shell, r.code, len(r.out))
+		}
 	}
 }
 

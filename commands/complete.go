@@ -52,9 +52,21 @@ func completeZnode(env *Env, s *Settings) cobra.CompletionFunc {
 		}
 		sort.Strings(names)
 		var out []cobra.Completion
+		exact := false
 		for _, n := range names {
 			if strings.HasPrefix(n, prefix) {
 				out = append(out, dir+n)
+				exact = exact || n == prefix
+			}
+		}
+		// A complete name: offer the next level too, so "get /a" shows /a/x, /a/y.
+		if exact && prefix != "" {
+			kids, _, err := c.Children(env.zkPath(joinChild(parent, prefix)))
+			if err == nil {
+				sort.Strings(kids)
+				for _, k := range kids {
+					out = append(out, dir+prefix+"/"+k)
+				}
 			}
 		}
 		return out, noFile | cobra.ShellCompDirectiveNoSpace
