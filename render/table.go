@@ -1,7 +1,9 @@
 package render
 
 import (
+	"bytes"
 	"io"
+	"strings"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/olekukonko/tablewriter"
@@ -12,8 +14,16 @@ import (
 // in plain output.
 type tablePrinter struct{ plainPrinter }
 
-func newTable(w io.Writer) *tablewriter.Table {
-	return tablewriter.NewTable(w,
+// table is an aligned table without borders: columns separated by two spaces, no trailing blanks.
+type table struct {
+	*tablewriter.Table
+	buf bytes.Buffer
+	w   io.Writer
+}
+
+func newTable(w io.Writer) *table {
+	t := &table{w: w}
+	t.Table = tablewriter.NewTable(&t.buf,
 		tablewriter.WithRendition(tw.Rendition{
 			Borders: tw.BorderNone,
 			Settings: tw.Settings{
@@ -21,12 +31,30 @@ func newTable(w io.Writer) *tablewriter.Table {
 				Lines:      tw.Lines{ShowHeaderLine: tw.Off},
 			},
 		}),
+		tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
 		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
 		tablewriter.WithTrimSpace(tw.Off),
 	)
+	return t
+}
+
+// Render writes the table to its writer.
+func (t *table) Render() error {
+	if err := t.Table.Render(); err != nil {
+		return err
+	}
+	for _, line := range strings.SplitAfter(t.buf.String(), "\n") {
+		if line == "" {
+			continue
+		}
+		if _, err := io.WriteString(t.w, strings.TrimRight(line, " \n")+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (p tablePrinter) when(ms int64) string {
