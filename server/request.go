@@ -9,7 +9,7 @@ import (
 
 // handle processes one request frame from an established connection. It returns false when the
 // connection must close once its replies are flushed.
-func (s *Server) handle(c *conn, frame []byte) bool {
+func (s *Server) handle(c *conn, frame []byte) (keep bool) {
 	start := time.Now()
 	d := jute.NewDecoder(frame)
 	var h jute.RequestHeader
@@ -20,13 +20,24 @@ func (s *Server) handle(c *conn, frame []byte) bool {
 	body := frame[d.Off:]
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() {
+		// A bug must cost one connection, not the server: undo the half-applied write and close.
+		if r := recover(); r != nil {
+			s.log.Error("panic handling request; closing connection", "op", h.Type, "panic", r)
+			if s.txn != nil {
+				s.rollback()
+				s.txn = nil
+			}
+			keep = false
+		}
+	}()
 	sess := c.session
 	if sess == nil || s.closed {
 		return false
 	}
 	s.touch(sess)
 	s.stats.received++
-	keep := s.dispatch(c, sess, h, body)
+	keep = s.dispatch(c, sess, h, body)
 	lat := time.Since(start).Milliseconds()
 	s.recordLatency(c, lat)
 	if h.Xid >= 0 {
