@@ -27,7 +27,11 @@ type target struct {
 	// advance moves the server's clock: a real sleep on Apache, FastForward on ours.
 	advance func(d time.Duration)
 	offset  atomic.Int64 // how far advance moved the clock ahead of the wall clock
-	seq     atomic.Int64
+	// wall: the server runs on wall time and reaps TTL and container nodes
+	// from a timer (Apache), so a reap can be issued twice, the second
+	// attempt failing as a write of its own that moves the zxid.
+	wall bool
+	seq  atomic.Int64
 }
 
 func (tg *target) now() time.Time {
@@ -54,6 +58,7 @@ type S struct {
 	tg      *target
 	root    string
 	base    int64
+	settled int64 // zxid after the server's own removals settled (see WaitGone)
 	start   time.Time
 	lines   []string
 	names   map[int64]string
@@ -128,6 +133,8 @@ func (s *S) zx(z int64) string {
 		return "z?"
 	case z < s.base:
 		return "old"
+	case s.settled != 0 && z >= s.settled:
+		return fmt.Sprintf("t+%d", z-s.settled)
 	}
 	return fmt.Sprintf("z+%d", z-s.base)
 }
@@ -191,14 +198,20 @@ func (s *S) Connect(timeoutMs int32) *client {
 	if err != nil {
 		s.fatalf("connect: %v", err)
 	}
+	s.adopt(c)
+	if s.base != 0 {
+		s.logf("%s connect timeout=%d -> negotiated %d", c.name, timeoutMs, c.timeout)
+	}
+	return c
+}
+
+// adopt names a new session's client and makes it the scenario's.
+func (s *S) adopt(c *client) *client {
 	s.nsess++
 	c.s = s
 	c.name = fmt.Sprintf("s%d", s.nsess)
 	s.names[c.sid] = c.name
 	s.clients = append(s.clients, c)
-	if s.base != 0 {
-		s.logf("%s connect timeout=%d -> negotiated %d", c.name, timeoutMs, c.timeout)
-	}
 	return c
 }
 
@@ -254,6 +267,26 @@ func (s *S) WaitGone(c *client, path string, max time.Duration) {
 		time.Sleep(2 * time.Millisecond) // let a server with a moved clock act
 	}
 	s.logf("%s removed by the server", s.path(s.abs(path)))
+	s.settle(c)
+}
+
+// settle ends the window in which Apache's reaper may still issue a second,
+// failing removal for a node it already removed (its timer does not wait
+// for the first to be applied): zxids from here on are written t+N,
+// relative to the zxid once that window has passed, so that a duplicate
+// attempt does not shift them. Zxids before stay relative to the root.
+func (s *S) settle(c *client) {
+	if s.tg.wall {
+		time.Sleep(300 * time.Millisecond)
+	}
+	var e encoder
+	e.string(s.root)
+	e.bool(false)
+	f, err := c.callQuiet(opExists, e.bytes())
+	if err != nil {
+		s.fatalf("settle: %v", err)
+	}
+	s.settled = f.zxid
 }
 
 // Expire lets c's session expire: drops its connection and lets the clock
@@ -349,6 +382,13 @@ func runScenario(tg *target, sc scenario) (lines []string) {
 	s.base = f.zxid
 	sc.run(s)
 	s.endSessions()
+	if os.Getenv("ZKSH_IT_DEBUG") != "" {
+		out, _ := zktest.FourLetter(tg.addr, "dump")
+		sessions := strings.Count(strings.SplitN(out, "ephemeral nodes dump", 2)[0], "\t0x")
+		if sessions > 0 {
+			fmt.Fprintf(os.Stderr, "%s on %s left %d sessions:\n%s\n", sc.name, tg.name, sessions, out)
+		}
+	}
 	return lines
 }
 

@@ -58,7 +58,7 @@ func (s *S) consFacts(line string) string {
 		switch k {
 		case "sid":
 			facts = append(facts, k+"="+s.sids(v))
-		case "lop", "to", "queued", "lcxid":
+		case "lop", "to", "lcxid":
 			facts = append(facts, k+"="+v)
 		default:
 			facts = append(facts, k)

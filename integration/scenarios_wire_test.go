@@ -21,6 +21,21 @@ func (s *S) rawDial() net.Conn {
 	return nc
 }
 
+// tryHandshake opens a connection and sends a connect request: a server at
+// its connection limit may refuse at once (the dial or the write fails) or
+// close after reading; both are "connection closed".
+func (s *S) tryHandshake() string {
+	nc, err := net.DialTimeout("tcp", s.tg.addr, replyWait)
+	if err != nil {
+		return "connection closed"
+	}
+	s.raws = append(s.raws, nc)
+	if err := writeFrame(nc, connectRequest(true, 4000)); err != nil {
+		return "connection closed"
+	}
+	return s.readOutcome(nc, 2*time.Second)
+}
+
 // readOutcome reads one frame and describes it, or how the connection ended.
 func (s *S) readOutcome(nc net.Conn, wait time.Duration) string {
 	nc.SetReadDeadline(time.Now().Add(wait))

@@ -11,6 +11,7 @@ import (
 func apacheTarget(t *testing.T, name, addr string) *target {
 	tg := &target{name: name, addr: addr, prefix: "/zkit-" + name}
 	tg.advance = time.Sleep
+	tg.wall = true
 	prepare(t, tg)
 	return tg
 }
@@ -46,6 +47,7 @@ func targets(t *testing.T, extra []string, tweak func(*server.Config)) (ref, our
 	}
 	name, addr, advance := bundled(t, extra, tweak)
 	ours = &target{name: name, addr: addr, prefix: "/zkit-" + name}
+	ours.wall = advance == nil
 	ours.advance = func(d time.Duration) {
 		if advance == nil {
 			time.Sleep(d)
