@@ -240,17 +240,22 @@ func (c *conn) drain(br *bufio.Reader) {
 	io.Copy(io.Discard, br)
 }
 
-// cleanup forgets the connection: its watches go, its session stays until it expires.
-func (c *conn) cleanup() {
-	c.closeNow()
-	s := c.s
-	s.mu.Lock()
+// forget removes a connection from the server's books. s.mu held.
+func (s *Server) forget(c *conn) {
 	if _, ok := s.conns[c]; ok {
 		delete(s.conns, c)
 		if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
 			delete(s.perIP, c.ip)
 		}
 	}
+}
+
+// cleanup forgets the connection: its watches go, its session stays until it expires.
+func (c *conn) cleanup() {
+	c.closeNow()
+	s := c.s
+	s.mu.Lock()
+	s.forget(c)
 	s.watches.removeConn(c)
 	if c.session != nil && c.session.conn == c {
 		c.session.conn = nil

@@ -8,8 +8,27 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
+
+// openFDs counts the process's open file descriptors (0 where /proc is missing).
+func openFDs() int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return 0
+	}
+	return len(entries)
+}
+
+// maxFDs is the process's file descriptor limit.
+func maxFDs() uint64 {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0
+	}
+	return lim.Cur
+}
 
 // Version is what the four-letter words report as the server version.
 const Version = "3.8.0-zksh, built on 2026-01-01 00:00 UTC"
@@ -89,6 +108,8 @@ func (s *Server) fourLetterWord(c *conn, w string) {
 			{"zk_max_latency", strconv.FormatInt(s.stats.maxLatency, 10)},
 			{"zk_approximate_data_size", strconv.FormatInt(s.tree.dataSize, 10)},
 			{"zk_local_sessions", "0"},
+			{"zk_open_file_descriptor_count", strconv.Itoa(openFDs())},
+			{"zk_max_file_descriptor_count", strconv.FormatUint(maxFDs(), 10)},
 			{"zk_uptime", strconv.FormatInt(time.Since(s.startTime).Milliseconds(), 10)},
 		}
 		for _, l := range lines {
@@ -175,6 +196,8 @@ func (s *Server) fourLetterWord(c *conn, w string) {
 		fmt.Fprintf(&b, "datadir_size: %d\nlogdir_size: %d\n", s.dirSize(s.cfg.DataDir), s.dirSize(s.cfg.DataLogDir))
 	}
 	c.enqueueRaw([]byte(b.String()))
+	// Apache forgets a four-letter-word connection once it has answered, before closing it.
+	s.forget(c)
 }
 
 func (s *Server) dump(b *strings.Builder) {

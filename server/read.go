@@ -150,7 +150,9 @@ func (s *Server) readOp(c *conn, sess *session, typ int32, body []byte) (jute.Re
 				continue
 			}
 			if typ == jute.OpCheckWatches {
-				found = found || tbl.t.contains(r.Path, c)
+				// Apache 3.8.0's WatchManager.containsWatcher answers true when any
+				// connection watches the path, not only this one.
+				found = found || len(tbl.t.byPath[r.Path]) > 0 || tbl.t.byPath[r.Path][c] == watchRecursive
 			} else if tbl.t.remove(r.Path, c) {
 				found = true
 			}
@@ -222,16 +224,18 @@ func (s *Server) multiRead(c *conn, r *jute.MultiRequest) (jute.Record, int32) {
 		if !ok {
 			return nil, jute.ErrMarshallingError
 		}
+		// MultiOperationRecord rebuilds reads as Op.getData(path)/Op.getChildren(path): the
+		// watch flag is dropped, so a multiRead never registers watches.
 		switch op.Type {
 		case jute.OpGetChildren:
-			n, code := s.getChildren(c, req.Path, req.Watch)
+			n, code := s.getChildren(c, req.Path, false)
 			if code != jute.ErrOK {
 				results = append(results, jute.OpResult{Type: jute.OpError, Err: code})
 				continue
 			}
 			results = append(results, jute.OpResult{Type: jute.OpGetChildren, Children: n.childNames()})
 		case jute.OpGetData:
-			n, code := s.getData(c, req.Path, req.Watch)
+			n, code := s.getData(c, req.Path, false)
 			if code != jute.ErrOK {
 				results = append(results, jute.OpResult{Type: jute.OpError, Err: code})
 				continue

@@ -101,6 +101,13 @@ func (s *Server) dispatch(c *conn, sess *session, h jute.RequestHeader, body []b
 		return false
 	case jute.OpAuth:
 		return s.opAuth(c, h.Xid, body)
+	case jute.OpSASL:
+		// Without SASL configured Apache answers OK with a null token (zxid 0).
+		var token saslResponse // GetSASLRequest has the same layout: one buffer
+		if !decode(body, &token) {
+			return false
+		}
+		c.reply(h.Xid, 0, jute.ErrOK, &saslResponse{})
 	case jute.OpCreate, jute.OpCreate2, jute.OpCreateContainer, jute.OpCreateTTL, jute.OpDelete,
 		jute.OpDeleteContainer, jute.OpSetData, jute.OpSetACL, jute.OpCheck, jute.OpMulti, jute.OpReconfig:
 		s.beginWrite()
@@ -170,3 +177,9 @@ func sortAuth(ids []jute.ID) {
 	}
 	sort.SliceStable(ids, func(i, j int) bool { return bucket(ids[i]) < bucket(ids[j]) })
 }
+
+// saslResponse is SetSASLResponse with a null token.
+type saslResponse struct{}
+
+func (saslResponse) Encode(e *jute.Encoder) { e.Buffer(nil) }
+func (saslResponse) Decode(d *jute.Decoder) { d.Buffer() }

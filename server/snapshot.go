@@ -92,6 +92,7 @@ func (s *Server) loadSnapshot(dir string) error {
 		ephemerals: make(map[int64]map[string]struct{}),
 		containers: make(map[string]struct{}),
 		ttls:       make(map[string]struct{}),
+		quotas:     make(map[string]struct{}),
 	}
 	for i := int32(0); i < count && d.Err == nil; i++ {
 		n := &znode{path: d.String(), data: d.Buffer(), acl: d.ACLs()}
@@ -138,6 +139,7 @@ func (s *Server) loadSnapshot(dir string) error {
 	if d.Err != nil || t.root == nil {
 		return fmt.Errorf("snapshot: %v", d.Err)
 	}
+	t.rebuildQuotas()
 	s.tree = t
 	s.zxid = zxid
 	return nil

@@ -141,6 +141,7 @@ type tree struct {
 	ephemerals map[int64]map[string]struct{}
 	containers map[string]struct{}
 	ttls       map[string]struct{}
+	quotas     map[string]struct{} // paths with a zookeeper_limits node (quota.go)
 	dataSize   int64
 }
 
@@ -150,6 +151,7 @@ func newTree() *tree {
 		ephemerals: make(map[int64]map[string]struct{}),
 		containers: make(map[string]struct{}),
 		ttls:       make(map[string]struct{}),
+		quotas:     make(map[string]struct{}),
 	}
 	t.root = &znode{path: "/", acl: aclOpen, data: []byte{}}
 	t.nodes["/"] = t.root
@@ -210,6 +212,7 @@ func (t *tree) create(parent *znode, path string, data []byte, acl []jute.ACL, o
 		}
 		set[path] = struct{}{}
 	}
+	t.quotaCreated(n)
 	return n
 }
 
@@ -235,6 +238,15 @@ func (t *tree) remove(n *znode, zxid int64) {
 			}
 		}
 	}
+	t.quotaRemoved(n)
+}
+
+// setData replaces a node's data and version stamps.
+func (t *tree) setData(n *znode, data []byte, version int32, zxid, now int64) {
+	diff := int64(len(data) - len(n.data))
+	t.dataSize += diff
+	n.data, n.version, n.mzxid, n.mtime = data, version, zxid, now
+	t.quotaDataChanged(n.path, diff)
 }
 
 // ephemeralPaths lists a session's ephemerals, sorted.

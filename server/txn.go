@@ -103,6 +103,7 @@ func (s *Server) doDelete(n *znode) {
 	t.events = append(t.events, pendingEvent{jute.EventNodeDeleted, n.path})
 	t.undo = append(t.undo, func() {
 		s.tree.relink(parent, n)
+		s.tree.quotaCreated(n)
 		parent.pzxid = oldPzxid
 	})
 }
@@ -111,13 +112,11 @@ func (s *Server) doDelete(n *znode) {
 func (s *Server) doSetData(n *znode, data []byte) {
 	t := s.txn
 	oldData, oldVersion, oldMzxid, oldMtime := n.data, n.version, n.mzxid, n.mtime
-	s.tree.dataSize += int64(len(data) - len(n.data))
-	n.data, n.version, n.mzxid, n.mtime = data, n.version+1, t.zxid, t.time
+	s.tree.setData(n, data, n.version+1, t.zxid, t.time)
 	t.effects = append(t.effects, effect{kind: effSetData, path: n.path, data: data, version: n.version})
 	t.events = append(t.events, pendingEvent{jute.EventNodeDataChanged, n.path})
 	t.undo = append(t.undo, func() {
-		s.tree.dataSize -= int64(len(data) - len(oldData))
-		n.data, n.version, n.mzxid, n.mtime = oldData, oldVersion, oldMzxid, oldMtime
+		s.tree.setData(n, oldData, oldVersion, oldMzxid, oldMtime)
 	})
 }
 
@@ -172,8 +171,7 @@ func (s *Server) applyEffect(zxid, now int64, e effect) error {
 		if n == nil {
 			return errReplay(e)
 		}
-		s.tree.dataSize += int64(len(e.data) - len(n.data))
-		n.data, n.version, n.mzxid, n.mtime = e.data, e.version, zxid, now
+		s.tree.setData(n, e.data, e.version, zxid, now)
 	case effSetACL:
 		n := s.tree.get(e.path)
 		if n == nil {
