@@ -25,8 +25,8 @@ type CacheOptions struct {
 	FetchTimeout time.Duration // deadline of one background fetch; default 2s
 	TTL          time.Duration // an entry older than this is served and refreshed in the background; default 3s
 	MaxEntries   int           // parents kept; default 256
-	// OnUpdate is called (from a background goroutine) when a fetch changed what a parent's entry holds,
-	// so the terminal can re-render the suggestions.
+	// OnUpdate is called (from a background goroutine) when a fetch changed the children a parent's
+	// entry holds, so the terminal can re-render the suggestions.
 	OnUpdate func(path string)
 }
 
@@ -160,7 +160,8 @@ func (c *Cache) fetch(path string, e *entry) {
 	slices.SortFunc(children, func(a, b Child) int { return strings.Compare(a.Name, b.Name) })
 
 	c.mu.Lock()
-	changed := !e.valid || !slices.Equal(e.children, children)
+	// Only a change of what is shown is worth a re-render (an empty first answer shows nothing new).
+	changed := !slices.Equal(e.children, children)
 	e.children, e.valid, e.fetching = children, true, false
 	e.fetchedAt = c.now()
 	again := e.dirty && !c.closed

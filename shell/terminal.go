@@ -202,6 +202,8 @@ func (t *terminal) pollState() {
 			return
 		case <-tick.C:
 			if shown := t.shown.Load(); shown != nil && *shown != t.session() {
+				// A new session (or none) may see other children: fetch them again.
+				t.cache.InvalidateAll()
 				t.wake()
 			}
 		}
@@ -286,7 +288,11 @@ func (r *keyReader) Read(b []byte) (int, error) {
 	default:
 	}
 	n, err := r.Reader.Read(b)
-	if err == nil && n == 1 && b[0] == '\t' && r.t.lastCount.Load() == 0 {
+	if err != nil || n == 0 {
+		return n, err
+	}
+	r.t.pendingTab.Store(false) // a key typed after a pending Tab supersedes it
+	if n == 1 && b[0] == '\t' && r.t.lastCount.Load() == 0 {
 		// Nothing to complete (yet): if children are on their way, Tab applies when they arrive.
 		if r.t.cache.Pending() {
 			r.t.pendingTab.Store(true)

@@ -1,3 +1,5 @@
+//go:build unix
+
 package shell
 
 import (
@@ -66,12 +68,13 @@ type session struct {
 	mu    sync.Mutex
 	out   bytes.Buffer // everything zksh wrote, raw
 	mark  int          // waitFor searches the screen text from here
+	line  string       // what the user typed on the current line
 	done  chan struct{}
 	state *os.ProcessState
 }
 
 // startSession runs zksh against server with HOME and XDG_STATE_HOME in stateDir.
-func startSession(t *testing.T, server, stateDir string) *session {
+func startSession(t *testing.T, server, stateDir string, flags ...string) *session {
 	t.Helper()
 	bin := zkshBinary(t)
 	ptm, tty, err := pty.Open()
@@ -81,7 +84,7 @@ func startSession(t *testing.T, server, stateDir string) *session {
 	if err := pty.Setsize(ptm, &pty.Winsize{Rows: 40, Cols: 160}); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "--server", server)
+	cmd := exec.Command(bin, append([]string{"--server", server}, flags...)...)
 	cmd.Env = []string{"HOME=" + stateDir, "XDG_STATE_HOME=" + filepath.Join(stateDir, "state"), "TERM=xterm",
 		"PATH=" + os.Getenv("PATH")}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
@@ -168,22 +171,53 @@ func (s *session) waitFor(text string) {
 	}
 }
 
-// press sends one key per write, as a user types (go-prompt treats each read as one key).
+// press sends one key per write, as a user types (go-prompt treats each read as one key), and gives
+// go-prompt time to read it alone. Enter and Ctrl-C start a new line.
 func (s *session) press(keys ...string) {
 	s.t.Helper()
 	for _, k := range keys {
 		if _, err := s.ptm.Write([]byte(k)); err != nil {
 			s.t.Fatal(err)
 		}
-		time.Sleep(25 * time.Millisecond)
+		if k == keyEnter || k == keyCtrlC {
+			s.line = ""
+		}
+		time.Sleep(60 * time.Millisecond)
 	}
 }
 
-// typeText types text one character at a time.
+// typeText types text one character at a time, each after go-prompt drew the line with the previous
+// one, so that no two keys arrive in one read however slow the machine is.
 func (s *session) typeText(text string) {
 	s.t.Helper()
 	for _, r := range text {
-		s.press(string(r))
+		base := s.rawLen()
+		if _, err := s.ptm.Write([]byte(string(r))); err != nil {
+			s.t.Fatal(err)
+		}
+		s.line += string(r)
+		s.waitLine(base)
+	}
+}
+
+// tab presses Tab and waits for the line to read line.
+func (s *session) tab(line string) {
+	s.t.Helper()
+	base := s.rawLen()
+	s.press(keyTab)
+	s.line = line
+	s.waitLine(base)
+}
+
+// waitLine waits until the prompt shows s.line (drawn after offset base).
+func (s *session) waitLine(base int) {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s.screen(base), "> "+s.line) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("line %q not drawn; screen:\n%s", s.line, s.screen(base))
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -242,11 +276,9 @@ func TestTerminalSession(t *testing.T) {
 	// Tab completes one level of an absolute path, with "/" after a node that has children.
 	s.typeText("get /ap")
 	s.waitFor("/app/") // the suggestion, fetched in the background, appears
-	s.press(keyTab)
-	s.waitFor("get /app/")
+	s.tab("get /app/")
 	s.typeText("con")
-	s.press(keyTab)
-	s.waitFor("get /app/config")
+	s.tab("get /app/config")
 	s.press(keyEnter)
 	s.waitFor("v1")
 	s.waitFor("] 2> ")
@@ -256,22 +288,31 @@ func TestTerminalSession(t *testing.T) {
 	s.press(keyEnter)
 	s.waitFor("(CONNECTED) /app] 3> ")
 	s.typeText("get con")
-	s.press(keyTab)
-	s.waitFor("get config")
+	s.tab("get config")
 	s.press(keyEnter)
 	s.waitFor("v1")
+
+	// Completion sees the shell's own writes at once.
+	s.typeText("create newnode")
+	s.press(keyEnter)
+	s.waitFor("/app/newnode")
+	s.typeText("get ne")
+	s.waitFor("newnode")
+	s.tab("get newnode")
+	s.press(keyEnter)
+	s.waitFor("] 5> ")
 
 	// A watch event arrives while a line is half typed: it prints above the prompt, the line survives.
 	s.typeText("get -w config")
 	s.press(keyEnter)
-	s.waitFor("] 5> ")
+	s.waitFor("] 7> ")
 	s.typeText("ls /zoo")
 	s.waitFor("ls /zoo")
 	if _, err := c.Set("/app/config", []byte("v2"), -1); err != nil {
 		t.Fatal(err)
 	}
 	s.waitFor("NodeDataChanged")
-	s.waitFor("] 5> ls /zoo") // the half-typed line drawn again below the event
+	s.waitFor("] 7> ls /zoo") // the half-typed line drawn again below the event
 	s.typeText("keeper")
 	s.press(keyEnter)
 	s.waitFor("quota")
@@ -306,7 +347,7 @@ func TestTerminalSession(t *testing.T) {
 
 	// A new shell finds the history: Up recalls the last line, history lists them numbered.
 	s2 := startSession(t, addr, stateDir)
-	s2.waitFor("(CONNECTED) /] 9> ")
+	s2.waitFor("(CONNECTED) /] 11> ")
 	s2.press(keyUp)
 	s2.waitFor("connect " + addr)
 	s2.press(keyCtrlC)
@@ -314,10 +355,46 @@ func TestTerminalSession(t *testing.T) {
 	s2.press(keyEnter)
 	s2.waitFor("1 - get /app/config")
 	s2.waitFor("2 - cd /app")
-	s2.waitFor("9 - history")
+	s2.waitFor("11 - history")
 	s2.press(keyCtrlD)
 	if code := s2.waitExit(); code != 0 {
 		t.Fatalf("exit code %d after Ctrl-D", code)
 	}
 	s2.checkModesRestored()
+}
+
+func TestTerminalSessionExpiry(t *testing.T) {
+	addr := zktest.Apache(t)
+	s := startSession(t, addr, t.TempDir(), "--timeout", "2s")
+	s.waitFor("(CONNECTED) /] 1> ")
+	eph := fmt.Sprintf("/eph-%d", time.Now().UnixNano())
+	s.typeText("create -e " + eph)
+	s.press(keyEnter)
+	s.waitFor("] 2> ")
+
+	// Freeze zksh past its session timeout: the server expires the session.
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(4 * time.Second)
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("(EXPIRED) /] 2> ") // the prompt follows the session without a key pressed
+	s.typeText("stat " + eph)
+	s.press(keyEnter)
+	s.waitFor("session expired; opened a new session (ephemeral nodes of the old session are gone)")
+	s.waitFor("node does not exist")
+	s.waitFor("(CONNECTED) /] 3> ")
+	s.typeText("ls /")
+	s.press(keyEnter)
+	s.waitFor("zookeeper")
+	if strings.Count(s.screen(0), "session expired;") != 1 {
+		t.Errorf("the expiry was reported %d times", strings.Count(s.screen(0), "session expired;"))
+	}
+	s.press(keyCtrlD)
+	if code := s.waitExit(); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	s.checkModesRestored()
 }
