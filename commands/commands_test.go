@@ -529,6 +529,13 @@ func TestInteractiveEnv(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no watch event")
 	}
+	out.Reset()
+	if err := line("create", "-e", "eph"); err != nil {
+		t.Fatal(err)
+	}
+	if err := line("getEphemerals", root); err != nil || out.String() != root+"/app/eph\n["+root+"/app/eph]\n" {
+		t.Fatalf("getEphemerals: %v %q", err, out)
+	}
 	if err := line("cd", "nope"); ExitCode(err) != 1 || env.Cwd != root+"/app" {
 		t.Fatalf("cd nope: %v, cwd %s", err, env.Cwd)
 	}

@@ -104,6 +104,7 @@ line). Paths may be relative to the current znode (see cd).`,
 		NewCmdSetACL(env, nil),
 		NewCmdSync(env, nil),
 		NewCmdGetAllChildrenNumber(env, nil),
+		NewCmdGetEphemerals(env, nil),
 	)
 	add("session",
 		NewCmdCd(env, nil),

@@ -7,6 +7,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
+
+	"github.com/zksh/zksh/render"
 )
 
 // NewCmdSync builds `sync path`: make the connected server catch up with the leader.
@@ -87,6 +89,69 @@ func NewCmdGetAllChildrenNumber(env *Env, runF func(context.Context, string) err
 				}
 			}
 			return pr.Count(env.IO.Out, p, "count", n)
+		},
+	}
+	return pathArg(cmd)
+}
+
+// NewCmdGetEphemerals builds `getEphemerals [path]`: this session's ephemeral znodes under path.
+func NewCmdGetEphemerals(env *Env, runF func(context.Context, string) error) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "getEphemerals [path]",
+		Short: "List this session's ephemeral znodes under path (default /)",
+		Long: `List the ephemeral znodes this session owns under path (default /). go-zookeeper cannot send
+ZooKeeper's getEphemerals request, so zksh walks the subtree and checks each znode's owner; in one-shot
+mode the session is new and owns none.`,
+		Args: rangeArgs(0, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			arg := "/"
+			if len(args) == 1 {
+				arg = args[0]
+			}
+			p, err := resolveArg(cmd, env, arg)
+			if err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), p)
+			}
+			pr, err := env.printer()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			c, err := env.Conn(ctx)
+			if err != nil {
+				return opError("getEphemerals", p, err)
+			}
+			w := env.newWalker(c)
+			defer w.close()
+			levels, err := w.walk(ctx, env.zkPath(p), nil)
+			if err != nil {
+				return opError("getEphemerals", p, err)
+			}
+			var all []string
+			for _, l := range levels {
+				all = append(all, l...)
+			}
+			owned := make([]bool, len(all))
+			session := c.SessionID()
+			err = forEach(ctx, len(all), inFlight*len(w.conns), func(worker, i int) error {
+				ok, st, err := w.conns[worker%len(w.conns)].Exists(all[i])
+				owned[i] = err == nil && ok && st.EphemeralOwner == session
+				return err
+			})
+			if err != nil {
+				return opError("getEphemerals", p, err)
+			}
+			var names []string
+			for i, zp := range all {
+				if owned[i] {
+					names = append(names, env.userPath(zp))
+				}
+			}
+			sortDepthFirst(names)
+			return pr.Children(env.IO.Out, render.Children{Path: p, Names: names})
 		},
 	}
 	return pathArg(cmd)
