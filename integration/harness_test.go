@@ -477,17 +477,7 @@ func lineDiff(a, b []string) string {
 // Apache ZooKeeper, with the reason. They are skipped unless ZKSH_STRICT is
 // set; the list is the bundled server's to-do list, not a place to hide bugs.
 // Keys are scenario names, or the real-client test names.
-var knownDiffs = map[string]string{
-	"multi_success":                    "a create2 inside a multi is answered as create (type 1, path only) by Apache, as create2 with a Stat by zksh",
-	"multi_create_variants":            "a create2 inside a multi is answered as create (type 1, path only) by Apache, as create2 with a Stat by zksh",
-	"multi_read_watch":                 "Apache's multiRead registers no watches even when an op asks for one; zksh does",
-	"recursive_and_persistent_overlap": "Apache keeps one addWatch mode per path and session (the last wins); zksh keeps both and sends NodeChildrenChanged",
-	"check_watches":                    "checkWatches type=Any answers OK on Apache for a session with no watch on a watched path; zksh answers NOWATCHER",
-	"sasl_without_sasl":                "Apache answers sasl (102) on a server without SASL with OK and a null token (body ffffffff); zksh answers UNIMPLEMENTED with zxid -1",
-	"4lw_srvr_stat":                    "zksh's stat still lists (and srvr counts) the previous four-letter-word connection after the client read its reply to EOF; Apache removes it before closing",
-	"4lw_mntr":                         "zksh's mntr lacks zk_open_file_descriptor_count and zk_max_file_descriptor_count, which Apache prints on Unix",
-	"TestZkCliSession":                 "zksh does not maintain /zookeeper/quota/<path>/zookeeper_stats: listquota shows count=0,bytes=0 and setquota's warning is missing",
-}
+var knownDiffs = map[string]string{}
 
 // knownDiff skips t when name is a known difference, unless ZKSH_STRICT is set.
 func knownDiff(t *testing.T, name, diff string) {

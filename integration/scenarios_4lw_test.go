@@ -102,11 +102,14 @@ func init() {
 			for _, w := range []string{"srvr", "stat"} {
 				out := s.fourLetter(w)
 				s.logf("%s %s", w, trailing(out))
+				var lines []string
+				var clients []string // Apache lists connections in no order
 				for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
 					k, v, _ := strings.Cut(l, ": ")
 					switch {
 					case strings.HasPrefix(l, " /"):
-						l = "  " + s.consFacts(l)
+						clients = append(clients, "  "+s.consFacts(l))
+						continue
 					case k == "Zookeeper version":
 						l = k + ": " + strings.SplitN(v, "-", 2)[0] + "-…"
 					case k == "Zxid":
@@ -118,6 +121,14 @@ func init() {
 					case k == "Latency min/avg/max", k == "Received", k == "Sent":
 						l = k + ": …"
 					}
+					if clients != nil {
+						sort.Strings(clients)
+						lines = append(lines, clients...)
+						clients = nil
+					}
+					lines = append(lines, l)
+				}
+				for _, l := range lines {
 					s.logf("  %s", l)
 				}
 			}
