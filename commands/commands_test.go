@@ -91,6 +91,10 @@ func TestGet(t *testing.T) {
 	if !strings.HasPrefix(r.out, "hello world\ncZxid = 0x") || !strings.Contains(r.out, "\ndataLength = 11\nnumChildren = 0\n") {
 		t.Fatalf("get -s: %q", r.out)
 	}
+	// No data at all reads as zkCli shows it.
+	if r := zksh(t, "get", root+"/empty").must(t); r.out != "null\n" {
+		t.Fatalf("no data: %q", r.out)
+	}
 	if r := zksh(t, "get", "-b", root+"/bin").must(t); r.out != "/wAQ\n" {
 		t.Fatalf("base64: %q", r.out)
 	}
@@ -210,6 +214,22 @@ func TestLs(t *testing.T) {
 	want := strings.Join([]string{root, root + "/a", root + "/a/x", root + "/a/x/deep", root + "/a-c", root + "/b", root + "/c"}, "\n") + "\n"
 	if r := zksh(t, "ls", "-R", root).must(t); r.out != want {
 		t.Fatalf("ls -R:\n%s\nwant:\n%s", r.out, want)
+	}
+
+	var tree struct {
+		Path  string
+		Nodes []string
+	}
+	decode(t, zksh(t, "-o", "json", "ls", "-R", root).must(t).out, &tree)
+	if tree.Path != root || strings.Join(tree.Nodes, "\n")+"\n" != want {
+		t.Fatalf("ls -R json: %+v", tree)
+	}
+	var withStat struct {
+		Stat struct{ NumChildren int }
+	}
+	decode(t, zksh(t, "-o", "json", "ls", "-s", root).must(t).out, &withStat)
+	if withStat.Stat.NumChildren != 4 {
+		t.Fatalf("ls -s json: %+v", withStat)
 	}
 
 	r = zksh(t, "ls", "-l", root).must(t)
