@@ -33,7 +33,8 @@ const (
 	DefaultConnectTimeout = 10 * time.Second
 )
 
-// DefaultSettings returns the defaults overridden by ZKSH_* environment variables.
+// DefaultSettings returns the defaults overridden by ZKSH_* environment variables. --force has no
+// environment twin on purpose: deleting / should never be a setting left behind in a shell profile.
 func DefaultSettings(getenv func(string) string) (Settings, error) {
 	s := Settings{
 		Server:         DefaultServer,
@@ -51,6 +52,7 @@ func DefaultSettings(getenv func(string) string) (Settings, error) {
 	}
 	s.Verbose = truthy(getenv("ZKSH_VERBOSE"))
 	s.KeepGoing = truthy(getenv("ZKSH_KEEP_GOING"))
+	s.Local = truthy(getenv("ZKSH_LOCAL"))
 	s.DataDir = getenv("ZKSH_DATA_DIR")
 	for _, d := range []struct {
 		name string

@@ -232,6 +232,23 @@ func TestRewriteArgs(t *testing.T) {
 	}
 }
 
+func TestDefaultSettings(t *testing.T) {
+	env := map[string]string{"ZKSH_SERVER": "zk1:2181/app", "ZKSH_TIMEOUT": "5s", "ZKSH_OUTPUT": "json",
+		"ZKSH_AUTH": "digest:a:b", "ZKSH_LOCAL": "1", "ZKSH_WAIT_TIMEOUT": "1m"}
+	s, err := DefaultSettings(func(k string) string { return env[k] })
+	if err != nil || s.Server != "zk1:2181/app" || s.SessionTimeout != 5*time.Second || s.Output != "json" ||
+		len(s.Auth) != 1 || !s.Local || s.WaitTimeout != time.Minute || s.ConnectTimeout != DefaultConnectTimeout {
+		t.Fatalf("%+v %v", s, err)
+	}
+	if _, err := DefaultSettings(func(k string) string { return map[string]string{"ZKSH_TIMEOUT": "soon"}[k] }); ExitCode(err) != ExitUsage {
+		t.Fatalf("bad duration: %v", err)
+	}
+	s, _ = DefaultSettings(func(string) string { return "" })
+	if s.Server != DefaultServer || s.SessionTimeout != DefaultSessionTimeout {
+		t.Fatalf("defaults %+v", s)
+	}
+}
+
 func TestExitCode(t *testing.T) {
 	tests := []struct {
 		err  error
