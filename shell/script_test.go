@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +17,26 @@ import (
 	"github.com/zksh/zksh/internal/zktest"
 )
 
-func TestMain(m *testing.M) { zktest.Main(m) }
+func TestMain(m *testing.M) { zktest.Main(cleanupRun{m}) }
+
+// The zksh binary the end-to-end tests build once.
+var (
+	buildOnce sync.Once
+	buildBin  string
+	buildErr  error
+	buildDir  string
+)
+
+// cleanupRun removes what the tests built once the tests ran (zktest.Main exits the process).
+type cleanupRun struct{ m *testing.M }
+
+func (c cleanupRun) Run() int {
+	code := c.m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	return code
+}
 
 // scriptEnv returns an Env reading script from a pipe-like reader, against the shared Apache ZooKeeper.
 func scriptEnv(t *testing.T, script string) (*commands.Env, *bytes.Buffer, *bytes.Buffer) {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/mattn/go-shellwords"
 
@@ -58,8 +59,9 @@ type shell struct {
 	aborted   chan struct{} // closed by an interrupt while no command runs (scripts)
 	abortOnce sync.Once
 
-	mu      sync.Mutex
-	running context.CancelFunc // of the command being run, nil between commands
+	mu         sync.Mutex
+	running    context.CancelFunc // of the command being run, nil between commands
+	terminated bool               // SIGTERM: leave after the command being run
 
 	// afterCommand runs after each command (the terminal refreshes its completion cache here).
 	afterCommand func()
@@ -75,7 +77,7 @@ func newShell(env *commands.Env, interactive bool) *shell {
 		aborted:     make(chan struct{}),
 	}
 	sh.spec = specOf(commands.NewRootCmd(env))
-	signal.Notify(sh.sigint, os.Interrupt)
+	signal.Notify(sh.sigint, os.Interrupt, syscall.SIGTERM)
 	go sh.dispatchInterrupts()
 	return sh
 }
@@ -86,20 +88,24 @@ func (sh *shell) close() {
 }
 
 // dispatchInterrupts cancels the running command on Ctrl-C (SIGINT); between commands it ends a script
-// and is ignored by the REPL (where Ctrl-C at the prompt arrives as a key and clears the line).
+// and is ignored by the REPL (where Ctrl-C at the prompt arrives as a key and clears the line). SIGTERM
+// cancels the running command and ends the shell (at the prompt go-prompt ends it).
 func (sh *shell) dispatchInterrupts() {
 	for {
 		select {
 		case <-sh.stopSig:
 			return
-		case <-sh.sigint:
+		case sig := <-sh.sigint:
 			sh.mu.Lock()
 			cancel := sh.running
+			if sig == syscall.SIGTERM {
+				sh.terminated = true
+			}
 			sh.mu.Unlock()
-			switch {
-			case cancel != nil:
+			if cancel != nil {
 				cancel()
-			case !sh.interactive:
+			}
+			if cancel == nil && !sh.interactive || sig == syscall.SIGTERM {
 				sh.abortOnce.Do(func() { close(sh.aborted) })
 			}
 		}
@@ -122,6 +128,12 @@ func (sh *shell) loop(src lineSource) error {
 		err := sh.runLine(line, sh.interactive)
 		if errors.Is(err, errExit) {
 			break
+		}
+		sh.mu.Lock()
+		terminated := sh.terminated
+		sh.mu.Unlock()
+		if terminated {
+			return errInterrupted
 		}
 		if err == nil {
 			continue

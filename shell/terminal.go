@@ -169,8 +169,8 @@ func (t *terminal) close() {
 		fmt.Fprint(t.env.IO.Out, "\r\x1b[2K")
 	}
 	t.cache.Close()
-	t.env.Notify = nil
-	t.env.OnWrite = nil
+	// Watch events from here on are printed directly (Notify stays set: watches may still fire).
+	t.setPrompting(false)
 }
 
 func (t *terminal) afterCommand() {

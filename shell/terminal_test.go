@@ -23,23 +23,10 @@ import (
 	"github.com/zksh/zksh/internal/zktest"
 )
 
-// zkshPackage is the binary the end-to-end tests drive; ZKSH_E2E_MAIN points them at another main
-// package (while cmd/zksh is being wired).
-func zkshPackage() string {
-	if p := os.Getenv("ZKSH_E2E_MAIN"); p != "" {
-		return p
-	}
-	return "github.com/zksh/zksh/cmd/zksh"
-}
+// zkshPackage is the binary the end-to-end tests drive.
+const zkshPackage = "github.com/zksh/zksh/cmd/zksh"
 
-var (
-	buildOnce sync.Once
-	buildBin  string
-	buildErr  error
-	buildDir  string
-)
-
-// zkshBinary builds the zksh binary once per test binary.
+// zkshBinary builds the zksh binary once per test binary (TestMain removes it).
 func zkshBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -48,9 +35,9 @@ func zkshBinary(t *testing.T) string {
 			return
 		}
 		buildBin = filepath.Join(buildDir, "zksh")
-		out, err := exec.Command("go", "build", "-o", buildBin, zkshPackage()).CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", buildBin, zkshPackage).CombinedOutput()
 		if err != nil {
-			buildErr = fmt.Errorf("go build %s: %v\n%s", zkshPackage(), err, out)
+			buildErr = fmt.Errorf("go build %s: %v\n%s", zkshPackage, err, out)
 		}
 	})
 	if buildErr != nil {
