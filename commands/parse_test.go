@@ -218,6 +218,7 @@ func TestRewriteArgs(t *testing.T) {
 		{[]string{"-s", "h:2", "get", "-s", "/a"}, []string{"--server=h:2", "get", "-s", "/a"}},
 		{[]string{"-o", "json", "-s", "h", "ls"}, []string{"-o", "json", "--server=h", "ls"}},
 		{[]string{"get", "/a", "-server"}, []string{"get", "/a", "-server"}},
+		{[]string{"-waitforconnection", "-r", "-server", "h", "ls", "-r"}, []string{"--server=h", "ls", "-r"}},
 	}
 	for _, tt := range tests {
 		got, err := rewriteArgs(tt.in)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/zksh/zksh/render"
 )
@@ -156,8 +155,9 @@ func (e *Env) format() render.Format {
 var globalValueFlags = map[string]bool{"--server": true, "--timeout": true, "--connect-timeout": true,
 	"--wait-timeout": true, "--auth": true, "--output": true, "-o": true, "--data-dir": true}
 
-// rewriteArgs accepts zkCli's single-dash global options -server HOSTS and -timeout MS, and -s HOSTS
-// before the command (after it, -s is the command's own flag: stat, sequential).
+// rewriteArgs accepts zkCli's single-dash global options (-server HOSTS, -timeout MS, and the switches
+// -r and -waitforconnection), and -s HOSTS before the command (after it, -s is the command's own flag:
+// stat, sequential).
 func rewriteArgs(args []string) ([]string, error) {
 	out := make([]string, 0, len(args))
 	beforeCommand := true
@@ -166,6 +166,9 @@ func rewriteArgs(args []string) ([]string, error) {
 		switch {
 		case a == "--":
 			return append(out, args[i:]...), nil
+		case beforeCommand && (a == "-r" || a == "-waitforconnection"):
+			// zkCli's read-only-mode and wait-for-connection switches: zksh always waits for the
+			// session (up to --connect-timeout); read-only mode is not supported, so the flag is moot.
 		case beforeCommand && (a == "-s" || strings.HasPrefix(a, "-s=")):
 			v, n, err := optValue(args, i, "-s")
 			if err != nil {
@@ -279,7 +282,7 @@ func isCobraUsage(err error) bool {
 	return false
 }
 
-// exactArgs, rangeArgs: cobra's argument checks returning usage errors.
+// rangeArgs is cobra's argument count check, returning a usage error.
 func rangeArgs(min, max int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < min || len(args) > max {
@@ -292,5 +295,3 @@ func rangeArgs(min, max int) cobra.PositionalArgs {
 		return nil
 	}
 }
-
-var _ = pflag.ContinueOnError
