@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
@@ -117,136 +118,166 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 	if err != nil {
 		return opError("deleteall", opts.Path, err)
 	}
-	zp := env.zkPath(opts.Path)
-	prog := env.progress("deleteall "+opts.Path, "listed %d nodes")
 	w := env.newWalker(c)
 	defer w.close()
-	levels, err := w.walk(ctx, zp, prog.update)
-	prog.done()
-	if err != nil {
-		return deleteAllError(opts.Path, err, 0, 0)
-	}
-	if len(levels) == 1 {
-		if ok, _, err := c.Exists(zp); err != nil || !ok {
-			if err == nil {
-				err = zk.ErrNoNode
-			}
+	d := &deleter{env: env, w: w, batch: opts.Batch, prog: env.progress("deleteall "+opts.Path, "deleted %d nodes")}
+	zp := env.zkPath(opts.Path)
+	roots := []string{zp}
+	if opts.Path == "/" { // the root itself cannot be deleted: delete its children
+		names, _, err := c.Children(zp)
+		if err != nil {
 			return opError("deleteall", opts.Path, err)
 		}
-	}
-	keepRoot := opts.Path == "/" // the root itself cannot be deleted
-	total := 0
-	for i, l := range levels {
-		if i == 0 && keepRoot {
-			continue
-		}
-		for _, n := range l {
-			if !isSystemNode(env.userPath(n)) {
-				total++
+		roots = roots[:0]
+		for _, n := range names {
+			if !isSystemNode(env.userPath(joinChild(zp, n))) {
+				roots = append(roots, joinChild(zp, n))
 			}
 		}
+	} else if ok, _, err := c.Exists(zp); err != nil || !ok {
+		if err == nil {
+			err = zk.ErrNoNode
+		}
+		return opError("deleteall", opts.Path, err)
 	}
-	prog = env.progress("deleteall "+opts.Path, fmt.Sprintf("deleted %%d of %d nodes", total))
-	var deleted atomic.Int64
-	for i := len(levels) - 1; i >= 0; i-- {
-		if i == 0 && keepRoot {
-			break
-		}
-		var level []string
-		for _, n := range levels[i] {
-			if !isSystemNode(env.userPath(n)) {
-				level = append(level, n)
-			}
-		}
-		// The nodes of one level are independent: send their batches at once, over every session.
-		var batches [][]string
-		for len(level) > 0 {
-			k := min(opts.Batch, len(level))
-			batches = append(batches, level[:k])
-			level = level[k:]
-		}
-		err := forEach(ctx, len(batches), maxBatchesInFlight*len(w.conns), func(worker, b int) error {
-			n, err := deleteBatch(ctx, w.conns[worker%len(w.conns)], batches[b])
-			prog.update(int(deleted.Add(int64(n))))
-			return err
-		})
-		if err != nil {
-			prog.done()
-			return deleteAllError(opts.Path, err, int(deleted.Load()), total)
-		}
+	err = d.deleteSubtrees(ctx, roots, 0)
+	d.prog.done()
+	if err != nil {
+		return deleteAllError(opts.Path, err, int(d.deleted.Load()))
 	}
-	prog.done()
 	env.wrote(parentOf(opts.Path))
-	if keepRoot {
+	if opts.Path == "/" {
 		env.wrote("/")
 	}
 	if env.format() == render.JSON {
-		return p.Count(env.IO.Out, opts.Path, "deleted", int(deleted.Load()))
+		return p.Count(env.IO.Out, opts.Path, "deleted", int(d.deleted.Load()))
 	}
 	return nil
 }
 
 // isSystemNode reports whether p is /zookeeper or below it, which the server does not let anyone delete.
 func isSystemNode(p string) bool {
-	return p == "/zookeeper" || len(p) > len("/zookeeper/") && p[:len("/zookeeper/")] == "/zookeeper/"
+	return p == "/zookeeper" || strings.HasPrefix(p, "/zookeeper/")
 }
 
-func deleteAllError(path string, err error, deleted, total int) error {
+func deleteAllError(path string, err error, deleted int) error {
 	if errors.Is(err, context.Canceled) {
 		return &ExitError{Code: ExitInterrupted, Op: "deleteall", Path: path,
-			Err: fmt.Errorf("interrupted after deleting %d of %d nodes", deleted, total)}
+			Err: fmt.Errorf("interrupted after deleting %d nodes", deleted)}
 	}
 	if deleted > 0 {
 		return &ExitError{Code: classify(err), Op: "deleteall", Path: path,
-			Err: fmt.Errorf("%s (after deleting %d of %d nodes)", describe(err), deleted, total)}
+			Err: fmt.Errorf("%s (after deleting %d nodes)", describe(err), deleted)}
 	}
 	return opError("deleteall", path, err)
 }
 
-// deleteBatch deletes paths (all at one depth) in one multi request. When the multi fails because the
-// tree changed meanwhile, it falls back to deleting one by one: nodes already gone are fine, nodes that
-// gained children are deleted with their new subtree.
-func deleteBatch(ctx context.Context, c *zk.Conn, paths []string) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
+// maxRetries bounds how often deleteall goes back for children created while it was deleting.
+const maxRetries = 5
+
+// deleter deletes subtrees optimistically: it first tries to delete a set of nodes in multi batches
+// as if they were leaves, which is one request per batch instead of one getChildren per node. Only
+// the batches the server refuses (a node has children) are listed; their children are deleted the
+// same way, one level further down, and then the batch again.
+type deleter struct {
+	env     *Env
+	w       *walker
+	batch   int
+	prog    *progress
+	deleted atomic.Int64
+}
+
+// deleteSubtrees deletes the nodes (server paths, none an ancestor of another) and everything below.
+func (d *deleter) deleteSubtrees(ctx context.Context, nodes []string, retry int) error {
+	blocked, err := d.deleteBatches(ctx, nodes)
+	if err != nil || len(blocked) == 0 {
+		return err
 	}
-	ops := make([]any, len(paths))
-	for i, p := range paths {
-		ops[i] = &zk.DeleteRequest{Path: p, Version: -1}
+	if len(blocked) >= helperThreshold {
+		d.w.grow(ctx)
 	}
-	_, err := c.Multi(ops...)
-	if err == nil {
-		return len(paths), nil
-	}
-	if !errors.Is(err, zk.ErrNoNode) && !errors.Is(err, zk.ErrNotEmpty) {
-		return 0, err
-	}
-	n := 0
-	for _, p := range paths {
-		if err := ctx.Err(); err != nil {
-			return n, err
+	children := make([][]string, len(blocked))
+	conns := d.w.conns
+	err = forEach(ctx, len(blocked), inFlight*len(conns), func(worker, i int) error {
+		names, _, err := conns[worker%len(conns)].Children(blocked[i])
+		if errors.Is(err, zk.ErrNoNode) {
+			return nil
 		}
-		err := c.Delete(p, -1)
+		for _, n := range names {
+			children[i] = append(children[i], joinChild(blocked[i], n))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var next []string
+	for _, c := range children {
+		next = append(next, c...)
+	}
+	if len(next) > 0 {
+		if err := d.deleteSubtrees(ctx, next, 0); err != nil {
+			return err
+		}
+	}
+	// The blocked nodes are leaves now, unless someone is adding children meanwhile.
+	again, err := d.deleteBatches(ctx, blocked)
+	if err != nil || len(again) == 0 {
+		return err
+	}
+	if retry >= maxRetries {
+		return fmt.Errorf("%s: %w (children keep being added)", d.env.userPath(again[0]), zk.ErrNotEmpty)
+	}
+	return d.deleteSubtrees(ctx, again, retry+1)
+}
+
+// deleteBatches deletes nodes in multi requests of d.batch, several in flight over every session. It
+// returns the nodes of the batches that could not be deleted because a node had children (or had
+// already gone: those batches are retried node by node).
+func (d *deleter) deleteBatches(ctx context.Context, nodes []string) ([]string, error) {
+	var batches [][]string
+	for len(nodes) > 0 {
+		k := min(d.batch, len(nodes))
+		batches = append(batches, nodes[:k])
+		nodes = nodes[k:]
+	}
+	blocked := make([][]string, len(batches))
+	conns := d.w.conns
+	err := forEach(ctx, len(batches), maxBatchesInFlight*len(conns), func(worker, b int) error {
+		c := conns[worker%len(conns)]
+		ops := make([]any, len(batches[b]))
+		for i, p := range batches[b] {
+			ops[i] = &zk.DeleteRequest{Path: p, Version: -1}
+		}
+		_, err := c.Multi(ops...)
 		switch {
 		case err == nil:
-			n++
-		case errors.Is(err, zk.ErrNoNode):
+			d.prog.update(int(d.deleted.Add(int64(len(batches[b])))))
+			return nil
 		case errors.Is(err, zk.ErrNotEmpty):
-			levels, err := walkTree(ctx, c, p, nil)
-			if err != nil {
-				return n, err
-			}
-			for i := len(levels) - 1; i >= 0; i-- {
-				for _, q := range levels[i] {
-					if err := c.Delete(q, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
-						return n, fmt.Errorf("%s: %w", q, err)
-					}
-					n++
-				}
-			}
-		default:
-			return n, err
+			blocked[b] = batches[b]
+			return nil
+		case !errors.Is(err, zk.ErrNoNode):
+			return err
 		}
+		// Some node is already gone: delete one by one, keeping those that have children.
+		for _, p := range batches[b] {
+			err := c.Delete(p, -1)
+			switch {
+			case err == nil:
+				d.prog.update(int(d.deleted.Add(1)))
+			case errors.Is(err, zk.ErrNoNode):
+			case errors.Is(err, zk.ErrNotEmpty):
+				blocked[b] = append(blocked[b], p)
+			default:
+				return err
+			}
+		}
+		return nil
+	})
+	var all []string
+	for _, b := range blocked {
+		all = append(all, b...)
 	}
-	return n, nil
+	return all, err
 }

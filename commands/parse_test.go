@@ -275,3 +275,12 @@ func TestExitCode(t *testing.T) {
 		}
 	}
 }
+
+func TestSortDepthFirst(t *testing.T) {
+	paths := []string{"/a-c", "/a/x/deep", "/", "/b", "/a", "/a/x", "/a/x-y", "/a/x/a", "/ab"}
+	sortDepthFirst(paths)
+	want := []string{"/", "/a", "/a/x", "/a/x/a", "/a/x/deep", "/a/x-y", "/a-c", "/ab", "/b"}
+	if !reflect.DeepEqual(paths, want) {
+		t.Fatalf("%q", paths)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -109,12 +108,6 @@ func (w *walker) walk(ctx context.Context, root string, progress func(found int)
 	}
 }
 
-// walkTree walks with the command's session only.
-func walkTree(ctx context.Context, c *zk.Conn, root string, progress func(found int)) ([][]string, error) {
-	w := &walker{conns: []*zk.Conn{c}, tried: true}
-	return w.walk(ctx, root, progress)
-}
-
 // forEach calls fn(worker, i) for i in 0..n-1 from up to maxWorkers goroutines; it stops at the first
 // error or when ctx is cancelled.
 func forEach(ctx context.Context, n, maxWorkers int, fn func(worker, i int) error) error {
@@ -169,18 +162,22 @@ func sortDepthFirst(paths []string) {
 	sort.Slice(paths, func(i, j int) bool { return pathLess(paths[i], paths[j]) })
 }
 
+// pathLess compares paths component by component, which is comparing them as strings in which "/"
+// sorts before every other character.
 func pathLess(a, b string) bool {
-	if a == "/" {
-		return b != "/"
-	}
-	if b == "/" {
-		return false
-	}
-	as, bs := strings.Split(a[1:], "/"), strings.Split(b[1:], "/")
-	for k := 0; k < len(as) && k < len(bs); k++ {
-		if as[k] != bs[k] {
-			return as[k] < bs[k]
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		ca, cb := a[i], b[i]
+		if ca == cb {
+			continue
 		}
+		if ca == '/' {
+			return true
+		}
+		if cb == '/' {
+			return false
+		}
+		return ca < cb
 	}
-	return len(as) < len(bs)
+	return len(a) < len(b)
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bufio"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -62,12 +63,12 @@ func (p plainPrinter) Listing(w io.Writer, l Listing) error {
 }
 
 func (p plainPrinter) Tree(w io.Writer, t Tree) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
 	for _, path := range t.Paths {
-		if _, err := fmt.Fprintln(w, path); err != nil {
-			return err
-		}
+		bw.WriteString(path)
+		bw.WriteByte('\n')
 	}
-	return nil
+	return bw.Flush()
 }
 
 func (p plainPrinter) Stat(w io.Writer, _ string, st *zk.Stat) error {
