@@ -98,6 +98,7 @@ func (s *Server) dispatch(c *conn, sess *session, h jute.RequestHeader, body []b
 		sess.conn = nil
 		c.session = nil
 		c.reply(h.Xid, s.zxid, jute.ErrOK, nil)
+		s.watches.removeConn(c) // at once, as Apache drops a closed session's watches
 		return false
 	case jute.OpAuth:
 		return s.opAuth(c, h.Xid, body)

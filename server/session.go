@@ -88,6 +88,7 @@ func (s *Server) connect(c *conn, req *jute.ConnectRequest) (*jute.ConnectRespon
 	}
 	if old := sess.conn; old != nil && old != c {
 		old.session = nil
+		s.watches.removeConn(old)
 		old.closeNow()
 	}
 	sess.timeout = timeout
@@ -129,6 +130,7 @@ func (s *Server) expireSessions() {
 		s.closeSession(sess)
 		if c := sess.conn; c != nil {
 			c.session = nil
+			s.watches.removeConn(c)
 			c.closeAfterFlush()
 		}
 	}
