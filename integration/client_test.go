@@ -158,6 +158,14 @@ func (c *client) callQuiet(op int32, body []byte) (frame, error) {
 		c.mu.Unlock()
 		return f, nil
 	case <-c.done:
+		select {
+		case f := <-c.in:
+			c.mu.Lock()
+			c.events = append(f.before, c.events...)
+			c.mu.Unlock()
+			return f, nil
+		default:
+		}
 		return frame{}, errLost
 	case <-time.After(replyWait):
 		return frame{}, errors.New("no reply")

@@ -110,11 +110,21 @@ func (s *S) absAll(ps []string) []string {
 
 // path renders a server path with the root written as R.
 func (s *S) path(p string) string {
-	if p == s.root || strings.HasPrefix(p, s.root+"/") {
-		return "R" + p[len(s.root):]
+	if q := "/zookeeper/quota" + s.tg.prefix; p == q {
+		return "/zookeeper/quota/PREFIX"
+	}
+	i := strings.Index(p, s.root)
+	if i < 0 {
+		return p
+	}
+	if rest := p[i+len(s.root):]; rest == "" || rest[0] == '/' {
+		return p[:i] + "R" + rest // also inside /zookeeper/quota
 	}
 	return p
 }
+
+// quotaPath is where ZooKeeper keeps the quota of a scenario path.
+func (s *S) quotaPath(p string) string { return "/zookeeper/quota" + s.abs(p) }
 
 func (s *S) pathAll(ps []string) []string {
 	out := make([]string, len(ps))

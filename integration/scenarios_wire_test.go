@@ -71,6 +71,8 @@ func (c *client) replyBody(op int32) func(d *decoder) string {
 		return func(d *decoder) string { return c.s.stat(d.stat()) }
 	case opCreate, opSync:
 		return func(d *decoder) string { return c.s.path(d.string()) }
+	case opCreate2:
+		return func(d *decoder) string { return c.s.path(d.string()) + " " + c.s.stat(d.stat()) }
 	case opGetChildren:
 		return func(d *decoder) string { return fmtNames(d.strings()) }
 	}
