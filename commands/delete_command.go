@@ -140,7 +140,9 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 		}
 		return opError("deleteall", opts.Path, err)
 	}
+	restore := relaxGC()
 	err = d.deleteSubtrees(ctx, roots, 0)
+	restore()
 	d.prog.done()
 	if err != nil {
 		return deleteAllError(opts.Path, err, int(d.deleted.Load()))
