@@ -30,7 +30,8 @@ type Config struct {
 	JuteMaxBuffer        int           // default 0xfffff as Apache
 	Logger               *slog.Logger  // nil = discard
 	// ContainerCheckInterval is how often empty containers and expired TTL nodes are removed
-	// (Apache's znode.container.checkIntervalMs); default 1s. FastForward also runs the check.
+	// (Apache's znode.container.checkIntervalMs, 60s there); default 100ms, so they go about as
+	// soon as they are due. FastForward also runs the check.
 	ContainerCheckInterval time.Duration
 	// ConnectTimeout closes a connection that has not sent its connect request within it; default
 	// 10s, Apache's zookeeper.nio.sessionlessCnxnTimeout.
@@ -69,7 +70,7 @@ func (c Config) withDefaults() Config {
 		c.FourLetterWords = defaultFourLetterWords
 	}
 	if c.ContainerCheckInterval <= 0 {
-		c.ContainerCheckInterval = time.Second
+		c.ContainerCheckInterval = 100 * time.Millisecond
 	}
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = 10 * time.Second
@@ -140,6 +141,10 @@ func ParseConfig(r io.Reader) (Config, []string, error) {
 			cfg.ExtendedTypesEnabled = strings.EqualFold(value, "true")
 		case "DigestAuthenticationProvider.superDigest", "zookeeper.DigestAuthenticationProvider.superDigest":
 			cfg.SuperDigest = value
+		case "znode.container.checkIntervalMs":
+			if n, err = num(); err == nil {
+				cfg.ContainerCheckInterval = time.Duration(n) * time.Millisecond
+			}
 		case "jute.maxbuffer":
 			if n, err = num(); err == nil {
 				cfg.JuteMaxBuffer = int(n)

@@ -266,10 +266,7 @@ func remoteIP(nc net.Conn) string {
 // tickLoop expires sessions and sweeps containers and TTL nodes.
 func (s *Server) tickLoop() {
 	defer s.wg.Done()
-	interval := s.cfg.TickTime / 4
-	if interval > 250*time.Millisecond {
-		interval = 250 * time.Millisecond
-	}
+	interval := min(s.cfg.TickTime/4, 250*time.Millisecond, s.cfg.ContainerCheckInterval)
 	if interval < 10*time.Millisecond {
 		interval = 10 * time.Millisecond
 	}
