@@ -24,8 +24,9 @@ type conn struct {
 	ip     string
 	remote string
 
-	session *session  // s.mu
-	auth    []jute.ID // s.mu
+	session   *session  // s.mu
+	auth      []jute.ID // s.mu
+	forgotten bool      // s.mu: answered a four-letter word or closed; not counted
 
 	outMu      sync.Mutex
 	out        []byte
@@ -240,10 +241,12 @@ func (c *conn) drain(br *bufio.Reader) {
 	io.Copy(io.Discard, br)
 }
 
-// forget removes a connection from the server's books. s.mu held.
+// forget takes a connection off the books the four-letter words read and maxClientCnxns counts;
+// Close still finds it. s.mu held.
 func (s *Server) forget(c *conn) {
-	if _, ok := s.conns[c]; ok {
-		delete(s.conns, c)
+	if _, ok := s.conns[c]; ok && !c.forgotten {
+		c.forgotten = true
+		s.live--
 		if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
 			delete(s.perIP, c.ip)
 		}
@@ -256,6 +259,7 @@ func (c *conn) cleanup() {
 	s := c.s
 	s.mu.Lock()
 	s.forget(c)
+	delete(s.conns, c)
 	s.watches.removeConn(c)
 	if c.session != nil && c.session.conn == c {
 		c.session.conn = nil

@@ -86,7 +86,7 @@ func (s *Server) fourLetterWord(c *conn, w string) {
 		}
 		fmt.Fprintf(&b, "Latency min/avg/max: %d/%s/%d\n", s.minLatency(), javaDouble(s.avgLatency()), s.stats.maxLatency)
 		fmt.Fprintf(&b, "Received: %d\nSent: %d\nConnections: %d\nOutstanding: 0\nZxid: 0x%x\nMode: standalone\nNode count: %d\n",
-			s.stats.received, s.stats.sent, len(s.conns), s.zxid, s.nodeCount())
+			s.stats.received, s.stats.sent, s.live, s.zxid, s.nodeCount())
 	case "mntr":
 		ephemerals := 0
 		for _, set := range s.tree.ephemerals {
@@ -96,7 +96,7 @@ func (s *Server) fourLetterWord(c *conn, w string) {
 			{"zk_version", Version},
 			{"zk_server_state", "standalone"},
 			{"zk_ephemerals_count", strconv.Itoa(ephemerals)},
-			{"zk_num_alive_connections", strconv.Itoa(len(s.conns))},
+			{"zk_num_alive_connections", strconv.Itoa(s.live)},
 			{"zk_avg_latency", javaDouble(s.avgLatency())},
 			{"zk_outstanding_requests", "0"},
 			{"zk_znode_count", strconv.Itoa(s.nodeCount())},
@@ -275,7 +275,9 @@ func (s *Server) connInfo(c *conn, brief bool) string {
 func (s *Server) sortedConns() []*conn {
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
-		conns = append(conns, c)
+		if !c.forgotten {
+			conns = append(conns, c)
+		}
 	}
 	sort.Slice(conns, func(i, j int) bool { return conns[i].established.Before(conns[j].established) })
 	return conns

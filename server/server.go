@@ -2,8 +2,24 @@
 // client protocol, so that zkCli.sh, kazoo and go-zookeeper/zk work against it unchanged. Programs
 // import it in their tests, as miniredis is used for Redis:
 //
-//	srv := server.RunT(t)
+//	srv := server.RunT(t)                 // in memory, free loopback port, closed with the test
 //	conn, _, _ := zk.Connect([]string{srv.Addr()}, time.Second)
+//	srv.FastForward(time.Minute)          // expire sessions and TTL nodes without sleeping
+//	data, stat, err := srv.Get("/app")    // direct helpers: Get, Children, Exists, ACL, Create, Set, Delete
+//
+// New(Config) binds and opens the store, Start serves, Close stops; ParseConfig and LoadConfigFile
+// read a zoo.cfg. With a DataDir the tree, the sessions and the zxid survive a restart: every write
+// is appended to a checksummed log, and no reply, event or read that depends on it leaves the
+// server before the log is fsynced (group commit); a large log is compacted into a snapshot when
+// the store opens.
+//
+// Behaviour follows Apache ZooKeeper 3.8.0 (the Debian package) as observed on the wire, including
+// its quirks: cversion reported as creates*2-children, containers and TTL nodes showing no
+// ephemeral owner, children in java.util.HashSet order, creates inside a multi retyped by their
+// flags, checkWatches answering for any connection's watch, whoAmI in hash order, and a
+// successful stand-alone check (opcode 13) getting no reply at all. Not implemented: SASL (answered
+// as a server without SASL does), quota enforcement (off by default in Apache too), read-only
+// mode, and reconfig (answered ReconfigDisabled, as standalone Apache does).
 //
 // One mutex guards the data tree, sessions and watches; exported methods take it and call unexported
 // ones that assume it is held. Each connection has a reader goroutine, which handles one request at
@@ -36,6 +52,7 @@ type Server struct {
 	watches       *watches
 	sessions      map[int64]*session
 	conns         map[*conn]struct{}
+	live          int // conns not forgotten
 	perIP         map[string]int
 	zxid          int64
 	nextSessionID int64
@@ -246,6 +263,7 @@ func (s *Server) admit(nc net.Conn) {
 	s.perIP[ip]++
 	c := newConn(s, nc, ip)
 	s.conns[c] = struct{}{}
+	s.live++
 	s.wg.Add(2)
 	s.mu.Unlock()
 	go c.writeLoop()
