@@ -42,7 +42,7 @@ func (s *Server) Children(path string) ([]string, error) {
 	if n == nil {
 		return nil, KeeperError(jute.ErrNoNode)
 	}
-	return n.childNames(), nil
+	return append([]string(nil), n.childNames()...), nil
 }
 
 // Exists reports whether a znode exists.

@@ -55,6 +55,7 @@ type znode struct {
 	hash     uint32 // javaHash(name)
 	nextSeq  uint64
 	childCap int
+	order    []string // childNames' result until the children change; never mutated
 }
 
 // stat is the node's Stat as DataNode.copyStat reports it: containers and TTL nodes show no owner,
@@ -105,15 +106,20 @@ func (n *znode) addChild(c *znode) {
 	c.hash = javaHash(c.name)
 	c.parent = n
 	n.children[c.name] = c
+	n.order = nil
 	if len(n.children) > n.childCap*3/4 {
 		n.childCap *= 2
 	}
 }
 
-// childNames lists children in the order Apache ZooKeeper returns them.
+// childNames lists children in the order Apache ZooKeeper returns them. The slice is shared:
+// callers must not modify it.
 func (n *znode) childNames() []string {
 	if len(n.children) == 0 {
 		return []string{}
+	}
+	if n.order != nil {
+		return n.order
 	}
 	kids := make([]*znode, 0, len(n.children))
 	for _, c := range n.children {
@@ -131,6 +137,7 @@ func (n *znode) childNames() []string {
 	for i, c := range kids {
 		names[i] = c.name
 	}
+	n.order = names
 	return names
 }
 
@@ -220,6 +227,7 @@ func (t *tree) create(parent *znode, path string, data []byte, acl []jute.ACL, o
 func (t *tree) remove(n *znode, zxid int64) {
 	p := n.parent
 	delete(p.children, n.name)
+	p.order = nil
 	if zxid > p.pzxid {
 		p.pzxid = zxid
 	}

@@ -134,6 +134,7 @@ func (t *tree) relink(parent *znode, n *znode) {
 		parent.children = make(map[string]*znode)
 	}
 	parent.children[n.name] = n
+	parent.order = nil
 	t.nodes[n.path] = n
 	t.dataSize += int64(len(n.path) + len(n.data))
 	switch {
