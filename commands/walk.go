@@ -28,12 +28,22 @@ type walker struct {
 	env   *Env
 	conns []*zk.Conn
 	tried bool
+
+	reads   *readSession // multiRead session, once a level is big enough
+	noReads bool         // multiRead is not to be had: use conns
 }
+
+// multiReadThreshold is the level size from which a walk uses multiRead.
+const multiReadThreshold = 256
 
 func (e *Env) newWalker(c *zk.Conn) *walker { return &walker{env: e, conns: []*zk.Conn{c}} }
 
 // close ends the helper sessions.
 func (w *walker) close() {
+	if w.reads != nil {
+		w.reads.close()
+		w.reads = nil
+	}
 	for _, c := range w.conns[1:] {
 		c.Close()
 	}
@@ -73,6 +83,20 @@ func (w *walker) walk(ctx context.Context, root string, progress func(found int)
 	found.Store(1)
 	for {
 		cur := levels[len(levels)-1]
+		if next, ok := w.multiRead(ctx, cur); ok {
+			if err := ctx.Err(); err != nil {
+				return levels, err
+			}
+			n := found.Add(int64(len(next)))
+			if progress != nil {
+				progress(int(n))
+			}
+			if len(next) == 0 {
+				return levels, nil
+			}
+			levels = append(levels, next)
+			continue
+		}
 		if len(cur) >= helperThreshold {
 			w.grow(ctx)
 		}
@@ -108,6 +132,35 @@ func (w *walker) walk(ctx context.Context, root string, progress func(found int)
 		}
 		levels = append(levels, next)
 	}
+}
+
+// multiRead lists the children of a big level with multiRead requests; ok is false when it could
+// not (a small level, or no multiRead to be had), and the caller lists them with getChildren.
+func (w *walker) multiRead(ctx context.Context, paths []string) (next []string, ok bool) {
+	if w.noReads || len(paths) < multiReadThreshold || w.env == nil {
+		return nil, false
+	}
+	if w.reads == nil {
+		s := w.env.Settings
+		rs, err := dialReadSession(ctx, w.conns[0].Server(), s.SessionTimeout, s.Auth)
+		if err != nil {
+			w.noReads = true
+			return nil, false
+		}
+		w.reads = rs
+	}
+	kids, err := w.reads.children(ctx, paths)
+	if err != nil {
+		w.reads.conn.Close()
+		w.reads, w.noReads = nil, true
+		return nil, ctx.Err() != nil
+	}
+	for i, names := range kids {
+		for _, n := range names {
+			next = append(next, joinChild(paths[i], n))
+		}
+	}
+	return next, true
 }
 
 // relaxGC lets the heap grow up to gcHeadroom before collecting, for the duration of a bulk operation:
