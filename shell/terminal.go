@@ -46,6 +46,7 @@ type terminal struct {
 	lastCount  atomic.Int64           // suggestions of the last completion
 	pendingTab atomic.Bool            // Tab pressed while the suggestions were being fetched
 	keys       chan []byte            // keys injected into go-prompt's input
+	pressed    func()                 // tells the reader a key was injected
 	shown      atomic.Pointer[string] // HOST(STATE) as the prompt last showed it
 	stopPoll   chan struct{}
 
@@ -126,7 +127,7 @@ func (t *terminal) start() {
 	}()
 	go t.pollState()
 	p := prompt.New(t.execute,
-		prompt.WithReader(&keyReader{Reader: prompt.NewStdinReader(), t: t}),
+		prompt.WithReader(t.newReader()),
 		prompt.WithWriter(&screen{Writer: prompt.NewStdoutWriter(), t: t}),
 		prompt.WithPrefixCallback(t.prefix),
 		prompt.WithCompleter(t.complete),
@@ -230,6 +231,20 @@ func (t *terminal) press(k []byte) {
 	select {
 	case t.keys <- k:
 	default:
+		return
+	}
+	if t.pressed != nil {
+		t.pressed()
+	}
+}
+
+// injected returns a key the shell pressed, if any.
+func (t *terminal) injected() ([]byte, bool) {
+	select {
+	case k := <-t.keys:
+		return k, true
+	default:
+		return nil, false
 	}
 }
 
@@ -275,31 +290,18 @@ func (t *terminal) takePending() []string {
 	return p
 }
 
-// keyReader is go-prompt's input: the terminal's keys, plus the keys the shell presses.
-type keyReader struct {
-	prompt.Reader
-	t *terminal
-}
-
-func (r *keyReader) Read(b []byte) (int, error) {
-	select {
-	case k := <-r.t.keys:
-		return copy(b, k), nil
-	default:
-	}
-	n, err := r.Reader.Read(b)
-	if err != nil || n == 0 {
-		return n, err
-	}
-	r.t.pendingTab.Store(false) // a key typed after a pending Tab supersedes it
-	if n == 1 && b[0] == '\t' && r.t.lastCount.Load() == 0 {
-		// Nothing to complete (yet): if children are on their way, Tab applies when they arrive.
-		if r.t.cache.Pending() {
-			r.t.pendingTab.Store(true)
+// filterKey looks at a key read from the terminal (n bytes in b) and returns how many bytes go-prompt
+// gets: a Tab with nothing to complete becomes noopKey (and applies when the suggestions being fetched
+// arrive) instead of the two spaces go-prompt would insert.
+func (t *terminal) filterKey(b []byte, n int) int {
+	t.pendingTab.Store(false) // a key typed after a pending Tab supersedes it
+	if n == 1 && b[0] == '\t' && t.lastCount.Load() == 0 {
+		if t.cache.Pending() {
+			t.pendingTab.Store(true)
 		}
-		return copy(b, noopKey), nil
+		return copy(b, noopKey)
 	}
-	return n, err
+	return n
 }
 
 // screen is go-prompt's output. Each render starts by erasing the input area from its first line down;

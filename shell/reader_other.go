@@ -1,0 +1,26 @@
+//go:build !unix
+
+package shell
+
+import prompt "github.com/elk-language/go-prompt"
+
+// keyReader is go-prompt's own terminal input plus the keys the shell presses.
+type keyReader struct {
+	prompt.Reader
+	t *terminal
+}
+
+func (t *terminal) newReader() prompt.Reader {
+	return &keyReader{Reader: prompt.NewStdinReader(), t: t}
+}
+
+func (r *keyReader) Read(b []byte) (int, error) {
+	if k, ok := r.t.injected(); ok {
+		return copy(b, k), nil
+	}
+	n, err := r.Reader.Read(b)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	return r.t.filterKey(b, n), nil
+}

@@ -1,0 +1,154 @@
+//go:build unix
+
+package shell
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+
+	prompt "github.com/elk-language/go-prompt"
+	"github.com/elk-language/go-prompt/term"
+	"golang.org/x/sys/unix"
+)
+
+// ttyReader is go-prompt's input on Unix: the controlling terminal in raw mode, plus the keys the shell
+// presses. go-prompt polls its reader and sleeps 10 ms after each attempt; this reader instead waits (up
+// to readWait) for a key or an injected one, so a key is handled the moment it arrives.
+type ttyReader struct {
+	t        *terminal
+	mu       sync.Mutex
+	fd       int // -1 when closed
+	wakeR    int // self-pipe: press writes a byte to wake a waiting Read
+	wakeW    int
+	pipeOnce sync.Once
+	pipeErr  error
+	openTTY  func() (int, error) // the terminal to read; the controlling one unless a test says otherwise
+	ended    bool                // the last key ended the line (Enter, Ctrl-D): go-prompt is about to stop reading
+}
+
+// readWait bounds one Read. go-prompt stops its reading goroutine (between two Reads) before it runs a
+// command, so the Read after a line-ending key does not wait at all.
+const readWait = 100 // ms
+
+var errNoInput = errors.New("no input")
+
+func (t *terminal) newReader() prompt.Reader {
+	return newTTYReader(t, controllingTTY)
+}
+
+func newTTYReader(t *terminal, open func() (int, error)) *ttyReader {
+	r := &ttyReader{t: t, fd: -1, wakeR: -1, wakeW: -1, openTTY: open}
+	t.pressed = r.poke
+	return r
+}
+
+// controllingTTY opens /dev/tty (go-prompt's choice: it works when stdin was redirected), else stdin.
+func controllingTTY() (int, error) {
+	fd, err := syscall.Open("/dev/tty", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return syscall.Dup(int(os.Stdin.Fd()))
+	}
+	return fd, nil
+}
+
+func (r *ttyReader) Open() error {
+	r.pipeOnce.Do(func() {
+		var p [2]int
+		if r.pipeErr = unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); r.pipeErr == nil {
+			r.wakeR, r.wakeW = p[0], p[1]
+		}
+	})
+	fd, err := r.openTTY()
+	if err != nil {
+		return err
+	}
+	if err := term.SetRaw(fd); err != nil {
+		syscall.Close(fd)
+		return err
+	}
+	r.mu.Lock()
+	r.fd = fd
+	r.mu.Unlock()
+	return nil
+}
+
+// Close restores the terminal's mode.
+func (r *ttyReader) Close() error {
+	r.mu.Lock()
+	fd := r.fd
+	r.fd = -1
+	r.mu.Unlock()
+	if fd < 0 {
+		return nil
+	}
+	err := term.RestoreFD(fd)
+	syscall.Close(fd)
+	return err
+}
+
+func (r *ttyReader) GetWinSize() *prompt.WinSize {
+	r.mu.Lock()
+	fd := r.fd
+	r.mu.Unlock()
+	if fd >= 0 {
+		if ws, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
+			return &prompt.WinSize{Row: ws.Row, Col: ws.Col}
+		}
+	}
+	return &prompt.WinSize{Row: prompt.DefRowCount, Col: prompt.DefColCount}
+}
+
+// poke wakes a Read waiting for input.
+func (r *ttyReader) poke() {
+	if r.wakeW >= 0 {
+		_, _ = unix.Write(r.wakeW, []byte{0})
+	}
+}
+
+func (r *ttyReader) Read(b []byte) (int, error) {
+	if k, ok := r.t.injected(); ok {
+		return copy(b, k), nil
+	}
+	r.mu.Lock()
+	fd := r.fd
+	r.mu.Unlock()
+	if fd < 0 {
+		return 0, errNoInput
+	}
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	if r.wakeR >= 0 {
+		fds = append(fds, unix.PollFd{Fd: int32(r.wakeR), Events: unix.POLLIN})
+	}
+	wait := readWait
+	if r.ended {
+		wait, r.ended = 0, false
+	}
+	if _, err := unix.Poll(fds, wait); err != nil {
+		return 0, errNoInput // EINTR (a signal, e.g. a resize): go-prompt reads again
+	}
+	if len(fds) > 1 && fds[1].Revents != 0 {
+		var drain [64]byte
+		for {
+			if n, err := unix.Read(r.wakeR, drain[:]); n <= 0 || err != nil {
+				break
+			}
+		}
+		if k, ok := r.t.injected(); ok {
+			return copy(b, k), nil
+		}
+	}
+	if fds[0].Revents&(unix.POLLIN|unix.POLLHUP|unix.POLLERR) == 0 {
+		return 0, errNoInput
+	}
+	n, err := syscall.Read(fd, b)
+	if err != nil || n <= 0 {
+		return 0, errNoInput
+	}
+	switch b[n-1] {
+	case '\r', '\n', 0x04:
+		r.ended = true
+	}
+	return r.t.filterKey(b, n), nil
+}
