@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/zksh/zksh/internal/zktest"
 )
@@ -81,6 +82,19 @@ func keyed(out, sep string) (keys []string, vals map[string]string) {
 	return keys, vals
 }
 
+// awaitConnections waits until the server lists n connections (counting the
+// one asking): a connection closed by an earlier scenario may linger a moment.
+func (s *S) awaitConnections(n int) {
+	for i := 0; i < 80; i++ {
+		out := s.fourLetter("cons")
+		if strings.Count(out, " /") == n {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	s.logf("the server never listed %d connections", n)
+}
+
 func nodeCount(s *S) int {
 	_, v := keyed(s.fourLetter("srvr"), ": ")
 	n, _ := strconv.Atoi(v["Node count"])
@@ -99,6 +113,7 @@ func init() {
 			c := s.Connect(0)
 			c.Create("a", "", modePersistent)
 			c.Create("e", "", modeEphemeral)
+			s.awaitConnections(3)
 			for _, w := range []string{"srvr", "stat"} {
 				out := s.fourLetter(w)
 				s.logf("%s %s", w, trailing(out))
@@ -139,6 +154,7 @@ func init() {
 			c.Create("a", "", modePersistent)
 			c.Create("e", "", modeEphemeral)
 			c.Get("a", true)
+			s.awaitConnections(3)
 			out := s.fourLetter("mntr")
 			keys, v := keyed(out, "\t")
 			s.logf("mntr %s, every line key<TAB>value: %v", trailing(out),
@@ -178,6 +194,7 @@ func init() {
 		scenario{"4lw_cons", func(s *S) {
 			c := s.Connect(0)
 			c.Create("a", "", modePersistent)
+			s.awaitConnections(3)
 			out := s.fourLetter("cons")
 			var lines []string
 			for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
@@ -190,6 +207,9 @@ func init() {
 			}
 		}},
 		scenario{"4lw_watches", func(s *S) {
+			for i := 0; i < 80 && !strings.Contains(s.fourLetter("wchs"), "Total watches:0"); i++ {
+				time.Sleep(25 * time.Millisecond) // watches of closed sessions go with their connections
+			}
 			s.logf("wchs before: %q", s.fourLetter("wchs"))
 			w1, w2, c := s.Connect(0), s.Connect(0), s.Connect(0)
 			c.Create("a", "", modePersistent)
