@@ -195,27 +195,9 @@ func (d *deleter) deleteSubtrees(ctx context.Context, nodes []string, retry int)
 	if err != nil || len(blocked) == 0 {
 		return err
 	}
-	if len(blocked) >= helperThreshold {
-		d.w.grow(ctx)
-	}
-	children := make([][]string, len(blocked))
-	conns := d.w.conns
-	err = forEach(ctx, len(blocked), inFlight*len(conns), func(worker, i int) error {
-		names, _, err := conns[worker%len(conns)].Children(blocked[i])
-		if errors.Is(err, zk.ErrNoNode) {
-			return nil
-		}
-		for _, n := range names {
-			children[i] = append(children[i], joinChild(blocked[i], n))
-		}
-		return err
-	})
+	next, err := d.children(ctx, blocked)
 	if err != nil {
 		return err
-	}
-	var next []string
-	for _, c := range children {
-		next = append(next, c...)
 	}
 	if len(next) > 0 {
 		if err := d.deleteSubtrees(ctx, next, 0); err != nil {
@@ -231,6 +213,33 @@ func (d *deleter) deleteSubtrees(ctx context.Context, nodes []string, retry int)
 		return fmt.Errorf("%s: %w (children keep being added)", d.env.userPath(again[0]), zk.ErrNotEmpty)
 	}
 	return d.deleteSubtrees(ctx, again, retry+1)
+}
+
+// children lists the children of nodes: multiRead for many, else getChildren in flight.
+func (d *deleter) children(ctx context.Context, nodes []string) ([]string, error) {
+	if next, ok := d.w.multiRead(ctx, nodes); ok {
+		return next, ctx.Err()
+	}
+	if len(nodes) >= helperThreshold {
+		d.w.grow(ctx)
+	}
+	children := make([][]string, len(nodes))
+	conns := d.w.conns
+	err := forEach(ctx, len(nodes), inFlight*len(conns), func(worker, i int) error {
+		names, _, err := conns[worker%len(conns)].Children(nodes[i])
+		if errors.Is(err, zk.ErrNoNode) {
+			return nil
+		}
+		for _, n := range names {
+			children[i] = append(children[i], joinChild(nodes[i], n))
+		}
+		return err
+	})
+	var next []string
+	for _, c := range children {
+		next = append(next, c...)
+	}
+	return next, err
 }
 
 // deleteBatches deletes nodes in multi requests of d.batch, several in flight over every session. It

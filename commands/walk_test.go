@@ -74,6 +74,15 @@ func TestWalkMultiRead(t *testing.T) {
 				t.Errorf("%s multiRead=%v: %d paths, want %d", server, useMultiRead, len(got), len(want))
 			}
 		}
+		// deleteall lists the refused batches with multiRead too.
+		var res struct{ Deleted int }
+		decode(t, zksh(t, "-s", server, "-o", "json", "deleteall", root+"/big").must(t).out, &res)
+		if res.Deleted != len(want) {
+			t.Errorf("%s: deleteall deleted %d, want %d", server, res.Deleted, len(want))
+		}
+		if ok, _, _ := conn.Exists(root + "/big"); ok {
+			t.Errorf("%s: deleteall left the tree", server)
+		}
 		env.Close()
 	}
 }
