@@ -79,10 +79,11 @@ func NewCmdDeleteAll(env *Env, runF func(context.Context, *DeleteAllOptions) err
 		Use:     "deleteall [-b batch] path",
 		Aliases: []string{"rmr"},
 		Short:   "Delete a znode and everything below it",
-		Long: `Delete a znode and its whole subtree. The tree is listed with many requests in flight, then
-deleted level by level, deepest first, in multi requests of -b deletes each. Refuses / and /zookeeper
-unless --force (deleteall / --force deletes everything except /zookeeper). On a terminal it shows
-progress on stderr; Ctrl-C stops it and reports how far it got.`,
+		Long: `Delete a znode and its whole subtree, deepest nodes first, in multi requests of -b deletes
+each, many in flight. Nodes are first tried as if they were leaves; only where the server refuses a
+batch (a node has children) is the subtree listed, with multiRead. Refuses / and /zookeeper unless
+--force (deleteall / --force deletes everything except /zookeeper). On a terminal it shows progress on
+stderr; Ctrl-C stops it and reports how far it got.`,
 		Example: "  zksh deleteall /app/cache\n  zksh rmr -b 500 /tmp/jobs",
 		Args:    rangeArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
