@@ -8,27 +8,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
-// openFDs counts the process's open file descriptors (0 where /proc is missing).
-func openFDs() int {
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return 0
-	}
-	return len(entries)
-}
-
-// maxFDs is the process's file descriptor limit.
-func maxFDs() uint64 {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0
-	}
-	return lim.Cur
-}
 
 // Version is what the four-letter words report as the server version.
 const Version = "3.8.0-zksh, built on 2026-01-01 00:00 UTC"

@@ -53,13 +53,22 @@ func openStore(dataDir, logDir string, s *Server) (*store, error) {
 			return nil, err
 		}
 	}
-	if err := s.loadSnapshot(dataDir); err != nil {
-		return nil, fmt.Errorf("%s: %w", dataDir, err)
-	}
 	path := filepath.Join(logDir, logFileName)
+	_, statErr := os.Stat(path)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s is in use by another server: %w", path, err)
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		syncDir(logDir) // make the new log's directory entry durable
+	}
+	if err := s.loadSnapshot(dataDir); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", dataDir, err)
 	}
 	good, err := s.replay(f)
 	if err != nil {
@@ -248,4 +257,11 @@ func (st *store) close() error {
 		return err
 	}
 	return st.f.Close()
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
 }

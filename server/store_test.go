@@ -120,3 +120,13 @@ func TestPersistenceTornTail(t *testing.T) {
 		t.Fatal("records lost after a corrupt tail")
 	}
 }
+
+func TestDataDirInUse(t *testing.T) {
+	dir := t.TempDir()
+	srv := startAt(t, dir)
+	defer srv.Close()
+	if s2, err := server.New(server.Config{DataDir: dir}); err == nil {
+		s2.Close()
+		t.Fatal("a second server opened a data directory in use")
+	}
+}
