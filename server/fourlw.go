@@ -11,7 +11,6 @@ import (
 	"time"
 )
 
-
 // Version is what the four-letter words report as the server version.
 const Version = "3.8.0-zksh, built on 2026-01-01 00:00 UTC"
 
