@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -52,7 +53,8 @@ func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Even
 	f := e.format() // this line's format; later lines may change it
 	if e.Interactive {
 		go func() {
-			if ev, ok := <-ch; ok {
+			// A watch ended by close or connect is what the user asked for: say nothing.
+			if ev, ok := <-ch; ok && !errors.Is(ev.Err, zk.ErrClosing) {
 				e.notify(e.eventText(ev, f))
 			}
 		}()
