@@ -39,33 +39,33 @@ type readSession struct {
 	xid  int32
 }
 
-type joute struct{ b []byte }
+type juteWriter struct{ b []byte }
 
-func (j *joute) int(v int32)  { j.b = binary.BigEndian.AppendUint32(j.b, uint32(v)) }
-func (j *joute) long(v int64) { j.b = binary.BigEndian.AppendUint64(j.b, uint64(v)) }
-func (j *joute) bool(v bool) {
+func (j *juteWriter) int(v int32)  { j.b = binary.BigEndian.AppendUint32(j.b, uint32(v)) }
+func (j *juteWriter) long(v int64) { j.b = binary.BigEndian.AppendUint64(j.b, uint64(v)) }
+func (j *juteWriter) bool(v bool) {
 	if v {
 		j.b = append(j.b, 1)
 	} else {
 		j.b = append(j.b, 0)
 	}
 }
-func (j *joute) buf(v []byte) { j.int(int32(len(v))); j.b = append(j.b, v...) }
+func (j *juteWriter) buf(v []byte) { j.int(int32(len(v))); j.b = append(j.b, v...) }
 
 // frame finishes a packet started with begin: it fills in the length prefix.
-func (j *joute) frame(start int) {
+func (j *juteWriter) frame(start int) {
 	binary.BigEndian.PutUint32(j.b[start:], uint32(len(j.b)-start-4))
 }
 
-func (j *joute) begin() int { start := len(j.b); j.int(0); return start }
+func (j *juteWriter) begin() int { start := len(j.b); j.int(0); return start }
 
-// reader decodes one reply.
-type reader struct {
+// juteReader decodes one reply.
+type juteReader struct {
 	b   []byte
 	err error
 }
 
-func (r *reader) int() int32 {
+func (r *juteReader) int() int32 {
 	if len(r.b) < 4 {
 		r.err = io.ErrUnexpectedEOF
 		return 0
@@ -75,7 +75,7 @@ func (r *reader) int() int32 {
 	return v
 }
 
-func (r *reader) long() int64 {
+func (r *juteReader) long() int64 {
 	if len(r.b) < 8 {
 		r.err = io.ErrUnexpectedEOF
 		return 0
@@ -85,7 +85,7 @@ func (r *reader) long() int64 {
 	return v
 }
 
-func (r *reader) bool() bool {
+func (r *juteReader) bool() bool {
 	if len(r.b) < 1 {
 		r.err = io.ErrUnexpectedEOF
 		return false
@@ -95,7 +95,7 @@ func (r *reader) bool() bool {
 	return v
 }
 
-func (r *reader) str() string {
+func (r *juteReader) str() string {
 	n := r.int()
 	if n < 0 || r.err != nil {
 		return ""
@@ -122,7 +122,7 @@ func dialReadSession(ctx context.Context, server string, timeout time.Duration, 
 	} else {
 		conn.SetDeadline(time.Now().Add(5 * time.Second))
 	}
-	var j joute
+	var j juteWriter
 	start := j.begin()
 	j.int(0)                             // protocol version
 	j.long(0)                            // last zxid seen
@@ -149,7 +149,7 @@ func dialReadSession(ctx context.Context, server string, timeout time.Duration, 
 		conn.Close()
 		return nil, err
 	}
-	r := reader{b: body}
+	r := juteReader{b: body}
 	r.int() // protocol version
 	negotiated := r.int()
 	if r.long(); r.err != nil || negotiated <= 0 {
@@ -162,7 +162,7 @@ func dialReadSession(ctx context.Context, server string, timeout time.Duration, 
 			conn.Close()
 			return nil, err
 		}
-		r := reader{b: body}
+		r := juteReader{b: body}
 		if xid, _, code := r.int(), r.long(), r.int(); r.err != nil || xid != xidAuth || code != 0 {
 			conn.Close()
 			return nil, fmt.Errorf("authentication failed")
@@ -194,7 +194,7 @@ func (s *readSession) children(ctx context.Context, paths []string) ([][]string,
 	first := s.xid + 1
 	werr := make(chan error, 1)
 	go func() {
-		var j joute
+		var j juteWriter
 		for b := 0; b < nbatch; b++ {
 			j.b = j.b[:0]
 			s.xid++
@@ -229,7 +229,7 @@ func (s *readSession) children(ctx context.Context, paths []string) ([][]string,
 			}
 			return nil, err
 		}
-		r := reader{b: body}
+		r := juteReader{b: body}
 		xid, _, code := r.int(), r.long(), r.int()
 		switch {
 		case r.err != nil:
@@ -282,7 +282,7 @@ func (s *readSession) children(ctx context.Context, paths []string) ([][]string,
 
 // close ends the session; the server removes it at once instead of after its timeout.
 func (s *readSession) close() {
-	var j joute
+	var j juteWriter
 	start := j.begin()
 	s.xid++
 	j.int(s.xid)
