@@ -56,9 +56,14 @@ func controllingTTY() (int, error) {
 func (r *ttyReader) Open() error {
 	r.pipeOnce.Do(func() {
 		var p [2]int
-		if r.pipeErr = unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); r.pipeErr == nil {
-			r.wakeR, r.wakeW = p[0], p[1]
+		if r.pipeErr = unix.Pipe(p[:]); r.pipeErr != nil {
+			return // no wake-ups: injected keys wait for the next poll
 		}
+		for _, fd := range p {
+			unix.CloseOnExec(fd)
+			_ = unix.SetNonblock(fd, true)
+		}
+		r.wakeR, r.wakeW = p[0], p[1]
 	})
 	fd, err := r.openTTY()
 	if err != nil {
