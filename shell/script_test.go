@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -26,6 +27,29 @@ var (
 	buildErr  error
 	buildDir  string
 )
+
+// zkshPackage is the binary the end-to-end tests drive.
+const zkshPackage = "github.com/zksh/zksh/cmd/zksh"
+
+// zkshBinary builds the zksh binary once per test binary (TestMain removes it).
+func zkshBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "zksh-e2e-")
+		if buildErr != nil {
+			return
+		}
+		buildBin = filepath.Join(buildDir, "zksh")
+		out, err := exec.Command("go", "build", "-o", buildBin, zkshPackage).CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build %s: %v\n%s", zkshPackage, err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildBin
+}
 
 // cleanupRun removes what the tests built once the tests ran (zktest.Main exits the process).
 type cleanupRun struct{ m *testing.M }

@@ -23,29 +23,6 @@ import (
 	"github.com/zksh/zksh/internal/zktest"
 )
 
-// zkshPackage is the binary the end-to-end tests drive.
-const zkshPackage = "github.com/zksh/zksh/cmd/zksh"
-
-// zkshBinary builds the zksh binary once per test binary (TestMain removes it).
-func zkshBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "zksh-e2e-")
-		if buildErr != nil {
-			return
-		}
-		buildBin = filepath.Join(buildDir, "zksh")
-		out, err := exec.Command("go", "build", "-o", buildBin, zkshPackage).CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build %s: %v\n%s", zkshPackage, err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildBin
-}
-
 // session is zksh running in a pseudo-terminal.
 type session struct {
 	t     *testing.T
