@@ -97,6 +97,7 @@ type Env struct {
 	chroot       string
 	expired      atomic.Bool   // the session expired; the next Conn says so once
 	stateCh      chan struct{} // pinged on every session event
+	ready        chan struct{} // closed once a new session has its credentials (or failed)
 	line         *Settings     // the settings of the command line being run (per-line -o etc.)
 	closers      []func()
 	wantREPL     bool
@@ -210,18 +211,35 @@ func (e *Env) Conn(ctx context.Context) (*zk.Conn, error) {
 			return nil, &unavailableError{fmt.Sprintf("connect %s: %v", s.Server, err)}
 		}
 		e.conn, e.chroot, fresh = c, chroot, true
+		e.ready = make(chan struct{})
 		e.expired.Store(false)
 	}
-	stateCh := e.stateCh
+	stateCh, ready := e.stateCh, e.ready
 	e.mu.Unlock()
 
+	if !fresh {
+		// Another caller is opening this session: wait until it has added the credentials.
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		e.mu.Lock()
+		same := e.conn == c
+		e.mu.Unlock()
+		if !same {
+			return nil, &unavailableError{fmt.Sprintf("could not connect to %s", e.Settings.Server)}
+		}
+	}
 	if err := e.waitSession(ctx, c, stateCh); err != nil {
 		if fresh {
 			e.Close()
+			close(ready)
 		}
 		return nil, err
 	}
 	if fresh {
+		defer close(ready)
 		for _, a := range e.Settings.Auth {
 			scheme, cred, _ := strings.Cut(a, ":")
 			if err := c.AddAuth(scheme, []byte(cred)); err != nil {

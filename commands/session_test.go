@@ -114,3 +114,36 @@ func TestSessionExpiry(t *testing.T) {
 		t.Fatalf("state %s", env.State())
 	}
 }
+
+// TestConnConcurrent: callers racing to open the session share one, and none uses it before the
+// credentials are on it.
+func TestConnConcurrent(t *testing.T) {
+	root := testRoot(t)
+	zksh(t, "--auth", "digest:bob:pw", "create", root+"/mine", "x", "auth::cdrwa").must(t)
+	streams, _, _ := fakeIO("", false)
+	s, _ := DefaultSettings(func(string) string { return "" })
+	s.Server = zktest.Apache(t)
+	s.Auth = []string{"digest:bob:pw"}
+	env := NewEnv(streams, s)
+	defer env.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := env.Conn(context.Background())
+			if err == nil {
+				_, _, err = c.Get(root + "/mine")
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
