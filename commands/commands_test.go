@@ -446,6 +446,14 @@ func TestAuthAndACL(t *testing.T) {
 		t.Fatalf("%+v", acl)
 	}
 	zksh(t, "setAcl", root+"/secret", "world:anyone:cdrwa").fails(t, 1, "not authorized")
+	if r := zksh(t, "--auth", "digest:alice:pw", "whoami").must(t); r.out != "Auth scheme: User\nip: 127.0.0.1\ndigest: alice\n" {
+		t.Fatalf("whoami: %q", r.out)
+	}
+	var who struct{ Identities []ClientInfo }
+	decode(t, zksh(t, "-o", "json", "whoami").must(t).out, &who)
+	if len(who.Identities) != 1 || who.Identities[0] != (ClientInfo{"ip", "127.0.0.1"}) {
+		t.Fatalf("whoami json: %+v", who)
+	}
 	zksh(t, "setAcl", root+"/none", "world:anyone:r").fails(t, 1, "node does not exist")
 	zksh(t, "--auth", "digest:super:secret", "sync", root).must(t)
 	zksh(t, "--auth", "nosuchscheme:x", "sync", root).fails(t, 1, "authentication failed")

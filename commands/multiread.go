@@ -294,3 +294,49 @@ func (s *readSession) close() {
 	}
 	s.conn.Close()
 }
+
+const opWhoAmI = 107
+
+// ClientInfo is one identity the server associates with a session (whoAmI).
+type ClientInfo struct {
+	Scheme string `json:"scheme"`
+	User   string `json:"user"`
+}
+
+// whoAmI asks the server which identities the session has.
+func (s *readSession) whoAmI(ctx context.Context) ([]ClientInfo, error) {
+	var j juteWriter
+	start := j.begin()
+	s.xid++
+	j.int(s.xid)
+	j.int(opWhoAmI)
+	j.frame(start)
+	stop := context.AfterFunc(ctx, func() { s.conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if _, err := s.conn.Write(j.b); err != nil {
+		return nil, err
+	}
+	body, err := s.frame()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	r := juteReader{b: body}
+	_, _, code := r.int(), r.long(), r.int()
+	switch {
+	case r.err != nil:
+		return nil, r.err
+	case code == -6:
+		return nil, errors.New("not supported by the server (whoAmI needs ZooKeeper 3.7 or later)")
+	case code != 0:
+		return nil, fmt.Errorf("whoAmI: error %d", code)
+	}
+	n := r.int()
+	var out []ClientInfo
+	for i := int32(0); i < n && r.err == nil; i++ {
+		out = append(out, ClientInfo{Scheme: r.str(), User: r.str()})
+	}
+	return out, r.err
+}

@@ -111,6 +111,7 @@ line). Paths may be relative to the current znode (see cd).`,
 		NewCmdConnect(env, nil),
 		NewCmdClose(env),
 		NewCmdAddAuth(env, nil),
+		NewCmdWhoAmI(env),
 		NewCmdVersion(env),
 	)
 	for _, c := range extraCommands {

@@ -2,11 +2,16 @@ package commands
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"runtime"
+	"strings"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
+
+	"github.com/zksh/zksh/render"
 )
 
 // CdOptions are cd's parsed inputs.
@@ -192,6 +197,48 @@ func NewCmdVersion(env *Env) *cobra.Command {
 				return p.Message(env.IO.Out, "version", Version)
 			}
 			return p.Message(env.IO.Out, "version", text)
+		},
+	}
+}
+
+// NewCmdWhoAmI builds `whoami`: the identities the server gives this session's credentials.
+func NewCmdWhoAmI(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "whoami",
+		Short: "Print the identities the server associates with the session's credentials",
+		Long: `Print the identities (scheme and user) the server associates with the session's credentials:
+the client's ip, and one per --auth or addauth. go-zookeeper cannot send whoAmI, so zksh asks on a
+short-lived session with the same credentials.`,
+		Args: rangeArgs(0, 0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := env.Conn(ctx)
+			if err != nil {
+				return opError("whoami", "", err)
+			}
+			rs, err := dialReadSession(ctx, c.Server(), env.Settings.SessionTimeout, env.Settings.Auth)
+			if err != nil {
+				return opError("whoami", "", err)
+			}
+			defer rs.close()
+			ids, err := rs.whoAmI(ctx)
+			if err != nil {
+				return opError("whoami", "", err)
+			}
+			if env.format() == render.JSON {
+				if ids == nil {
+					ids = []ClientInfo{}
+				}
+				enc := json.NewEncoder(env.IO.Out)
+				return enc.Encode(map[string]any{"identities": ids})
+			}
+			var b strings.Builder
+			b.WriteString("Auth scheme: User\n")
+			for _, id := range ids {
+				fmt.Fprintf(&b, "%s: %s\n", id.Scheme, id.User)
+			}
+			_, err = io.WriteString(env.IO.Out, b.String())
+			return err
 		},
 	}
 }
