@@ -35,6 +35,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -270,8 +271,20 @@ func (s *Server) admit(nc net.Conn) {
 	go c.readLoop()
 }
 
+// remoteIP is the client address as Java's InetAddress.getHostAddress writes it (IPv6 in eight
+// uncompressed groups), which is what Apache puts in ip identities.
 func remoteIP(nc net.Conn) string {
 	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		if v4 := a.IP.To4(); v4 != nil {
+			return v4.String()
+		}
+		if v6 := a.IP.To16(); v6 != nil {
+			groups := make([]string, 8)
+			for i := range groups {
+				groups[i] = strconv.FormatUint(uint64(v6[2*i])<<8|uint64(v6[2*i+1]), 16)
+			}
+			return strings.Join(groups, ":")
+		}
 		return a.IP.String()
 	}
 	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
