@@ -97,7 +97,7 @@ func TestZkCliSession(t *testing.T) {
 	root := fmt.Sprintf("/zkcli%d", realRun.Add(1))
 	input := strings.ReplaceAll(string(script), "/zkcli", root)
 	session := func(t *testing.T, addr string) string {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, zkCli, "-server", addr)
 		cmd.Stdin = strings.NewReader(input)
@@ -119,7 +119,7 @@ func TestKazooRecipes(t *testing.T) {
 	py := zktest.RequireKazoo(t)
 	root := fmt.Sprintf("/kazoo%d", realRun.Add(1))
 	session := func(t *testing.T, addr string) string {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, py, "testdata/kazoo_recipes.py", addr, root)
 		var out, errOut bytes.Buffer

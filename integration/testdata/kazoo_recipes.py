@@ -252,6 +252,55 @@ sem_a.release()
 out("semaphore b again", sem_b.acquire(timeout=5))
 sem_b.release()
 
+# server facts kazoo reads itself: envi (server_version) and four-letter words
+out("server version", a.server_version())
+out("ruok", a.command(b"ruok"))
+out("children with data", sorted((k, v[0]) for k, v in [
+    (c, a.get(root + "/x/" + c)) for c in a.get_children(root + "/x")]))
+kids, zstat = a.get_children(root + "/x", include_data=True)
+out("get_children include_data", sorted(kids), zstat.numChildren, zstat.cversion)
+out("sync", a.sync(root))
+
+# TreeCache: a whole subtree kept in memory through watches
+from kazoo.recipe.cache import TreeCache, TreeEvent
+
+cache = TreeCache(a, root + "/tree")
+events = []
+cache_cond = threading.Condition()
+
+
+def on_event(ev):
+    with cache_cond:
+        if ev.event_data is not None:
+            events.append((ev.event_type, ev.event_data.path.replace(root, "R")))
+        else:
+            events.append((ev.event_type, None))
+        cache_cond.notify_all()
+
+
+a.ensure_path(root + "/tree")
+cache.listen(on_event)
+cache.start()
+
+
+def cache_wait(pred):
+    with cache_cond:
+        cache_cond.wait_for(pred, timeout=5)
+
+
+cache_wait(lambda: any(e[0] == TreeEvent.INITIALIZED for e in events))
+a.create(root + "/tree/a", b"1")
+a.create(root + "/tree/a/b", b"2")
+cache_wait(lambda: cache.get_data(root + "/tree/a/b") is not None)
+a.set(root + "/tree/a", b"changed")
+cache_wait(lambda: (cache.get_data(root + "/tree/a") or (None, None))[1] == b"changed")
+a.delete(root + "/tree/a", recursive=True)
+cache_wait(lambda: cache.get_data(root + "/tree/a") is None)
+out("tree cache children", sorted(cache.get_children(root + "/tree") or []))
+out("tree cache event kinds", sorted(set(e[0] for e in events)))
+out("tree cache paths", sorted(set(e[1] for e in events if e[1])))
+cache.close()
+
 # ephemerals go with the session
 b.create(root + "/beph", ephemeral=True)
 b.stop()
