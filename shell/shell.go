@@ -63,8 +63,9 @@ type shell struct {
 	running    context.CancelFunc // of the command being run, nil between commands
 	terminated bool               // SIGTERM: leave after the command being run
 
-	// afterCommand runs after each command (the terminal refreshes its completion cache here).
-	afterCommand func()
+	// beforeCommand and afterCommand run around each command of the command tree (the terminal settles
+	// its background connection attempt and refreshes its completion cache there).
+	beforeCommand, afterCommand func()
 }
 
 func newShell(env *commands.Env, interactive bool) *shell {
@@ -230,6 +231,9 @@ func (sh *shell) runCommand(words []string) error {
 				words[i] = "/"
 			}
 		}
+	}
+	if sh.beforeCommand != nil {
+		sh.beforeCommand()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

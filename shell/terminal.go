@@ -50,6 +50,9 @@ type terminal struct {
 	shown      atomic.Pointer[string] // HOST(STATE) as the prompt last showed it
 	stopPoll   chan struct{}
 
+	eagerCancel context.CancelFunc // the background connection attempt, until the first command
+	eagerDone   chan struct{}
+
 	mu        sync.Mutex
 	prompting bool     // go-prompt owns the screen; events wait for its next render
 	pending   []string // events to print above the prompt
@@ -92,6 +95,7 @@ func newTerminal(env *commands.Env, sh *shell) *terminal {
 	env.Notify = t.notify
 	env.OnWrite = t.cache.Invalidate
 	sh.afterCommand = t.afterCommand
+	sh.beforeCommand = t.stopEagerConnect
 	return t
 }
 
@@ -116,12 +120,15 @@ func (t *terminal) Next() (string, bool) {
 func (t *terminal) start() {
 	t.started = true
 	// Open the session in the background so the prompt shows it and completion has children at once.
+	// The first command stops this attempt if it is still under way (see stopEagerConnect).
+	timeout := t.env.Settings.ConnectTimeout
+	if timeout <= 0 {
+		timeout = commands.DefaultConnectTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.eagerCancel, t.eagerDone = cancel, make(chan struct{})
 	go func() {
-		timeout := t.env.Settings.ConnectTimeout
-		if timeout <= 0 {
-			timeout = commands.DefaultConnectTimeout
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer close(t.eagerDone)
 		defer cancel()
 		_, _ = t.env.Conn(ctx) // a failure shows in the prompt; the next command reports it
 	}()
@@ -172,6 +179,17 @@ func (t *terminal) close() {
 	t.cache.Close()
 	// Watch events from here on are printed directly (Notify stays set: watches may still fire).
 	t.setPrompting(false)
+}
+
+// stopEagerConnect ends the background connection attempt before a command runs, so that the attempt
+// giving up cannot close a session the command uses (a command opens its own when it needs one).
+func (t *terminal) stopEagerConnect() {
+	if t.eagerCancel == nil {
+		return
+	}
+	t.eagerCancel()
+	<-t.eagerDone
+	t.eagerCancel = nil
 }
 
 func (t *terminal) afterCommand() {
