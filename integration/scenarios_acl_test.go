@@ -118,6 +118,17 @@ func init() {
 			c.CreateACL("perms99", "", modePersistent, []ACL{acl(99, "world", "anyone")})
 			c.Children("", false)
 		}},
+		scenario{"acl_other_schemes", func(s *S) {
+			c := s.Connect(0)
+			c.CreateACL("sasl", "", modePersistent, []ACL{acl(permAll, "sasl", "user")})
+			c.CreateACL("x509", "", modePersistent, []ACL{acl(permAll, "x509", "CN=client")})
+			c.CreateACL("key", "", modePersistent, []ACL{acl(permAll, "key", "k")})
+			c.CreateACL("super", "", modePersistent, []ACL{acl(permAll, "super", "")})
+			c.CreateACL("worldcase", "", modePersistent, []ACL{acl(permAll, "World", "anyone")})
+			c.CreateACL("ipv6", "", modePersistent, []ACL{acl(permAll, "ip", "::1")})
+			c.CreateACL("ipmask", "", modePersistent, []ACL{acl(permAll, "ip", "127.0.0.1/33")})
+			c.Children("", false)
+		}},
 		scenario{"acl_duplicates", func(s *S) {
 			c := s.Connect(0)
 			c.CreateACL("dup", "", modePersistent, []ACL{openACL[0], openACL[0], acl(permRead, "world", "anyone")})

@@ -95,6 +95,33 @@ func init() {
 			o.Children2("", false)
 			s.Reattach(c, last)
 		}},
+		scenario{"session_expiry_connection_open", func(s *S) {
+			// The client stays connected but sends nothing, pings included.
+			c, o := s.Connect(1000), s.Connect(0)
+			c.Create("e", "", modeEphemeral)
+			s.Advance(1000 * time.Millisecond)
+			s.WaitGone(o, "e", 5*time.Second)
+			s.ended[c.sid] = true
+			select {
+			case <-c.done:
+				s.logf("s1 connection closed by the server")
+			case <-time.After(3 * time.Second):
+				s.logf("s1 connection still open")
+			}
+			c.logEvents()
+		}},
+		scenario{"session_reattach_new_timeout", func(s *S) {
+			c := s.Connect(2000)
+			c.Drop()
+			n, err := dial(s.tg.addr, 8000, c.sid, c.passwd, 0)
+			if err != nil {
+				s.fatalf("reattach: %v", err)
+			}
+			s.logf("reattach asking 8000 -> timeout=%d same session=%v", n.timeout, n.sid == c.sid)
+			n.s, n.name = s, c.name
+			s.clients = append(s.clients, n)
+			n.Exists("", false)
+		}},
 		scenario{"session_ping_keeps_alive", func(s *S) {
 			c, o := s.Connect(1000), s.Connect(0)
 			c.Create("e", "", modeEphemeral)
