@@ -15,7 +15,7 @@ import (
 
 // statLimit is the most children whose own children are counted (for the trailing "/"); a larger
 // parent is listed by name only.
-const statLimit = 1000
+const statLimit = 256
 
 // znodeSource lists children over the REPL's session for completion. It never dials: with no session
 // it has nothing to offer.

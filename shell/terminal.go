@@ -83,7 +83,7 @@ func newTerminal(env *commands.Env, sh *shell) *terminal {
 	t.source.server.Store(&server)
 	t.cache = completion.NewCache(t.source, completion.CacheOptions{
 		FetchTimeout: 2 * time.Second,
-		TTL:          3 * time.Second,
+		TTL:          5 * time.Second,
 		OnUpdate: func(string) {
 			t.wake()
 			if t.pendingTab.Swap(false) {
