@@ -51,6 +51,10 @@ func benchServer(bin binaries, tmp string, duration time.Duration) error {
 	fmt.Printf("Server throughput (8 sessions × 16 requests in flight, %s each, 128-byte znodes)\n", duration)
 	var anchorRead, anchorWrite float64
 	for i, t := range targets {
+		// A short unmeasured run first, so the JVM's JIT has compiled the hot paths.
+		if _, err := load(bin.load, t.addr, "write", duration/2); err != nil {
+			return fmt.Errorf("%s: warm-up: %v", t.name, err)
+		}
 		read, err := load(bin.load, t.addr, "read", duration)
 		if err != nil {
 			return fmt.Errorf("%s: %v", t.name, err)
