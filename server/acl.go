@@ -3,7 +3,6 @@ package server
 import (
 	"crypto/sha1"
 	"encoding/base64"
-	"net"
 	"strconv"
 	"strings"
 
@@ -27,15 +26,9 @@ func javaSplitCount(s, sep string) int {
 	return len(parts)
 }
 
-// ipBytes parses an address as IPAuthenticationProvider does (IPv4 dotted quad or IPv6).
+// ipBytes parses an address as IPAuthenticationProvider does in 3.8: IPv4 dotted quads only (its
+// IPv6 parser is a TODO), so IPv6 ACLs are invalid and IPv6 clients match no ip ACL.
 func ipBytes(s string) []byte {
-	if strings.Contains(s, ":") {
-		ip := net.ParseIP(s)
-		if ip == nil {
-			return nil
-		}
-		return ip.To16()
-	}
 	parts := strings.Split(s, ".")
 	if len(parts) != 4 {
 		return nil

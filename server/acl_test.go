@@ -65,7 +65,7 @@ func TestACLEnforcement(t *testing.T) {
 		t.Fatalf("whoAmI %+v", who.ClientInfo)
 	}
 
-	for _, bad := range []jute.ID{{Scheme: "digest", ID: "nocolon"}, {Scheme: "ip", ID: "10.0.0.1/33"}, {Scheme: "ip", ID: "host"}, {Scheme: "nope", ID: "x"}} {
+	for _, bad := range []jute.ID{{Scheme: "digest", ID: "nocolon"}, {Scheme: "ip", ID: "10.0.0.1/33"}, {Scheme: "ip", ID: "host"}, {Scheme: "ip", ID: "::1"}, {Scheme: "nope", ID: "x"}} {
 		wantCode(t, "invalid ACL "+bad.Scheme+":"+bad.ID, owner.call(jute.OpCreate, &jute.CreateRequest{Path: "/bad",
 			ACL: []jute.ACL{{Perms: jute.PermAll, ID: bad}}}, nil), jute.ErrInvalidACL)
 	}
