@@ -1,12 +1,9 @@
 package integration
 
 import (
-	"crypto/sha1"
-	"encoding/base64"
 	"fmt"
 	"net"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -81,122 +78,6 @@ func (s *S) logf(format string, a ...any) {
 	s.mu.Lock()
 	s.lines = append(s.lines, fmt.Sprintf(format, a...))
 	s.mu.Unlock()
-}
-
-// Note adds a free-form observation to the transcript.
-func (s *S) Note(format string, a ...any) { s.logf("# "+format, a...) }
-
-// abs resolves a scenario path: "" is the root, "a/b" is under the root,
-// "/x" is absolute.
-func (s *S) abs(p string) string {
-	switch {
-	case p == "":
-		return s.root
-	case strings.HasPrefix(p, "!"): // sent as written, e.g. a malformed path
-		return p[1:]
-	case strings.HasPrefix(p, "/"):
-		return p
-	}
-	return s.root + "/" + p
-}
-
-func (s *S) absAll(ps []string) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = s.abs(p)
-	}
-	return out
-}
-
-// path renders a server path with the root written as R.
-func (s *S) path(p string) string {
-	if q := "/zookeeper/quota" + s.tg.prefix; p == q {
-		return "/zookeeper/quota/PREFIX"
-	}
-	i := strings.Index(p, s.root)
-	if i < 0 {
-		return p
-	}
-	if rest := p[i+len(s.root):]; rest == "" || rest[0] == '/' {
-		return p[:i] + "R" + rest // also inside /zookeeper/quota
-	}
-	return p
-}
-
-// quotaPath is where ZooKeeper keeps the quota of a scenario path.
-func (s *S) quotaPath(p string) string { return "/zookeeper/quota" + s.abs(p) }
-
-func (s *S) pathAll(ps []string) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = s.path(p)
-	}
-	return out
-}
-
-// zx renders a zxid relative to the zxid that created the scenario's root.
-func (s *S) zx(z int64) string {
-	switch {
-	case z == 0 || z == -1:
-		return fmt.Sprint(z)
-	case s.base == 0:
-		return "z?"
-	case z < s.base:
-		return "old"
-	case s.settled != 0 && z >= s.settled:
-		return fmt.Sprintf("t+%d", z-s.settled)
-	}
-	return fmt.Sprintf("z+%d", z-s.base)
-}
-
-// sess names a session id by the order the scenario opened it.
-func (s *S) sess(id int64) string {
-	if id == 0 {
-		return "0"
-	}
-	if n, ok := s.names[id]; ok {
-		return n
-	}
-	switch {
-	case uint64(id)>>56 == 0xff: // EphemeralType.TTL
-		return fmt.Sprintf("ttl(%d)", id&0xffffffffff)
-	case uint64(id) == 1<<63: // EphemeralType.CONTAINER
-		return "container"
-	}
-	return "other"
-}
-
-// when renders a node time as a fact that holds on any faithful server.
-func (s *S) when(ms int64) string {
-	if ms == 0 {
-		return "0"
-	}
-	t := time.UnixMilli(ms)
-	switch {
-	case t.Before(s.start.Add(-2 * time.Second)):
-		return "past"
-	case t.After(s.tg.now().Add(2 * time.Second)):
-		return "future"
-	}
-	return "now"
-}
-
-func (s *S) stat(st *Stat) string {
-	if st == nil {
-		return "stat=nil"
-	}
-	mt := "=ct"
-	switch {
-	case st.Mzxid == st.Czxid && st.Mtime != st.Ctime:
-		mt = "!=ct"
-	case st.Mzxid != st.Czxid && st.Mtime >= st.Ctime:
-		mt = ">=ct"
-	case st.Mzxid != st.Czxid:
-		mt = "<ct"
-	}
-	return fmt.Sprintf("{cz=%s mz=%s pz=%s ct=%s mt%s v=%d cv=%d av=%d eph=%s len=%d nc=%d}",
-		s.zx(st.Czxid), s.zx(st.Mzxid), s.zx(st.Pzxid), s.when(st.Ctime), mt,
-		st.Version, st.Cversion, st.Aversion, s.sess(st.EphemeralOwner), st.DataLength, st.NumChildren)
 }
 
 // Connect opens a new session (timeout in ms; 0 means 4000) and names it sN.
@@ -309,51 +190,6 @@ func (s *S) Expire(c, obs *client, eph string) {
 	s.ended[c.sid] = true
 }
 
-func digestID(user, pass string) string {
-	h := sha1.Sum([]byte(user + ":" + pass))
-	return user + ":" + base64.StdEncoding.EncodeToString(h[:])
-}
-
-func sameACL(a, b []ACL) bool {
-	if len(a) != len(b) || (a == nil) != (b == nil) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func fmtACL(acl []ACL) string {
-	if acl == nil {
-		return "nil"
-	}
-	parts := make([]string, len(acl))
-	for i, a := range acl {
-		parts[i] = fmt.Sprintf("%s:%s:%d", a.Scheme, a.ID, a.Perms)
-	}
-	return "[" + strings.Join(parts, ",") + "]"
-}
-
-func fmtData(b []byte) string {
-	if b == nil {
-		return "data=nil"
-	}
-	if len(b) > 64 {
-		return fmt.Sprintf("<%d bytes sha1 %x>", len(b), sha1.Sum(b))
-	}
-	return fmt.Sprintf("%q", b)
-}
-
-// fmtNames renders children (or paths) sorted: Apache does not order them.
-func fmtNames(names []string) string {
-	sorted := append([]string{}, names...)
-	sort.Strings(sorted)
-	return "[" + strings.Join(sorted, " ") + "]"
-}
-
 // runScenario runs sc against tg and returns its transcript.
 func runScenario(tg *target, sc scenario) (lines []string) {
 	s := &S{tg: tg, names: map[int64]string{}, ended: map[int64]bool{}, start: time.Now()}
@@ -437,96 +273,5 @@ func (s *S) endSessions() {
 			n.call(0, opCloseSession, nil)
 		}
 		n.nc.Close()
-	}
-}
-
-// compareTranscripts reports a readable diff between two transcripts.
-func compareTranscripts(want, got []string) string {
-	if strings.Join(want, "\n") == strings.Join(got, "\n") {
-		return ""
-	}
-	return lineDiff(want, got)
-}
-
-// lineDiff is a small LCS diff: "-" lines only Apache wrote, "+" lines only ours.
-func lineDiff(a, b []string) string {
-	n, m := len(a), len(b)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var out strings.Builder
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && a[i] == b[j]:
-			out.WriteString("  " + a[i] + "\n")
-			i++
-			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			out.WriteString("+ " + b[j] + "\n")
-			j++
-		default:
-			out.WriteString("- " + a[i] + "\n")
-			i++
-		}
-	}
-	return out.String()
-}
-
-// knownDiffs lists the checks where the bundled server still differs from
-// Apache ZooKeeper, with the reason. They are skipped unless ZKSH_STRICT is
-// set; the list is the bundled server's to-do list, not a place to hide bugs.
-// Keys are scenario names, or the real-client test names.
-var knownDiffs = map[string]string{
-	"acl_other_schemes": "an ip ACL with an IPv6 address (ip:::1) is INVALIDACL on Apache 3.8 (its ip provider validates IPv4 only); zksh accepts it",
-}
-
-// knownDiff skips t when name is a known difference, unless ZKSH_STRICT is set.
-func knownDiff(t *testing.T, name, diff string) {
-	t.Helper()
-	if why, ok := knownDiffs[name]; ok && os.Getenv("ZKSH_STRICT") == "" {
-		t.Skipf("known difference (%s); set ZKSH_STRICT=1 to fail on it:\n%s", why, diff)
-	}
-}
-
-func TestConformance(t *testing.T) {
-	ref, ours := targets(t, nil, nil)
-	compareScenarios(t, ref, ours, scenarios)
-}
-
-// compareScenarios runs each scenario on both targets at once and compares
-// the transcripts.
-func compareScenarios(t *testing.T, ref, ours *target, list []scenario) {
-	for _, sc := range list {
-		t.Run(sc.name, func(t *testing.T) {
-			var want, got []string
-			var wg sync.WaitGroup
-			wg.Add(2)
-			go func() { defer wg.Done(); want = runScenario(ref, sc) }()
-			go func() { defer wg.Done(); got = runScenario(ours, sc) }()
-			wg.Wait()
-			if os.Getenv("ZKSH_IT_SHOW") != "" {
-				t.Logf("%s transcript:\n%s", ref.name, strings.Join(want, "\n"))
-			}
-			for _, l := range want {
-				if strings.HasPrefix(l, "ABORT") {
-					t.Fatalf("scenario aborted on %s:\n%s", ref.name, strings.Join(want, "\n"))
-				}
-			}
-			if d := compareTranscripts(want, got); d != "" {
-				knownDiff(t, sc.name, d)
-				t.Errorf("%s (-) and %s (+) differ:\n%s", ref.name, ours.name, d)
-			}
-		})
 	}
 }
