@@ -143,7 +143,7 @@ func (s *Server) opAuth(c *conn, xid int32, body []byte) bool {
 	if decode(body, &p) {
 		switch p.Scheme {
 		case "digest":
-			id := Digest(string(p.Auth))
+			id := Digest(jute.JavaString(p.Auth))
 			if s.cfg.SuperDigest != "" && id == s.cfg.SuperDigest {
 				c.addAuth(jute.ID{Scheme: "super", ID: ""})
 			}

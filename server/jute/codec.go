@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
+	"unicode/utf8"
 )
 
 // DefaultMaxBuffer is Apache ZooKeeper's default jute.maxbuffer (0xfffff bytes).
@@ -160,13 +162,29 @@ func (d *Decoder) Buffer() []byte {
 	return out
 }
 
-// String reads a length-prefixed string; length -1 yields "".
+// String reads a length-prefixed string; length -1 yields "". Invalid UTF-8 is replaced by
+// U+FFFD as Java's new String(bytes, UTF_8) does, so paths compare as on Apache.
 func (d *Decoder) String() string {
 	n, ok := d.length()
 	if !ok || n < 0 {
 		return ""
 	}
-	return string(d.take(n))
+	return JavaString(d.take(n))
+}
+
+// JavaString converts bytes to a string as Java's new String(bytes, UTF_8) does: each malformed
+// sequence becomes U+FFFD.
+func JavaString(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		sb.WriteRune(r) // utf8.RuneError for each malformed sequence
+		b = b[size:]
+	}
+	return sb.String()
 }
 
 // Strings reads a vector of strings; length -1 yields nil.

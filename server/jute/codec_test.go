@@ -153,3 +153,13 @@ func TestHugeLengthsRejected(t *testing.T) {
 		t.Fatal("huge buffer accepted")
 	}
 }
+
+func TestInvalidUTF8BecomesReplacement(t *testing.T) {
+	var r PathRecord
+	if err := Unmarshal([]byte{0, 0, 0, 3, '/', 0xff, 'a'}, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Path != "/\uFFFDa" {
+		t.Fatalf("path %q", r.Path)
+	}
+}
