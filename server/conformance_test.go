@@ -344,6 +344,7 @@ func edgeSteps() []wireStep {
 			{Type: jute.OpCreateTTL, Req: &basedCreateTTL{jute.CreateTTLRequest{Path: "/mt2", ACL: openACL, Flags: 0, TTL: 10000}}},
 		}}, newMulti},
 		{jute.OpGetChildren2, &basedPath{op: "read", path: ""}, newKids},
+		{jute.OpSync, &basedPath{path: "/\xff\xfe-\xe2\x82-\xf0\x9f\x98-\xc3"}, newPath},
 	}
 }
 

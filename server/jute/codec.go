@@ -172,17 +172,48 @@ func (d *Decoder) String() string {
 	return JavaString(d.take(n))
 }
 
-// JavaString converts bytes to a string as Java's new String(bytes, UTF_8) does: each malformed
-// sequence becomes U+FFFD.
+// JavaString converts bytes to a string as Java's new String(bytes, UTF_8) does: each maximal
+// malformed subpart (a bad byte, or a truncated sequence) becomes one U+FFFD.
 func JavaString(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
 	var sb strings.Builder
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		sb.WriteRune(r) // utf8.RuneError for each malformed sequence
-		b = b[size:]
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < 0x80 {
+			sb.WriteByte(c)
+			i++
+			continue
+		}
+		need, lo, hi := 0, byte(0x80), byte(0xBF)
+		switch {
+		case c >= 0xC2 && c <= 0xDF:
+			need = 1
+		case c == 0xE0:
+			need, lo = 2, 0xA0
+		case c == 0xED:
+			need, hi = 2, 0x9F
+		case c >= 0xE1 && c <= 0xEF:
+			need = 2
+		case c == 0xF0:
+			need, lo = 3, 0x90
+		case c >= 0xF1 && c <= 0xF3:
+			need = 3
+		case c == 0xF4:
+			need, hi = 3, 0x8F
+		}
+		j := i + 1
+		for k := 0; k < need && j < len(b) && b[j] >= lo && b[j] <= hi; k++ {
+			j++
+			lo, hi = 0x80, 0xBF
+		}
+		if need > 0 && j-i == need+1 {
+			sb.Write(b[i:j])
+		} else {
+			sb.WriteRune(utf8.RuneError)
+		}
+		i = j
 	}
 	return sb.String()
 }

@@ -163,3 +163,14 @@ func TestInvalidUTF8BecomesReplacement(t *testing.T) {
 		t.Fatalf("path %q", r.Path)
 	}
 }
+
+func TestJavaStringMaximalSubparts(t *testing.T) {
+	// Apache 3.8.0 answered sync on these bytes with one U+FFFD per bad byte or truncated sequence.
+	got := JavaString([]byte("/\xff\xfe-\xe2\x82-\xf0\x9f\x98-\xc3"))
+	if want := "/\uFFFD\uFFFD-\uFFFD-\uFFFD-\uFFFD"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if got := JavaString([]byte("ok ü 😀")); got != "ok ü 😀" {
+		t.Fatalf("valid text changed: %q", got)
+	}
+}
