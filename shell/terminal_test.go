@@ -204,6 +204,25 @@ func (s *session) waitExit() int {
 	return s.state.ExitCode()
 }
 
+// waitCanonical waits until the terminal is in canonical mode: go-prompt handed it back to run a command.
+func (s *session) waitCanonical() {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tio, err := unix.IoctlGetTermios(int(s.tty.Fd()), unix.TCGETS)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if tio.Lflag&unix.ICANON != 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatal("the terminal stayed in raw mode")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // checkModesRestored asserts the terminal is back in its normal (echo, canonical) mode.
 func (s *session) checkModesRestored() {
 	s.t.Helper()
@@ -291,7 +310,7 @@ func TestTerminalSession(t *testing.T) {
 	// Ctrl-C cancels a running command (waiting for an unreachable server) and the shell goes on.
 	s.typeText("connect 127.0.0.1:1")
 	s.press(keyEnter)
-	time.Sleep(300 * time.Millisecond)
+	s.waitCanonical() // the command runs with the terminal in its normal mode, where Ctrl-C is SIGINT
 	start := time.Now()
 	s.press(keyCtrlC)
 	s.waitFor("interrupted")
