@@ -23,7 +23,7 @@ type Config struct {
 	TickTime             time.Duration // default 2s
 	MinSessionTimeout    time.Duration // default 2*TickTime
 	MaxSessionTimeout    time.Duration // default 20*TickTime
-	MaxClientCnxns       int           // per client IP, default 60, 0 = unlimited (ParseConfig fills the default)
+	MaxClientCnxns       int           // per client IP; 0 = unlimited; ParseConfig fills Apache's default 60
 	FourLetterWords      []string      // whitelist; nil = Apache 3.8's default ("srvr"); "*" = all
 	ExtendedTypesEnabled bool          // TTL nodes; else createTTL answers Unimplemented as Apache does
 	SuperDigest          string        // "super:base64(sha1(super:password))"
