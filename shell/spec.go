@@ -22,6 +22,7 @@ var builtins = []completion.Command{
 // specOf describes root's commands (and the shell's built-ins) for the completer.
 func specOf(root *cobra.Command) completion.Spec {
 	var spec completion.Spec
+	root.InitDefaultHelpCmd() // cobra adds help only when it executes
 	for _, c := range root.Commands() {
 		if c.Hidden || !c.IsAvailableCommand() && c.Name() != "help" {
 			continue
