@@ -255,6 +255,8 @@ func TestTerminalSession(t *testing.T) {
 
 	s := startSession(t, addr, stateDir)
 	s.waitFor("(CONNECTED) /] 1> ")
+	s.press(keyCtrlC) // at an empty prompt: a fresh line, the shell stays
+	s.waitFor("(CONNECTED) /] 1> ")
 
 	// Tab completes one level of an absolute path, with "/" after a node that has children.
 	s.typeText("get /ap")
@@ -339,6 +341,10 @@ func TestTerminalSession(t *testing.T) {
 	s2.waitFor("1 - get /app/config")
 	s2.waitFor("2 - cd /app")
 	s2.waitFor("11 - history")
+	s2.typeText("redo 1")
+	s2.press(keyEnter)
+	s2.waitFor("get /app/config\r\nv2")
+	s2.waitFor("] 13> ")
 	s2.press(keyCtrlD)
 	if code := s2.waitExit(); code != 0 {
 		t.Fatalf("exit code %d after Ctrl-D", code)
