@@ -174,7 +174,10 @@ func (s *Server) Close() error {
 		s.wg.Wait()
 		s.mu.Lock()
 		if s.store != nil {
-			s.closeErr = s.store.close()
+			s.closeErr = s.compactOnClose()
+			if err := s.store.close(); s.closeErr == nil {
+				s.closeErr = err
+			}
 			s.store = nil
 		}
 		s.mu.Unlock()

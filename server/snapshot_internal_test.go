@@ -44,8 +44,12 @@ func TestSnapshotCompaction(t *testing.T) {
 	if info, err := os.Stat(filepath.Join(dir, logFileName)); err != nil || info.Size() != 0 {
 		t.Fatalf("log not emptied: %v %v", info, err)
 	}
+	snapshotThreshold = 1 << 40 // keep the next record in the log
 	s.Create("/after", nil)
 	s.Close()
+	if info, err := os.Stat(filepath.Join(dir, logFileName)); err != nil || info.Size() == 0 {
+		t.Fatalf("log should hold the new record: %v %v", info, err)
+	}
 
 	s = open() // snapshot plus the new log record
 	defer s.Close()
@@ -54,6 +58,18 @@ func TestSnapshotCompaction(t *testing.T) {
 	}
 	if kids, _ := s.Children("/a"); !reflect.DeepEqual(kids, want["/a children"]) {
 		t.Fatalf("children order %v", kids)
+	}
+	// Stopping with a log over the threshold folds it into the snapshot.
+	snapshotThreshold = 1
+	s.Create("/last", nil)
+	s.Close()
+	if info, err := os.Stat(filepath.Join(dir, logFileName)); err != nil || info.Size() != 0 {
+		t.Fatalf("log not compacted on Close: %v %v", info, err)
+	}
+	s = open()
+	defer s.Close()
+	if !s.Exists("/last") || !s.Exists("/after") {
+		t.Fatal("compaction on Close lost nodes")
 	}
 }
 
