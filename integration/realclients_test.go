@@ -75,6 +75,12 @@ func normalizeZkCli(root, addr string) func(string) string {
 				}
 				l = fmt.Sprintf("%sz+%d", m[1], z-base)
 			}
+			if strings.HasPrefix(l, "[/") && strings.HasSuffix(l, "]") {
+				// getEphemerals prints paths in the server's order, which Apache leaves open.
+				paths := strings.Split(l[1:len(l)-1], ", ")
+				sort.Strings(paths)
+				l = "[" + strings.Join(paths, ", ") + "]"
+			}
 			l = timeLine.ReplaceAllString(l, "${1}TIME")
 			l = ownerLine.ReplaceAllString(l, "ephemeralOwner = SESSION")
 			l = strings.ReplaceAll(l, addr, "ADDR")

@@ -20,6 +20,17 @@ func init() {
 			}
 			c.Children("", false)
 		}},
+		scenario{"sequential_negative_cversion", func(s *S) {
+			// /zookeeper starts with cversion -2: its sequence suffix is negative.
+			c := s.Connect(0)
+			c.Children2("/zookeeper", false)
+			n := c.Create("/zookeeper/s", "", modeSequential)
+			c.Children2("/zookeeper", false)
+			c.Delete(n, -1)
+			n = c.Create("/zookeeper/s", "", modeEphSeq)
+			c.Delete(n, -1)
+			c.Children2("/zookeeper", false)
+		}},
 		scenario{"create_null_data", func(s *S) {
 			c := s.Connect(0)
 			var e encoder

@@ -38,13 +38,11 @@ func prepare(t *testing.T, tg *target) {
 
 // targets returns the reference (Apache) and the target under test, both
 // configured as zktest configures Apache, plus the zoo.cfg lines extra (given
-// to the bundled server as tweak). With no extra the shared Apache serves.
+// to the bundled server as tweak).
 func targets(t *testing.T, extra []string, tweak func(*server.Config)) (ref, ours *target) {
-	if extra == nil {
-		ref = apacheTarget(t, "apache", zktest.Apache(t))
-	} else {
-		ref = apacheTarget(t, "apache", zktest.StartApache(t, zktest.Options{Extra: extra}).Addr)
-	}
+	// A dedicated Apache, fresh like the bundled server: scenarios also
+	// change system nodes (/zookeeper), which must start equal on both.
+	ref = apacheTarget(t, "apache", zktest.StartApache(t, zktest.Options{Extra: extra}).Addr)
 	name, addr, advance := bundled(t, extra, tweak)
 	ours = &target{name: name, addr: addr, prefix: "/zkit-" + name}
 	ours.wall = advance == nil
