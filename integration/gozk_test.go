@@ -2,7 +2,9 @@ package integration
 
 import (
 	"fmt"
+	"net"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -18,8 +20,14 @@ type nopLogger struct{}
 func (nopLogger) Printf(string, ...any) {}
 
 // GoZK opens a go-zookeeper/zk session and names it like the raw clients.
-func (s *S) GoZK() *zk.Conn {
-	conn, events, err := zk.Connect([]string{s.tg.addr}, 4*time.Second, zk.WithLogger(nopLogger{}))
+func (s *S) GoZK() *zk.Conn { return s.GoZKDialer(nil) }
+
+// GoZKDialer is GoZK with the connections made by dialer (nil: the default).
+func (s *S) GoZKDialer(dialer zk.Dialer) *zk.Conn {
+	if dialer == nil {
+		dialer = net.DialTimeout
+	}
+	conn, events, err := zk.Connect([]string{s.tg.addr}, 4*time.Second, zk.WithLogger(nopLogger{}), zk.WithDialer(dialer))
 	if err != nil {
 		s.fatalf("zk.Connect: %v", err)
 	}
@@ -210,6 +218,42 @@ func init() {
 			s.logf("container stat %s %s", s.gzStat(st), gzErr(err))
 			c.Delete(s.abs("t"), -1)
 			c.Delete(s.abs("c"), -1)
+		}},
+		scenario{"gozk_reconnect_set_watches", func(s *S) {
+			// Cut go-zookeeper's TCP connection: it reconnects to the same
+			// session and re-registers its watches with setWatches.
+			var mu sync.Mutex
+			var tcp []net.Conn
+			dialer := func(network, address string, timeout time.Duration) (net.Conn, error) {
+				nc, err := net.DialTimeout(network, address, timeout)
+				if err == nil {
+					mu.Lock()
+					tcp = append(tcp, nc)
+					mu.Unlock()
+				}
+				return nc, err
+			}
+			w, c := s.GoZKDialer(dialer), s.GoZK()
+			c.Create(s.abs("a"), nil, 0, zk.WorldACL(zk.PermAll))
+			c.Create(s.abs("p"), nil, 0, zk.WorldACL(zk.PermAll))
+			_, _, dataCh, _ := w.GetW(s.abs("a"))
+			_, _, existCh, _ := w.ExistsW(s.abs("b"))
+			_, _, childCh, _ := w.ChildrenW(s.abs("p"))
+			sid := w.SessionID()
+			mu.Lock()
+			tcp[0].Close()
+			mu.Unlock()
+			c.Set(s.abs("a"), []byte("x"), -1)
+			c.Create(s.abs("b"), nil, 0, zk.WorldACL(zk.PermAll))
+			c.Create(s.abs("p/k"), nil, 0, zk.WorldACL(zk.PermAll))
+			s.gzEvent(dataCh)
+			s.gzEvent(existCh)
+			s.gzEvent(childCh)
+			ok, _, err := w.Exists(s.abs("b"))
+			mu.Lock()
+			dials := len(tcp)
+			mu.Unlock()
+			s.logf("after reconnect: exists b %v %s, same session %v, reconnected %v", ok, gzErr(err), w.SessionID() == sid, dials > 1)
 		}},
 		scenario{"gozk_session_events", func(s *S) {
 			c, o := s.GoZK(), s.GoZK()
