@@ -54,9 +54,7 @@ func lineDiff(a, b []string) string {
 // Apache ZooKeeper, with the reason. They are skipped unless ZKSH_STRICT is
 // set; the list is the bundled server's to-do list, not a place to hide bugs.
 // Keys are scenario names, or the real-client test names.
-var knownDiffs = map[string]string{
-	"acl_other_schemes": "an ip ACL with an IPv6 address (ip:::1) is INVALIDACL on Apache 3.8 (its ip provider validates IPv4 only); zksh accepts it",
-}
+var knownDiffs = map[string]string{}
 
 // knownDiff skips t when name is a known difference, unless ZKSH_STRICT is set.
 func knownDiff(t *testing.T, name, diff string) {
