@@ -8,8 +8,8 @@ import (
 )
 
 // Scenarios that need other settings than zktest's defaults, each pair of
-// servers started for them: extended types off (createTTL is Unimplemented)
-// and a per-address connection limit.
+// servers started for them: extended types off (createTTL is Unimplemented),
+// a per-address connection limit and session timeout bounds.
 
 var restrictedScenarios = []scenario{
 	{"ttl_disabled", func(s *S) {
@@ -21,11 +21,16 @@ var restrictedScenarios = []scenario{
 		c.Exists("c", false)
 		c.Children("", false)
 	}},
+	{"session_timeout_bounds", func(s *S) {
+		for _, ms := range []int32{500, 1500, 2999, 3001, 60000} {
+			s.Connect(ms).Close()
+		}
+	}},
 	{"max_client_cnxns", func(s *S) {
 		// s0 holds one connection of the five allowed.
 		var cs []*client
 		for i := 0; i < 4; i++ {
-			cs = append(cs, s.Connect(0))
+			cs = append(cs, s.Connect(2000))
 		}
 		s.logf("sixth connection -> %s", s.tryHandshake())
 		cs[0].Close()
@@ -43,9 +48,12 @@ var restrictedScenarios = []scenario{
 }
 
 func TestRestrictedConfig(t *testing.T) {
-	ref, ours := targets(t, []string{"extendedTypesEnabled=false", "maxClientCnxns=5"}, func(c *server.Config) {
+	ref, ours := targets(t, []string{"extendedTypesEnabled=false", "maxClientCnxns=5",
+		"minSessionTimeout=1500", "maxSessionTimeout=3000"}, func(c *server.Config) {
 		c.ExtendedTypesEnabled = false
 		c.MaxClientCnxns = 5
+		c.MinSessionTimeout = 1500 * time.Millisecond
+		c.MaxSessionTimeout = 3000 * time.Millisecond
 	})
 	compareScenarios(t, ref, ours, restrictedScenarios)
 }

@@ -98,7 +98,7 @@ func (c *client) decodeResults(d *decoder) string {
 		case opGetData:
 			r = "getData " + fmtData(d.buffer()) + " " + c.s.stat(d.stat())
 		case opGetChildren:
-			r = "getChildren " + fmtNames(d.strings())
+			r = "getChildren " + c.s.children(d.strings())
 		case opError:
 			r = "error " + errName(d.int32())
 		default:

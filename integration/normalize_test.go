@@ -163,6 +163,19 @@ func fmtData(b []byte) string {
 	return fmt.Sprintf("%q", b)
 }
 
+// children renders a child list; the target's prefix, which differs between
+// targets, appears as PREFIX when the root's children are listed.
+func (s *S) children(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		if "/"+n == s.tg.prefix {
+			n = "PREFIX"
+		}
+		out[i] = n
+	}
+	return fmtNames(out)
+}
+
 // fmtNames renders children (or paths) sorted: Apache does not order them.
 func fmtNames(names []string) string {
 	sorted := append([]string{}, names...)

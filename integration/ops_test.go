@@ -93,12 +93,12 @@ func (c *client) Get(path string, watch bool) string {
 }
 
 func (c *client) Children(path string, watch bool) {
-	c.pathWatch(opGetChildren, path, watch, func(d *decoder) string { return fmtNames(d.strings()) })
+	c.pathWatch(opGetChildren, path, watch, func(d *decoder) string { return c.s.children(d.strings()) })
 }
 
 func (c *client) Children2(path string, watch bool) {
 	c.pathWatch(opGetChildren2, path, watch, func(d *decoder) string {
-		return fmtNames(d.strings()) + " " + c.s.stat(d.stat())
+		return c.s.children(d.strings()) + " " + c.s.stat(d.stat())
 	})
 }
 

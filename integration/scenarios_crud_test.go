@@ -71,6 +71,24 @@ func init() {
 			c.Get("!bad", false)
 			c.Delete("!", -1)
 		}},
+		scenario{"read_bad_paths", func(s *S) {
+			c := s.Connect(0)
+			c.Create("a", "", modePersistent)
+			c.Exists("a/", false)
+			c.Get("a//", false)
+			c.Children("!", false)
+			c.Exists("!", false)
+			c.Get("!", false)
+			c.GetACL("!")
+			c.Children2("!noslash", false)
+			c.GetACL("a/.")
+			c.Sync("!noslash")
+			c.GetAllChildrenNumber("!")
+			c.GetEphemeralsRaw("noslash")
+			c.AddWatch("a/", 0)
+			c.CheckWatches("!", 3)
+			c.MultiRead(mGet("a/"), mChildren("!"))
+		}},
 		scenario{"create_bad_flags", func(s *S) {
 			c := s.Connect(0)
 			c.Create("a", "", 7)
