@@ -3,6 +3,7 @@
 package shell
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"sync"
@@ -26,6 +27,7 @@ type ttyReader struct {
 	pipeErr  error
 	openTTY  func() (int, error) // the terminal to read; the controlling one unless a test says otherwise
 	ended    bool                // the last key ended the line (Enter, Ctrl-D): go-prompt is about to stop reading
+	pending  []byte              // read from the terminal, not yet handed to go-prompt
 }
 
 // readWait bounds one Read. go-prompt stops its reading goroutine (between two Reads) before it runs a
@@ -122,6 +124,9 @@ func (r *ttyReader) Read(b []byte) (int, error) {
 	if fd < 0 {
 		return 0, errNoInput
 	}
+	if len(r.pending) > 0 {
+		return r.next(b), nil
+	}
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 	if r.wakeR >= 0 {
 		fds = append(fds, unix.PollFd{Fd: int32(r.wakeR), Events: unix.POLLIN})
@@ -151,9 +156,29 @@ func (r *ttyReader) Read(b []byte) (int, error) {
 	if err != nil || n <= 0 {
 		return 0, errNoInput
 	}
-	switch b[n-1] {
-	case '\r', '\n', 0x04:
+	r.pending = append(r.pending, b[:n]...)
+	return r.next(b), nil
+}
+
+// next hands go-prompt the next piece of what was read: the text up to a line end, then the line end
+// alone, so that pasted lines run one by one (go-prompt would take a pasted newline into the line).
+// What follows waits in pending, across the command the line end starts.
+func (r *ttyReader) next(b []byte) int {
+	i := bytes.IndexAny(r.pending, "\r\n")
+	switch {
+	case i == 0:
+		i = 1
+		r.ended = true
+	case i < 0:
+		i = len(r.pending)
+	}
+	n := copy(b, r.pending[:i])
+	r.pending = r.pending[n:]
+	if len(r.pending) == 0 {
+		r.pending = nil
+	}
+	if n == 1 && b[0] == 0x04 {
 		r.ended = true
 	}
-	return r.t.filterKey(b, n), nil
+	return r.t.filterKey(b, n)
 }

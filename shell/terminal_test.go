@@ -321,7 +321,15 @@ func TestTerminalSession(t *testing.T) {
 	}
 	s.typeText("connect " + addr)
 	s.press(keyEnter)
-	s.waitFor("(CONNECTED) /] ")
+	s.waitFor("(CONNECTED) /] 11> ")
+
+	// Pasted lines run one by one.
+	if _, err := s.ptm.Write([]byte("pwd\rls /zookeeper\r")); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("pwd\r\n/\r\n")
+	s.waitFor("ls /zookeeper\r\nconfig\r\nquota\r\n")
+	s.waitFor("] 13> ")
 
 	s.typeText("exit")
 	s.press(keyEnter)
@@ -332,19 +340,19 @@ func TestTerminalSession(t *testing.T) {
 
 	// A new shell finds the history: Up recalls the last line, history lists them numbered.
 	s2 := startSession(t, addr, stateDir)
-	s2.waitFor("(CONNECTED) /] 11> ")
+	s2.waitFor("(CONNECTED) /] 13> ")
 	s2.press(keyUp)
-	s2.waitFor("connect " + addr)
+	s2.waitFor("> ls /zookeeper")
 	s2.press(keyCtrlC)
 	s2.typeText("history")
 	s2.press(keyEnter)
 	s2.waitFor("1 - get /app/config")
 	s2.waitFor("2 - cd /app")
-	s2.waitFor("11 - history")
+	s2.waitFor("13 - history")
 	s2.typeText("redo 1")
 	s2.press(keyEnter)
 	s2.waitFor("get /app/config\r\nv2")
-	s2.waitFor("] 13> ")
+	s2.waitFor("] 15> ")
 	s2.press(keyCtrlD)
 	if code := s2.waitExit(); code != 0 {
 		t.Fatalf("exit code %d after Ctrl-D", code)
