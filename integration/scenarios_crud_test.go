@@ -89,6 +89,16 @@ func init() {
 			c.CheckWatches("!", 3)
 			c.MultiRead(mGet("a/"), mChildren("!"))
 		}},
+		scenario{"empty_path_writes", func(s *S) {
+			c := s.Connect(0)
+			c.Set("!", "", -1)
+			c.SetACL("!", openACL, -1)
+			c.Multi(mCheck("!", -1))
+			c.Multi(mSet("!", "", -1))
+			c.Exists("!", true)
+			c.Set("/", "", -1)
+			c.Exists("/", false)
+		}},
 		scenario{"create_bad_flags", func(s *S) {
 			c := s.Connect(0)
 			c.Create("a", "", 7)
