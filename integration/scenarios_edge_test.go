@@ -31,6 +31,22 @@ func init() {
 			c.Delete(n, -1)
 			c.Children2("/zookeeper", false)
 		}},
+		scenario{"invalid_utf8", func(s *S) {
+			// Java decodes jute strings as UTF-8, replacing malformed bytes.
+			c := s.Connect(0)
+			c.Create("ok", "\xff\xfe data stays bytes", modePersistent)
+			c.Get("ok", false)
+			for _, name := range []string{"\xff", "trunc\xc3", "overlong\xc0\xaf", "surr\xed\xa0\x80", "mixed\xe2\x82"} {
+				c.Create(name, "", modePersistent)
+				c.Exists(name, false)
+			}
+			c.Children("", false)
+			c.Auth("digest", "u\xff:p")
+			c.WhoAmI()
+			c.CreateACL("d", "", modePersistent, []ACL{acl(permAll, "digest", "u\xff:x")})
+			c.GetACL("d")
+			c.CreateACL("w", "", modePersistent, []ACL{acl(permAll, "world", "any\xffone")})
+		}},
 		scenario{"create_null_data", func(s *S) {
 			c := s.Connect(0)
 			var e encoder
