@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -105,16 +106,24 @@ func TestZkCliSession(t *testing.T) {
 	session := func(t *testing.T, addr string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, zkCli, "-server", addr)
-		cmd.Stdin = strings.NewReader(input)
-		var out bytes.Buffer
-		cmd.Stdout = &out
-		cmd.Stderr = &out
-		cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS=-XX:TieredStopAtLevel=1 -Xshare:auto")
-		if err := cmd.Run(); err != nil {
-			t.Errorf("zkCli.sh against %s: %v\n%s", addr, err, out.String())
+		run := func(stdin string, args ...string) string {
+			cmd := exec.CommandContext(ctx, zkCli, append([]string{"-server", addr}, args...)...)
+			cmd.Stdin = strings.NewReader(stdin)
+			var out bytes.Buffer
+			cmd.Stdout = &out
+			cmd.Stderr = &out
+			cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS=-XX:TieredStopAtLevel=1 -Xshare:auto")
+			err := cmd.Run()
+			var exit *exec.ExitError
+			if err != nil && !errors.As(err, &exit) {
+				t.Errorf("zkCli.sh against %s: %v\n%s", addr, err, out.String())
+				return ""
+			}
+			return normalizeZkCli(root, addr)(out.String()) + fmt.Sprintf("\nexit status %d", cmd.ProcessState.ExitCode())
 		}
-		return normalizeZkCli(root, addr)(out.String())
+		// The scripted session on stdin, then one command as a one-shot
+		// invocation, as CI scripts call zkCli.sh.
+		return run(input) + "\none-shot:\n" + run("", "ls", "-R", root)
 	}
 	compareClients(t, session, func(s string) string { return s })
 }
