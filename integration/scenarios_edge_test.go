@@ -200,10 +200,10 @@ func init() {
 		}},
 		scenario{"ttl_set_resets_timer", func(s *S) {
 			c := s.Connect(0)
-			c.CreateTTL("t", "", modeTTL, 1000)
-			s.Advance(600 * time.Millisecond)
+			c.CreateTTL("t", "", modeTTL, 1500)
+			s.Advance(700 * time.Millisecond)
 			c.Set("t", "touched", -1)
-			s.Advance(600 * time.Millisecond)
+			s.Advance(900 * time.Millisecond) // past the TTL from creation, not from the write
 			c.Exists("t", false)
 			s.WaitGone(c, "t", 5*time.Second)
 		}},

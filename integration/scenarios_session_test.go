@@ -125,8 +125,8 @@ func init() {
 		scenario{"session_ping_keeps_alive", func(s *S) {
 			c, o := s.Connect(1000), s.Connect(0)
 			c.Create("e", "", modeEphemeral)
-			for i := 0; i < 4; i++ {
-				s.Advance(400 * time.Millisecond)
+			for i := 0; i < 5; i++ {
+				s.Advance(300 * time.Millisecond)
 				c.Events()
 			}
 			o.Exists("e", false)
