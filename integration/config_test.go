@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,7 +11,8 @@ import (
 
 // Scenarios that need other settings than zktest's defaults, each pair of
 // servers started for them: extended types off (createTTL is Unimplemented),
-// a per-address connection limit and session timeout bounds.
+// a per-address connection limit, session timeout bounds and a four-letter
+// word whitelist.
 
 var restrictedScenarios = []scenario{
 	{"ttl_disabled", func(s *S) {
@@ -24,6 +27,15 @@ var restrictedScenarios = []scenario{
 	{"session_timeout_bounds", func(s *S) {
 		for _, ms := range []int32{500, 1500, 2999, 3001, 60000} {
 			s.Connect(ms).Close()
+		}
+	}},
+	{"four_letter_whitelist", func(s *S) {
+		for _, w := range []string{"ruok", "srvr", "stat", "mntr", "envi", "zzzz"} {
+			out := s.fourLetter(w)
+			if w == "srvr" {
+				out = fmt.Sprintf("starts with the version: %v", strings.HasPrefix(out, "Zookeeper version: 3.8.0"))
+			}
+			s.logf("%s -> %q", w, out)
 		}
 	}},
 	{"max_client_cnxns", func(s *S) {
@@ -49,7 +61,8 @@ var restrictedScenarios = []scenario{
 
 func TestRestrictedConfig(t *testing.T) {
 	ref, ours := targets(t, []string{"extendedTypesEnabled=false", "maxClientCnxns=5",
-		"minSessionTimeout=1500", "maxSessionTimeout=3000"}, func(c *server.Config) {
+		"minSessionTimeout=1500", "maxSessionTimeout=3000", "4lw.commands.whitelist=srvr, ruok"}, func(c *server.Config) {
+		c.FourLetterWords = []string{"srvr", "ruok"}
 		c.ExtendedTypesEnabled = false
 		c.MaxClientCnxns = 5
 		c.MinSessionTimeout = 1500 * time.Millisecond
