@@ -103,6 +103,38 @@ func init() {
 				s.logf("  closeSession -> %s", s.readOutcome(nc, replyWait))
 			}
 		}},
+		scenario{"request_pipelined_with_handshake", func(s *S) {
+			nc := s.rawDial()
+			var req encoder
+			req.int32(1)
+			req.int32(opExists)
+			req.string(s.root)
+			req.bool(false)
+			var bye encoder
+			bye.int32(2)
+			bye.int32(opCloseSession)
+			var all []byte
+			for _, b := range [][]byte{connectRequest(false, 4000), req.bytes(), bye.bytes()} {
+				all = append(all, byte(len(b)>>24), byte(len(b)>>16), byte(len(b)>>8), byte(len(b)))
+				all = append(all, b...)
+			}
+			nc.Write(all)
+			nc.SetReadDeadline(time.Now().Add(replyWait))
+			for i := 0; i < 3; i++ {
+				b, err := readFrame(nc)
+				if err != nil {
+					s.logf("frame %d: %v", i, err)
+					break
+				}
+				if i == 0 {
+					s.logf("connect response of %d bytes", len(b))
+					continue
+				}
+				d := newDecoder(b)
+				xid, zxid, code := d.int32(), d.int64(), d.int32()
+				s.logf("reply xid=%d err=%s zxid=%s body=%d bytes", xid, errName(code), s.zx(zxid), len(d.rest()))
+			}
+		}},
 		scenario{"handshake_garbage", func(s *S) {
 			nc := s.rawDial()
 			writeFrame(nc, []byte{1, 2, 3})
