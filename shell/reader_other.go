@@ -24,3 +24,9 @@ func (r *keyReader) Read(b []byte) (int, error) {
 	}
 	return r.t.filterKey(b, n), nil
 }
+
+// requestRedraw has go-prompt draw the prompt and the line again. Without SIGWINCH the shell presses
+// wakeKey, which accepts a suggestion selected with Tab.
+func (t *terminal) requestRedraw() {
+	t.press(wakeKey)
+}

@@ -182,3 +182,9 @@ func (r *ttyReader) next(b []byte) int {
 	}
 	return r.t.filterKey(b, n)
 }
+
+// requestRedraw has go-prompt draw the prompt and the line again: it redraws on a window-size change
+// (SIGWINCH) without touching the line or the selected suggestion, which a pressed key would accept.
+func (t *terminal) requestRedraw() {
+	_ = unix.Kill(os.Getpid(), unix.SIGWINCH)
+}

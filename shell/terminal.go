@@ -17,9 +17,11 @@ import (
 )
 
 // Key sequences the shell feeds go-prompt itself (no terminal sends them). go-prompt reads keys on its
-// own goroutine and renders only after a key, so the shell "presses" wakeKey to make it re-render (new
-// suggestions arrived, a watch event is waiting, the session state changed) and turns a Tab that has
-// nothing to complete into noopKey instead of the two spaces go-prompt would insert.
+// own goroutine and renders only after a key (or a window resize), so the shell "presses" wakeKey to make
+// it compute the suggestions again when new children arrived, and turns a Tab that has nothing to
+// complete into noopKey instead of the two spaces go-prompt would insert. Any key but Tab and the arrows
+// accepts a suggestion selected with Tab, so wakeKey is not pressed while one may be selected; events and
+// prompt changes are drawn by redraw instead, which leaves the selection alone.
 var (
 	wakeKey = []byte{0x1b, '[', '9', '9', '9', 'z'}
 	noopKey = []byte{0x1b, '[', '9', '9', '8', 'z'}
@@ -44,6 +46,7 @@ type terminal struct {
 
 	number     atomic.Int64           // the prompt's N: the history number the next line gets
 	lastCount  atomic.Int64           // suggestions of the last completion
+	selecting  atomic.Bool            // the last key may have selected a suggestion (Tab, arrows)
 	pendingTab atomic.Bool            // Tab pressed while the suggestions were being fetched
 	keys       chan []byte            // keys injected into go-prompt's input
 	pressed    func()                 // tells the reader a key was injected
@@ -223,7 +226,9 @@ func (t *terminal) pollState() {
 			if shown := t.shown.Load(); shown != nil && *shown != t.session() {
 				// A new session (or none) may see other children: fetch them again.
 				t.cache.InvalidateAll()
-				t.wake()
+				t.redraw()
+			} else if t.hasPending() {
+				t.redraw() // an event arrived while go-prompt was not yet listening for redraws
 			}
 		}
 	}
@@ -266,13 +271,32 @@ func (t *terminal) injected() ([]byte, bool) {
 	}
 }
 
+// wake makes go-prompt compute the suggestions again (new children arrived). While a suggestion may be
+// selected it does nothing: the list the user is cycling through stays as it is until the next key.
 func (t *terminal) wake() {
 	t.mu.Lock()
 	prompting := t.prompting
 	t.mu.Unlock()
-	if prompting {
+	if prompting && !t.selecting.Load() {
 		t.press(wakeKey)
 	}
+}
+
+// redraw makes go-prompt draw the prompt and the line again (pending events above it) without touching
+// the line or the selected suggestion.
+func (t *terminal) redraw() {
+	t.mu.Lock()
+	prompting := t.prompting
+	t.mu.Unlock()
+	if prompting {
+		t.requestRedraw()
+	}
+}
+
+func (t *terminal) hasPending() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.prompting && len(t.pending) > 0
 }
 
 // notify prints an event on its own line: above the prompt while the user types (go-prompt erases
@@ -285,7 +309,7 @@ func (t *terminal) notify(line string) {
 		return
 	}
 	t.pending = append(t.pending, strings.Split(strings.TrimRight(line, "\n"), "\n")...)
-	t.press(wakeKey)
+	t.requestRedraw()
 }
 
 func (t *terminal) setPrompting(on bool) {
@@ -313,6 +337,7 @@ func (t *terminal) takePending() []string {
 // arrive) instead of the two spaces go-prompt would insert.
 func (t *terminal) filterKey(b []byte, n int) int {
 	t.pendingTab.Store(false) // a key typed after a pending Tab supersedes it
+	t.selecting.Store(t.lastCount.Load() > 0 && selectionKey(b[:n]))
 	if n == 1 && b[0] == '\t' && t.lastCount.Load() == 0 {
 		if t.cache.Pending() {
 			t.pendingTab.Store(true)
@@ -320,6 +345,15 @@ func (t *terminal) filterKey(b []byte, n int) int {
 		return copy(b, noopKey)
 	}
 	return n
+}
+
+// selectionKey reports whether go-prompt moves the selection among the suggestions on key k.
+func selectionKey(k []byte) bool {
+	switch string(k) {
+	case "\t", "\x1b[Z", "\x1b[A", "\x1b[B", "\x1bOA", "\x1bOB":
+		return true
+	}
+	return false
 }
 
 // screen is go-prompt's output. Each render starts by erasing the input area from its first line down;
