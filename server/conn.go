@@ -13,8 +13,14 @@ import (
 	"github.com/zksh/zksh/server/jute"
 )
 
-// maxOutbox bounds the replies and events queued for a client that does not read them.
-const maxOutbox = 64 << 20
+// A client that sends requests faster than it reads the replies is throttled: once the replies
+// queued for it pass outboxHighWater, its reader stops reading requests until the writer has taken
+// them (so a pipelining client costs at most about twice that). Watch events, which other sessions'
+// writes queue, cannot wait; past maxOutbox the connection is dropped.
+const (
+	outboxHighWater = 1 << 20
+	maxOutbox       = 64 << 20
+)
 
 // conn is one client connection. Fields marked "s.mu" are guarded by the server mutex; the outbox
 // by outMu.
@@ -29,6 +35,7 @@ type conn struct {
 	forgotten bool      // s.mu: answered a four-letter word or closed; not counted
 
 	outMu      sync.Mutex
+	room       *sync.Cond // on outMu: the outbox was emptied, or the connection is closing
 	out        []byte
 	needSeq    uint64 // store records the queued bytes depend on
 	closing    bool   // flush what is queued, then close
@@ -49,11 +56,23 @@ type conn struct {
 }
 
 func newConn(s *Server, nc net.Conn, ip string) *conn {
-	return &conn{
+	c := &conn{
 		s: s, nc: nc, ip: ip, remote: nc.RemoteAddr().String(),
 		wake: make(chan struct{}, 1), writerDone: make(chan struct{}),
 		established: time.Now(), minLat: -1, lastOp: "NA", lastZxid: -1, lastCxid: -1,
 	}
+	c.room = sync.NewCond(&c.outMu)
+	return c
+}
+
+// waitForRoom blocks the reader while the client has more than outboxHighWater bytes of replies
+// it has not taken, unless the connection is closing.
+func (c *conn) waitForRoom() {
+	c.outMu.Lock()
+	for len(c.out) > outboxHighWater && !c.closing && !c.closedNow {
+		c.room.Wait()
+	}
+	c.outMu.Unlock()
 }
 
 func (c *conn) signal() {
@@ -103,6 +122,7 @@ func (c *conn) sendEvent(typ int32, path string) {
 func (c *conn) closeAfterFlush() {
 	c.outMu.Lock()
 	c.closing = true
+	c.room.Broadcast()
 	c.outMu.Unlock()
 	c.signal()
 }
@@ -111,6 +131,7 @@ func (c *conn) closeAfterFlush() {
 func (c *conn) closeNow() {
 	c.outMu.Lock()
 	c.closedNow = true
+	c.room.Broadcast()
 	c.outMu.Unlock()
 	c.nc.Close()
 	c.signal()
@@ -133,23 +154,28 @@ func (c *conn) writeLoop() {
 		c.outMu.Lock()
 		buf, c.out = c.out, buf[:0]
 		closing, closedNow, need := c.closing, c.closedNow, c.needSeq
+		c.room.Broadcast()
 		c.outMu.Unlock()
 		if closedNow {
 			c.nc.Close()
 			return
 		}
-		if need > 0 && len(buf) > 0 {
+		if c.s.durable != nil && len(buf) > 0 {
+			// Even with need 0: a store that failed an append must not let a reply out.
 			if err := c.s.durable.waitSync(need); err != nil {
 				c.s.log.Error("store sync failed; closing connection", "err", err)
-				c.nc.Close()
+				c.closeNow()
 				return
 			}
 		}
 		if len(buf) > 0 {
 			c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.MaxSessionTimeout + 10*time.Second))
 			if _, err := c.nc.Write(buf); err != nil {
-				c.nc.Close()
+				c.closeNow() // also wakes a reader waiting for room
 				return
+			}
+			if cap(buf) > 4*outboxHighWater {
+				buf = nil // do not keep a burst's buffer for the connection's lifetime
 			}
 		}
 		if closing {
@@ -231,6 +257,7 @@ func (c *conn) readLoop() {
 			c.drain(br)
 			return
 		}
+		c.waitForRoom()
 	}
 }
 
