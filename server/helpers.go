@@ -86,15 +86,27 @@ func (s *Server) Delete(path string) error {
 	})
 }
 
+// helperWrite applies op as one write and, with a data directory, returns once it is durable
+// (as a client's reply would wait), or with the store's error if it cannot be.
 func (s *Server) helperWrite(op func() (int32, error)) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.beginWrite()
 	code, err := op()
 	if code != jute.ErrOK {
 		s.rollback()
 	}
 	s.commit()
+	st := s.store
+	var seq uint64
+	if st != nil {
+		seq = st.written.Load()
+	}
+	s.mu.Unlock()
+	if st != nil {
+		if err := st.waitSync(seq); err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		return err
 	}

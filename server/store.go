@@ -210,13 +210,32 @@ func decodeRecord(payload []byte) (int64, int64, []effect, error) {
 }
 
 // append writes one committed write (not yet durable; see waitSync). Called under Server.mu.
+// A failed append is sticky: the log may now end in a torn record that replay would cut, taking
+// any later record with it, so from then on nothing is appended and waitSync fails, which keeps
+// every later reply, event and read from leaving the server (fail-stop, as Apache exits).
 func (st *store) append(zxid, now int64, effects []effect) error {
+	if err := st.failed(); err != nil {
+		return err
+	}
 	st.buf = encodeRecord(st.buf, zxid, now, effects)
 	if _, err := st.f.Write(st.buf); err != nil {
+		st.mu.Lock()
+		if st.err == nil {
+			st.err = fmt.Errorf("store: append: %w", err)
+		}
+		st.cond.Broadcast()
+		st.mu.Unlock()
 		return err
 	}
 	st.written.Add(1)
 	return nil
+}
+
+// failed is the sticky error of an append or fsync, nil while the store is healthy.
+func (st *store) failed() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.err
 }
 
 // waitSync returns once the first seq records are durable, fsyncing if no one else is.

@@ -1,0 +1,81 @@
+package server
+
+import (
+	"io"
+	"log"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// TestFailedAppendIsNeverAcknowledged breaks the log file under a running server: the write that
+// cannot be logged, and everything after it, must not be acknowledged, and a restart must show
+// exactly the writes that were.
+func TestFailedAppendIsNeverAcknowledged(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Create("/kept", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := zk.Connect([]string{s.Addr()}, 4*time.Second, zk.WithLogger(log.New(io.Discard, "", 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Create("/acked", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Swap the log for a read-only descriptor of it: write(2) fails (as on a full disk) while
+	// fsync still succeeds, so only the append's own error can stop the acknowledgement.
+	s.mu.Lock()
+	orig := s.store.f
+	ro, err := os.Open(orig.Name())
+	if err != nil {
+		s.mu.Unlock()
+		t.Fatal(err)
+	}
+	s.store.f = ro
+	s.mu.Unlock()
+	defer orig.Close()
+
+	if err := s.Create("/lost", nil); err == nil {
+		t.Fatal("helper acknowledged a write the log refused")
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Create("/lost-too", nil, 0, zk.WorldACL(zk.PermAll))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("client got an acknowledgement for a write the log refused")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("client request neither acknowledged nor failed")
+	}
+	c.Close()
+	s.Close()
+	orig.Close() // releases the directory lock
+
+	s2, err := New(Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	for p, want := range map[string]bool{"/kept": true, "/acked": true, "/lost": false, "/lost-too": false} {
+		if got := s2.Exists(p); got != want {
+			t.Errorf("%s exists after restart: %v, want %v", p, got, want)
+		}
+	}
+}
