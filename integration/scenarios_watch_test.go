@@ -272,6 +272,39 @@ func init() {
 			c.Set("d", "2", -1)
 			w2.Events()
 		}},
+		scenario{"set_watches_recreated_while_away", func(s *S) {
+			w, c := s.Connect(0), s.Connect(0)
+			c.Create("d", "", modePersistent)
+			c.Create("e", "", modePersistent)
+			c.Create("p", "", modePersistent)
+			last := c.lastZxid()
+			w.Drop()
+			for _, p := range []string{"d", "e", "p"} {
+				c.Delete(p, -1)
+				c.Create(p, "again", modePersistent)
+			}
+			c.Create("gone", "", modePersistent)
+			c.Delete("gone", -1)
+			w2 := s.Reattach(w, last)
+			w2.SetWatches(last, []string{"d", "gone"}, []string{"e", "gone"}, []string{"p", "gone"})
+			w2.Events()
+			w2.SetWatches(last, []string{"d"}, nil, nil)
+			w2.Events()
+		}},
+		scenario{"recursive_with_oneshot_watches", func(s *S) {
+			w, c := s.Connect(0), s.Connect(0)
+			c.Create("a", "", modePersistent)
+			w.AddWatch("a", 1)
+			w.Children("a", true)
+			w.Exists("a/b", true)
+			w.Get("a", true)
+			c.Create("a/b", "", modePersistent)
+			c.Set("a", "x", -1)
+			c.Delete("a/b", -1)
+			w.Events()
+			w.SetWatches(0, nil, nil, []string{"a"})
+			w.Events()
+		}},
 		scenario{"set_watches_nothing_changed", func(s *S) {
 			w, c := s.Connect(0), s.Connect(0)
 			c.Create("a", "", modePersistent)
