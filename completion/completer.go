@@ -51,13 +51,22 @@ func (c *Completer) Complete(line string, cursor int, cwd string) Result {
 	if cmd == nil {
 		return res
 	}
-	if strings.HasPrefix(cur, "-") {
+	pos, valueOf := operandPosition(cmd, words[1:])
+	switch {
+	case valueOf != nil:
+		res.Suggestions = flagValues(valueOf, "", cur)
+		return res
+	case strings.HasPrefix(cur, "--") && strings.Contains(cur, "="):
+		name, value, _ := strings.Cut(cur, "=")
+		if f := cmd.flag(name); f != nil && f.TakesValue {
+			res.Suggestions = flagValues(f, name+"=", value)
+		}
+		return res
+	case strings.HasPrefix(cur, "-"):
 		res.Suggestions = c.flags(cmd, cur)
 		return res
 	}
-	pos, isValue := operandPosition(cmd, words[1:])
 	switch {
-	case isValue:
 	case cmd.CommandArgs:
 		res.Suggestions = c.commands(cur)
 	case cmd.isPathArg(pos):
@@ -132,8 +141,8 @@ func rawTail(s string) string {
 }
 
 // operandPosition counts the operands among the complete words after the command name, skipping flags
-// and their values; isValue reports that the word being typed is a flag's value.
-func operandPosition(cmd *Command, words []string) (pos int, isValue bool) {
+// and their values; valueOf is the flag whose value the word being typed is, if it is one.
+func operandPosition(cmd *Command, words []string) (pos int, valueOf *Flag) {
 	flagsDone := false
 	for i := 0; i < len(words); i++ {
 		w := words[i]
@@ -144,7 +153,7 @@ func operandPosition(cmd *Command, words []string) (pos int, isValue bool) {
 		if !flagsDone && len(w) > 1 && strings.HasPrefix(w, "-") {
 			if f := cmd.flag(w); f != nil && f.TakesValue && !strings.Contains(w, "=") {
 				if i == len(words)-1 {
-					return pos, true
+					return pos, f
 				}
 				i++
 			}
@@ -152,7 +161,18 @@ func operandPosition(cmd *Command, words []string) (pos int, isValue bool) {
 		}
 		pos++
 	}
-	return pos, false
+	return pos, nil
+}
+
+// flagValues offers the values of f that start with prefix, each written after lead ("--output=").
+func flagValues(f *Flag, lead, prefix string) []Suggestion {
+	var out []Suggestion
+	for _, v := range f.Values {
+		if strings.HasPrefix(v.Text, prefix) {
+			out = append(out, Suggestion{Text: lead + v.Text, Description: v.Description})
+		}
+	}
+	return out
 }
 
 func (c *Completer) commands(prefix string) []Suggestion {

@@ -80,6 +80,8 @@ var testSpec = Spec{Commands: []Command{
 	{Name: "get", Description: "print a znode's data", PathArgs: []int{0}, Flags: []Flag{
 		{Long: "stat", Short: "s", Description: "also print the stat"},
 		{Long: "watch", Short: "w", Description: "watch for changes"},
+		{Long: "output", Short: "o", Description: "output format", TakesValue: true, Values: []Suggestion{
+			{Text: "table"}, {Text: "plain"}, {Text: "json", Description: "for machines"}}},
 	}},
 	{Name: "set", Description: "change a znode's data", PathArgs: []int{0}, Flags: []Flag{
 		{Long: "version", Short: "v", Description: "expected version", TakesValue: true},
@@ -165,7 +167,15 @@ func TestComplete(t *testing.T) {
 		{line: "cd ../app/lo", cwd: "/zookeeper", want: []string{"../app/locks/"}, wantStart: 3},
 		{line: "cd ../../app/lo", cwd: "/app/locks", want: []string{"../../app/locks/"}, wantStart: 3},
 		// flags and their values
-		{line: "get -", cwd: "/", want: []string{"-s", "-w"}, wantStart: 4},
+		{line: "get -", cwd: "/", want: []string{"-s", "-w", "-o"}, wantStart: 4},
+		{line: "get -o", cwd: "/", want: []string{"-o"}, wantStart: 4},
+		{line: "get -o ", cwd: "/", want: []string{"table", "plain", "json"}, wantStart: 7},
+		{line: "get -o j", cwd: "/", want: []string{"json"}, wantStart: 7},
+		{line: "get --output p", cwd: "/", want: []string{"plain"}, wantStart: 13},
+		{line: "get --output=", cwd: "/", want: []string{"--output=table", "--output=plain", "--output=json"}, wantStart: 4},
+		{line: "get --output=t", cwd: "/", want: []string{"--output=table"}, wantStart: 4},
+		{line: "get -o json /ap", cwd: "/", want: []string{"/app/", "/apple"}, wantStart: 12},
+		{line: "get -s --watch=", cwd: "/", want: []string{}, wantStart: 7},
 		{line: "get --w", cwd: "/", want: []string{"--watch"}, wantStart: 4},
 		{line: "get -s /ap", cwd: "/", want: []string{"/app/", "/apple"}, wantStart: 7},
 		{line: "set -v ", cwd: "/", want: []string{}, wantStart: 7},
@@ -393,5 +403,13 @@ func TestPathOperands(t *testing.T) {
 		if got := testSpec.PathOperands(tt.words); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("PathOperands(%q) = %v, want %v", tt.words, got, tt.want)
 		}
+	}
+}
+
+func TestCompleteFlagValueDescriptions(t *testing.T) {
+	c, _ := newTestCompleter(t, newFakeTree())
+	res := c.Complete("get -o js", 9, "/")
+	if len(res.Suggestions) != 1 || res.Suggestions[0] != (Suggestion{Text: "json", Description: "for machines"}) {
+		t.Fatalf("got %+v", res.Suggestions)
 	}
 }

@@ -31,6 +31,9 @@ type Flag struct {
 	Short       string // one letter without dash, e.g. "w"; may be empty
 	Description string
 	TakesValue  bool // the next word is the flag's value (e.g. -v VERSION)
+	// Values are the values the flag accepts, offered after it (e.g. table, plain, json); none for a
+	// free value such as a version number.
+	Values []Suggestion
 }
 
 // lookup finds a command by name or alias.

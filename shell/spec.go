@@ -2,6 +2,7 @@ package shell
 
 import (
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -40,12 +41,16 @@ func specOf(root *cobra.Command) completion.Spec {
 			if f.Hidden || f.Name == "help" {
 				return
 			}
-			cmd.Flags = append(cmd.Flags, completion.Flag{
+			flag := completion.Flag{
 				Long:        f.Name,
 				Short:       f.Shorthand,
 				Description: f.Usage,
 				TakesValue:  f.NoOptDefVal == "" && f.Value.Type() != "bool",
-			})
+			}
+			if flag.TakesValue {
+				flag.Values = flagValues(c, f.Name)
+			}
+			cmd.Flags = append(cmd.Flags, flag)
 		}
 		c.LocalFlags().VisitAll(add)
 		if f := root.PersistentFlags().Lookup("output"); f != nil {
@@ -55,6 +60,40 @@ func specOf(root *cobra.Command) completion.Spec {
 	}
 	spec.Commands = append(spec.Commands, builtins...)
 	return spec
+}
+
+// flagValueWait bounds asking a flag's completion function for its values: the shell offers fixed
+// lists (e.g. -o table|plain|json) and must not wait on one that would ask a server.
+const flagValueWait = 200 * time.Millisecond
+
+// flagValues returns the values c's completion function for flag name offers ("value\tdescription").
+func flagValues(c *cobra.Command, name string) []completion.Suggestion {
+	fn, ok := c.GetFlagCompletionFunc(name)
+	if !ok || fn == nil {
+		return nil
+	}
+	ch := make(chan []cobra.Completion, 1)
+	go func() {
+		values, directive := fn(c, nil, "")
+		if directive&cobra.ShellCompDirectiveError != 0 {
+			values = nil
+		}
+		ch <- values
+	}()
+	var values []cobra.Completion
+	select {
+	case values = <-ch:
+	case <-time.After(flagValueWait):
+		return nil
+	}
+	out := make([]completion.Suggestion, 0, len(values))
+	for _, v := range values {
+		text, desc, _ := strings.Cut(string(v), "\t")
+		if text != "" {
+			out = append(out, completion.Suggestion{Text: text, Description: desc})
+		}
+	}
+	return out
 }
 
 // pathOperands finds the operands named like a path in a usage line such as

@@ -70,4 +70,17 @@ func TestSpecOfCommandTree(t *testing.T) {
 			t.Error("get -w takes a value")
 		}
 	}
+	for _, name := range []string{"get", "ls", "stat"} {
+		var values []string
+		for _, f := range byName[name].Flags {
+			if f.Long == "output" {
+				for _, v := range f.Values {
+					values = append(values, v.Text)
+				}
+			}
+		}
+		if !reflect.DeepEqual(values, []string{"table", "plain", "json"}) {
+			t.Errorf("%s -o offers %q, want table, plain, json", name, values)
+		}
+	}
 }
