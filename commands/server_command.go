@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,8 @@ func NewCmdServer(env *Env, runF func(context.Context, *ServerOptions) error) *c
 		Long: `Run the bundled single-node ZooKeeper server in the foreground until SIGINT or SIGTERM.
 It prints one line on stderr once it accepts connections. --config reads a zoo.cfg as Apache ZooKeeper
 does (clientPort, clientPortAddress, dataDir, tickTime, ...); flags given explicitly override it.
+Without clientPortAddress it listens on --bind (127.0.0.1), not on every interface as Apache does.
+Settings neither given nor in the file take Apache ZooKeeper's defaults (maxClientCnxns 60, ...).
 Without a data directory the tree lives in memory.`,
 		Example: "  zksh server --port 2181\n  zksh server --config /etc/zookeeper/zoo.cfg",
 		Args:    rangeArgs(0, 0),
@@ -53,7 +56,15 @@ Without a data directory the tree lives in memory.`,
 			if env.Interactive {
 				return usageErrorf(cmd.CommandPath(), "server runs in the foreground: start it from your system shell")
 			}
-			cfg := server.Config{ClientPortAddress: "127.0.0.1", ClientPort: 2181}
+			if port < 0 || port > 65535 {
+				return usageErrorf(cmd.CommandPath(), "server: --port %d: want 0 to 65535 (0 picks a free port)", port)
+			}
+			// Without --config, Apache ZooKeeper's defaults (those of an empty zoo.cfg: 60 connections
+			// per client address, tickTime 2s...), not the Go API's zero values (unlimited connections).
+			cfg, _, err := server.ParseConfig(strings.NewReader(""))
+			if err != nil {
+				return &ExitError{Code: ExitUnavailable, Op: "server", Err: err}
+			}
 			if configFile != "" {
 				c, warnings, err := server.LoadConfigFile(configFile)
 				if err != nil {
@@ -67,7 +78,9 @@ Without a data directory the tree lives in memory.`,
 			if cmd.Flags().Changed("port") || configFile == "" {
 				cfg.ClientPort = port
 			}
-			if cmd.Flags().Changed("bind") || configFile == "" {
+			// A zoo.cfg without clientPortAddress makes Apache listen on every interface; zksh stays on
+			// --bind (loopback by default) unless told otherwise.
+			if cmd.Flags().Changed("bind") || cfg.ClientPortAddress == "" {
 				cfg.ClientPortAddress = bind
 			}
 			if d := env.settings().DataDir; d != "" {

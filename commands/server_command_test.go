@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/spf13/cobra"
 )
 
 func TestLocal(t *testing.T) {
@@ -92,4 +93,76 @@ func TestServerCommand(t *testing.T) {
 	if err := root.Execute(); ExitCode(err) != ExitUsage {
 		t.Fatalf("server in REPL: %v", err)
 	}
+}
+
+// TestServerDefaults: without --config the server gets Apache ZooKeeper's defaults, not the Go API's
+// zero values (MaxClientCnxns 0 would mean unlimited connections).
+func TestServerDefaults(t *testing.T) {
+	run := func(args ...string) (*ServerOptions, error) {
+		streams, _, _ := fakeIO("", false)
+		var got *ServerOptions
+		root := NewRootCmd(NewEnv(streams, Settings{}))
+		root.RemoveCommand(findCmd(root, "server"))
+		root.AddCommand(NewCmdServer(NewEnv(streams, Settings{}), func(_ context.Context, o *ServerOptions) error {
+			got = o
+			return nil
+		}))
+		root.SetArgs(args)
+		return got, AsUsage(root.Execute())
+	}
+	o, err := run("server", "--port", "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := o.Config; c.MaxClientCnxns != 60 || c.TickTime != 0 && c.TickTime != 2*time.Second || c.MinSessionTimeout != 4*time.Second ||
+		c.MaxSessionTimeout != 40*time.Second || c.ClientPortAddress != "127.0.0.1" || c.ClientPort != 0 {
+		t.Fatalf("defaults without --config: %+v", c)
+	}
+	for _, bad := range []string{"-1", "65536", "99999"} {
+		if _, err := run("server", "--port", bad); ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--port") {
+			t.Errorf("--port %s: %v", bad, err)
+		}
+	}
+}
+
+// TestServerDebianConfig runs the server with the zoo.cfg Debian ships as an example (dataDir
+// /tmp/zookeeper is replaced by a temporary one).
+func TestServerDebianConfig(t *testing.T) {
+	const example = "/etc/zookeeper/conf_example/zoo.cfg"
+	text, err := os.ReadFile(example)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s: %v (apt-get install zookeeper)", example, err)
+		}
+		t.Skipf("%s: %v (apt-get install zookeeper)", example, err)
+	}
+	dir := t.TempDir()
+	cfgText := regexp.MustCompile(`(?m)^dataDir=.*$`).ReplaceAllString(string(text), "dataDir="+dir)
+	cfg := filepath.Join(dir, "zoo.cfg")
+	if err := os.WriteFile(cfg, []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	streams, _, _ := fakeIO("", false)
+	var got *ServerOptions
+	env := NewEnv(streams, Settings{})
+	cmd := NewCmdServer(env, func(_ context.Context, o *ServerOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--config", cfg})
+	cmd.SetOut(streams.Out)
+	cmd.SetErr(streams.ErrOut)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if c := got.Config; c.ClientPort != 2181 || c.TickTime != 2*time.Second || c.ClientPortAddress != "127.0.0.1" || c.DataDir != dir || c.MaxClientCnxns != 60 {
+		t.Fatalf("config from %s: %+v", example, c)
+	}
+	if got.Storage != "data in "+dir {
+		t.Fatalf("storage %q", got.Storage)
+	}
+}
+
+func findCmd(root interface {
+	Find([]string) (*cobra.Command, []string, error)
+}, name string) *cobra.Command {
+	c, _, _ := root.Find([]string{name})
+	return c
 }
