@@ -1,6 +1,10 @@
 package commands
 
-import "github.com/spf13/cobra"
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+)
 
 // ExitCodesHelp is the text of `zksh help exit-codes`.
 const ExitCodesHelp = `zksh exits with:
@@ -23,5 +27,42 @@ func newExitCodesTopic() *cobra.Command {
 		Use:   "exit-codes",
 		Short: "What zksh's exit codes mean",
 		Long:  ExitCodesHelp,
+	}
+}
+
+// newHelpCmd replaces cobra's help command, which answers an unknown topic with the root's help and
+// exit 0: here it is a usage error naming the topic.
+func newHelpCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Help about any command or topic (zksh help exit-codes).",
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var out []cobra.Completion
+			target, _, err := root.Find(args)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			for _, sub := range target.Commands() {
+				if sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand() || sub == c {
+					if strings.HasPrefix(sub.Name(), toComplete) {
+						out = append(out, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+					}
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if len(args) > 0 && (err != nil || target == nil || len(rest) > 0 || target == root) {
+				return usageErrorf(root.CommandPath(), "help: unknown command or topic %q", strings.Join(args, " "))
+			}
+			if target == nil {
+				target = root
+			}
+			target.InitDefaultHelpFlag()
+			target.InitDefaultVersionFlag()
+			return target.Help()
+		},
 	}
 }
