@@ -346,14 +346,29 @@ func (e *Env) State() string {
 // Host is the server the prompt shows: the one connected to, else the connect string.
 func (e *Env) Host() string {
 	e.mu.Lock()
-	c := e.conn
+	c, server := e.conn, e.Settings.Server
 	e.mu.Unlock()
 	if c != nil {
 		if h := c.Server(); h != "" && c.State() == zk.StateHasSession {
 			return h
 		}
 	}
+	return server
+}
+
+// Server returns the connect string in use (Settings.Server, read under the Env's lock: connect
+// changes it while the prompt may be reading it).
+func (e *Env) Server() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	return e.Settings.Server
+}
+
+// setServer changes the connect string for the sessions opened from now on.
+func (e *Env) setServer(s string) {
+	e.mu.Lock()
+	e.Settings.Server = s
+	e.mu.Unlock()
 }
 
 // Close ends the session, if any. Commands open a new one when they next need it.
@@ -376,11 +391,27 @@ func (e *Env) shutdown() {
 	e.closers = nil
 }
 
+// currentChroot is the session's chroot, or without a session the one the next session will have.
+func (e *Env) currentChroot() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.conn != nil {
+		return e.chroot
+	}
+	_, ch, _ := parseConnectString(e.Settings.Server)
+	return ch
+}
+
+// ZKPath maps an absolute path as the user sees it to the server's path, under the chroot of the
+// connect string ("/app" with server "h:2181/base" is "/base/app"). Completion lists children with it.
+func (e *Env) ZKPath(p string) string { return e.zkPath(p) }
+
+// UserPath maps a server path back to what the user sees (the chroot removed).
+func (e *Env) UserPath(p string) string { return e.userPath(p) }
+
 // zkPath maps a user path to the server's, under the chroot.
 func (e *Env) zkPath(p string) string {
-	e.mu.Lock()
-	ch := e.chroot
-	e.mu.Unlock()
+	ch := e.currentChroot()
 	if ch == "" {
 		return p
 	}
@@ -392,9 +423,7 @@ func (e *Env) zkPath(p string) string {
 
 // userPath maps a server path back to what the user sees.
 func (e *Env) userPath(p string) string {
-	e.mu.Lock()
-	ch := e.chroot
-	e.mu.Unlock()
+	ch := e.currentChroot()
 	if ch == "" {
 		return p
 	}

@@ -46,8 +46,9 @@ func (e *ExitError) Unwrap() error { return e.Err }
 
 // UsageError marks a mistake in how zksh was invoked; it exits with code 2 and PrintError adds a hint.
 type UsageError struct {
-	Cmd string // full command path for the hint, e.g. "zksh get"
-	Err error
+	Cmd         string // full command path for the hint, e.g. "zksh get"
+	Err         error
+	Interactive bool // inside the REPL: the hint says "help get", not "zksh get --help"
 }
 
 func (e *UsageError) Error() string { return e.Err.Error() }
@@ -103,6 +104,8 @@ func classify(err error) int {
 		errors.Is(err, zk.ErrSessionMoved),
 		errors.Is(err, zk.ErrNothing):
 		return ExitUnavailable
+	case isZKError(err):
+		return ExitRefused
 	case isCobraUsage(err):
 		return ExitUsage
 	}
@@ -132,6 +135,17 @@ var zkMessages = map[error]string{
 	zk.ErrSessionMoved:            "session moved to another server",
 	zk.ErrAPIError:                "API error",
 	zk.ErrReconfigDisabled:        "reconfiguration disabled",
+}
+
+// isZKError reports whether err is one of ZooKeeper's refusals (some read like cobra's usage errors:
+// go-zookeeper's ErrBadArguments says "invalid arguments").
+func isZKError(err error) bool {
+	for e := range zkMessages {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 func describe(err error) string {
@@ -166,12 +180,26 @@ func PrintError(w io.Writer, err error) {
 	fmt.Fprintf(w, "zksh: %s\n", msg)
 	var ue *UsageError
 	if errors.As(err, &ue) {
-		cmd := ue.Cmd
-		if cmd == "" {
-			cmd = "zksh"
-		}
-		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd)
+		fmt.Fprintf(w, "Run '%s' for usage.\n", ue.helpCommand())
 	}
+}
+
+// helpCommand is the command that shows the usage the hint points to.
+func (e *UsageError) helpCommand() string {
+	cmd := e.Cmd
+	if cmd == "" {
+		cmd = "zksh"
+	}
+	if !e.Interactive {
+		return cmd + " --help"
+	}
+	if sub, ok := strings.CutPrefix(cmd, "zksh "); ok {
+		return "help " + sub
+	}
+	if cmd == "zksh" {
+		return "help"
+	}
+	return "help " + cmd
 }
 
 // ErrNoREPL is returned by builds without the interactive shell when no command is given.

@@ -83,8 +83,8 @@ func TestParseCreate(t *testing.T) {
 			cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &UsageError{Err: err} })
 			err := parse(t, cmd, tt.args...)
 			if tt.code != 0 {
-				if err == nil || ExitCode(asUsage(err)) != tt.code {
-					t.Fatalf("want exit %d, got %v (code %d)", tt.code, err, ExitCode(asUsage(err)))
+				if err == nil || ExitCode(AsUsage(err)) != tt.code {
+					t.Fatalf("want exit %d, got %v (code %d)", tt.code, err, ExitCode(AsUsage(err)))
 				}
 				return
 			}
@@ -108,7 +108,7 @@ func TestParseGetLsStat(t *testing.T) {
 		t.Fatalf("get: %v %+v", err, get)
 	}
 	err = parse(t, NewCmdGet(env, func(context.Context, *GetOptions) error { return nil }), "-b", "-x", "/a")
-	if ExitCode(asUsage(err)) != ExitUsage {
+	if ExitCode(AsUsage(err)) != ExitUsage {
 		t.Fatalf("get -b -x: %v", err)
 	}
 
@@ -124,7 +124,7 @@ func TestParseGetLsStat(t *testing.T) {
 		t.Fatalf("ls -l ..: %v %+v", err, ls)
 	}
 	for _, bad := range [][]string{{"-R", "-w", "/"}, {"-l", "-s", "/"}, {"/a", "/b"}, {"/a/"}} {
-		if err := parse(t, NewCmdLs(env, capture), bad...); ExitCode(asUsage(err)) != ExitUsage {
+		if err := parse(t, NewCmdLs(env, capture), bad...); ExitCode(AsUsage(err)) != ExitUsage {
 			t.Errorf("ls %q: want usage error, got %v", bad, err)
 		}
 	}

@@ -118,7 +118,9 @@ line). Paths may be relative to the current znode (see cd).`,
 		root.AddCommand(c(env))
 	}
 	root.AddCommand(newExitCodesTopic())
-	root.SetHelpCommandGroupID("session")
+	help := newHelpCmd(root)
+	help.GroupID = "session"
+	root.SetHelpCommand(help)
 	root.SetCompletionCommandGroupID("session")
 	return root
 }
@@ -252,14 +254,34 @@ func Main(args []string, streams *IOStreams, repl func(*Env) error) int {
 		}
 	}
 	if err != nil {
-		err = asUsage(err)
+		err = AsUsage(err)
 		PrintError(streams.ErrOut, err)
 	}
 	return ExitCode(err)
 }
 
-// asUsage types the errors cobra returns untyped (unknown command or flag, wrong arguments).
-func asUsage(err error) error {
+// ExecuteLine runs one command line (its words, without "zksh") on a fresh command tree bound to env,
+// as the REPL and scripts do: ctx cancels it (Ctrl-C). The error it returns is typed (AsUsage), and a
+// usage error's hint reads "help get" when env.Interactive.
+func ExecuteLine(ctx context.Context, env *Env, words []string) error {
+	root := NewRootCmd(env)
+	root.SetArgs(words)
+	root.SetIn(env.IO.In)
+	err := AsUsage(root.ExecuteContext(ctx))
+	var ue *UsageError
+	if env.Interactive && errors.As(err, &ue) {
+		ue.Interactive = true
+	}
+	return err
+}
+
+// AsUsage gives the errors cobra returns untyped (unknown command or flag, wrong arguments) their type,
+// *UsageError, so that ExitCode maps them to 2 and PrintError adds a hint. Other errors are returned
+// as they are; nil stays nil.
+func AsUsage(err error) error {
+	if err == nil {
+		return nil
+	}
 	var ee *ExitError
 	var ue *UsageError
 	var un *unavailableError
@@ -275,7 +297,7 @@ func asUsage(err error) error {
 func isCobraUsage(err error) bool {
 	msg := err.Error()
 	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument",
-		"invalid argument", "accepts ", "requires at least", "requires at most", "required flag", "if any flags in the group"} {
+		"invalid argument \"", "accepts ", "requires at least", "requires at most", "required flag", "if any flags in the group"} {
 		if strings.HasPrefix(msg, p) {
 			return true
 		}

@@ -120,7 +120,7 @@ func NewCmdConnect(env *Env, runF func(context.Context, *ConnectOptions) error) 
 func connectRun(ctx context.Context, opts *ConnectOptions) error {
 	env := opts.Env
 	env.Close()
-	env.Settings.Server = opts.Server
+	env.setServer(opts.Server)
 	env.Cwd, env.prevCwd = "/", ""
 	if _, err := env.Conn(ctx); err != nil {
 		return opError("connect", "", err)
@@ -177,7 +177,9 @@ func addAuthRun(ctx context.Context, opts *AddAuthOptions) error {
 		return opError("addauth", "", err)
 	}
 	// Remember it, so a session opened after close or connect has it too.
+	env.mu.Lock()
 	env.Settings.Auth = append(env.Settings.Auth, opts.Scheme+":"+opts.Cred)
+	env.mu.Unlock()
 	return nil
 }
 

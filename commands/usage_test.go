@@ -1,0 +1,140 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// mainRun runs Main without a server and returns what it printed.
+func mainRun(args ...string) result {
+	streams, out, errOut := fakeIO("", false)
+	code := Main(args, streams, nil)
+	return result{out.String(), errOut.String(), code}
+}
+
+// TestZKErrorsAreNotUsage: go-zookeeper's ErrBadArguments reads "invalid arguments", which once
+// matched cobra's "invalid argument" prefix and made a server refusal exit 2.
+func TestZKErrorsAreNotUsage(t *testing.T) {
+	for e := range zkMessages {
+		want := ExitRefused
+		switch e {
+		case zk.ErrSessionExpired, zk.ErrConnectionClosed, zk.ErrClosing, zk.ErrNoServer, zk.ErrSessionMoved:
+			want = ExitUnavailable
+		}
+		if got := ExitCode(opError("delete", "/zookeeper", e)); got != want {
+			t.Errorf("%v: exit %d, want %d", e, got, want)
+		}
+		if got := ExitCode(AsUsage(e)); got != want {
+			t.Errorf("AsUsage(%v): exit %d, want %d", e, got, want)
+		}
+	}
+	if ExitCode(AsUsage(errors.New(`invalid argument "x" for "-v, --version" flag: bad`))) != ExitUsage {
+		t.Error("cobra's invalid argument is not a usage error")
+	}
+	if AsUsage(nil) != nil {
+		t.Error("AsUsage(nil) is not nil")
+	}
+}
+
+func TestHelpUnknownTopic(t *testing.T) {
+	r := mainRun("help", "bogus")
+	if r.code != ExitUsage || !strings.Contains(r.err, `"bogus"`) || r.out != "" {
+		t.Fatalf("help bogus: %+v", r)
+	}
+	for _, ok := range [][]string{{"help"}, {"help", "get"}, {"help", "exit-codes"}, {"help", "rmr"}} {
+		if r := mainRun(ok...); r.code != 0 || r.out == "" || r.err != "" {
+			t.Errorf("%q: %+v", ok, r)
+		}
+	}
+	if r := mainRun("help", "get"); !strings.Contains(r.out, "get [-s] [-w] [-b|-x] path") {
+		t.Errorf("help get shows %q", r.out)
+	}
+}
+
+// TestExecuteLine is the shell's entry point: typed errors, and REPL hints in the REPL's words.
+func TestExecuteLine(t *testing.T) {
+	streams, _, _ := fakeIO("", false)
+	env := NewEnv(streams, Settings{Server: "127.0.0.1:1"})
+	cases := []struct {
+		words      []string
+		repl, shot string
+	}{
+		{[]string{"get"}, "Run 'help get' for usage.", "Run 'zksh get --help' for usage."},
+		{[]string{"get", "--bogus", "/a"}, "Run 'help get' for usage.", "Run 'zksh get --help' for usage."},
+		{[]string{"bogus"}, "Run 'help' for usage.", "Run 'zksh --help' for usage."},
+		{[]string{"get", "a//b"}, "Run 'help get' for usage.", "Run 'zksh get --help' for usage."},
+	}
+	for _, c := range cases {
+		for _, interactive := range []bool{true, false} {
+			env.Interactive = interactive
+			err := ExecuteLine(context.Background(), env, c.words)
+			var ue *UsageError
+			if !errors.As(err, &ue) || ExitCode(err) != ExitUsage {
+				t.Fatalf("%q: %T %v", c.words, err, err)
+			}
+			var b bytes.Buffer
+			PrintError(&b, err)
+			want := c.shot
+			if interactive {
+				want = c.repl
+			}
+			if !strings.HasSuffix(b.String(), want+"\n") {
+				t.Errorf("%q interactive=%v: %q, want hint %q", c.words, interactive, b.String(), want)
+			}
+		}
+	}
+}
+
+// TestConnectRace: connect changes the connect string while the prompt reads it (run with -race).
+func TestConnectRace(t *testing.T) {
+	streams, _, _ := fakeIO("", false)
+	env := NewEnv(streams, Settings{Server: "127.0.0.1:1", ConnectTimeout: 50e6})
+	env.Interactive = true
+	defer env.Close()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_, _ = env.Host(), env.Server()
+				_ = env.ZKPath("/a")
+			}
+		}
+	}()
+	for _, s := range []string{"127.0.0.1:2/x", "127.0.0.1:3"} {
+		_ = ExecuteLine(context.Background(), env, []string{"connect", s})
+	}
+	close(stop)
+	wg.Wait()
+	if env.Server() != "127.0.0.1:3" {
+		t.Fatalf("server %q", env.Server())
+	}
+}
+
+func TestZKPath(t *testing.T) {
+	streams, _, _ := fakeIO("", false)
+	env := NewEnv(streams, Settings{Server: "h:2181/base"})
+	for in, want := range map[string]string{"/": "/base", "/a": "/base/a", "/a/b": "/base/a/b"} {
+		if got := env.ZKPath(in); got != want {
+			t.Errorf("ZKPath(%q) = %q, want %q", in, got, want)
+		}
+		if got := env.UserPath(want); got != in {
+			t.Errorf("UserPath(%q) = %q, want %q", want, got, in)
+		}
+	}
+	env = NewEnv(streams, Settings{Server: "h:2181"})
+	if env.ZKPath("/a") != "/a" {
+		t.Error("no chroot changed the path")
+	}
+}
