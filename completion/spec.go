@@ -36,6 +36,9 @@ type Flag struct {
 	Values []Suggestion
 }
 
+// Lookup finds a command by name or alias; nil when there is none.
+func (s *Spec) Lookup(name string) *Command { return s.lookup(name) }
+
 // lookup finds a command by name or alias.
 func (s *Spec) lookup(name string) *Command {
 	for i := range s.Commands {

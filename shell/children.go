@@ -3,9 +3,7 @@ package shell
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
 
@@ -20,8 +18,7 @@ const statLimit = 256
 // znodeSource lists children over the REPL's session for completion. It never dials: with no session
 // it has nothing to offer.
 type znodeSource struct {
-	env    *commands.Env
-	server atomic.Pointer[string] // the connect string, refreshed by the loop after each line
+	env *commands.Env
 }
 
 var errNoSession = errors.New("no session")
@@ -31,11 +28,7 @@ func (s *znodeSource) Children(ctx context.Context, p string) ([]completion.Chil
 	if conn == nil {
 		return nil, errNoSession
 	}
-	server := ""
-	if sp := s.server.Load(); sp != nil {
-		server = *sp
-	}
-	full := chrooted(server, p)
+	full := s.env.ZKPath(p)
 	type result struct {
 		names []string
 		err   error
@@ -102,20 +95,4 @@ func joinPath(parent, name string) string {
 		return "/" + name
 	}
 	return parent + "/" + name
-}
-
-// chrooted prefixes p with the chroot of the connect string ("h1:2181,h2:2181/app" → "/app").
-func chrooted(server, p string) string {
-	i := strings.IndexByte(server, '/')
-	if i < 0 {
-		return p
-	}
-	root := strings.TrimRight(server[i:], "/")
-	if root == "" {
-		return p
-	}
-	if p == "/" {
-		return root
-	}
-	return root + p
 }

@@ -72,3 +72,28 @@ func TestLoopErrorsGoOn(t *testing.T) {
 		t.Errorf("stderr %q", errOut)
 	}
 }
+
+// Usage errors inside the REPL point at the shell's help, not at the command line's --help.
+func TestLoopUsageHints(t *testing.T) {
+	sh, _, errOut := newTestShell(t)
+	src := lines{"ls -x /", "nosuch", "get", "rmr", "redo 99", "cd a//b"}
+	if err := sh.loop(&src); err != nil {
+		t.Fatal(err)
+	}
+	got := errOut.String()
+	for _, want := range []string{
+		"zksh: unknown shorthand flag: 'x' in -x\nRun 'help ls' for usage.\n",
+		"zksh: unknown command \"nosuch\"\nRun 'help' for usage.\n",
+		"Run 'help get' for usage.\n",
+		"Run 'help deleteall' for usage.\n",
+		"zksh: redo 99: no such history entry (1..4)\nzksh: cd",
+		"Run 'help cd' for usage.\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "--help") || strings.Contains(got, "help redo") {
+		t.Errorf("hint in command-line words:\n%s", got)
+	}
+}

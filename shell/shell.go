@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,9 +60,11 @@ type shell struct {
 	aborted   chan struct{} // closed by an interrupt while no command runs (scripts)
 	abortOnce sync.Once
 
-	mu         sync.Mutex
-	running    context.CancelFunc // of the command being run, nil between commands
-	terminated bool               // SIGTERM: leave after the command being run
+	mu          sync.Mutex
+	running     context.CancelFunc // of the command being run, nil between commands
+	terminated  bool               // SIGTERM: leave after the command being run
+	interrupted bool               // Ctrl-C cancelled the command being run
+	command     string             // the name of the command run last
 
 	// beforeCommand and afterCommand run around each command of the command tree (the terminal settles
 	// its background connection attempt and refreshes its completion cache there).
@@ -102,6 +105,9 @@ func (sh *shell) dispatchInterrupts() {
 			if sig == syscall.SIGTERM {
 				sh.terminated = true
 			}
+			if cancel != nil {
+				sh.interrupted = true
+			}
 			sh.mu.Unlock()
 			if cancel != nil {
 				cancel()
@@ -139,12 +145,16 @@ func (sh *shell) loop(src lineSource) error {
 		if err == nil {
 			continue
 		}
-		last = typed(err)
+		last = err
+		var ue *commands.UsageError
+		if errors.As(err, &ue) {
+			ue.Interactive = sh.interactive // the hint names the shell's help, not the command line's
+		}
 		failed++
 		if !sh.interactive && !sh.env.Settings.KeepGoing {
 			return last // the caller prints it
 		}
-		commands.PrintError(sh.env.IO.ErrOut, last)
+		sh.printError(last)
 	}
 	if sh.interactive {
 		return nil
@@ -211,6 +221,10 @@ func splitLine(line string) ([][]string, error) {
 
 // runCommand runs one command: a shell built-in, or the command tree.
 func (sh *shell) runCommand(words []string) error {
+	sh.mu.Lock()
+	sh.command = words[0]
+	sh.interrupted = false
+	sh.mu.Unlock()
 	switch words[0] {
 	case "exit", "quit":
 		return errExit
@@ -248,14 +262,19 @@ func (sh *shell) runCommand(words []string) error {
 			sh.afterCommand()
 		}
 	}()
-	root := commands.NewRootCmd(sh.env)
-	root.SetArgs(words)
-	root.SetIn(sh.env.IO.In)
-	return root.ExecuteContext(ctx)
+	err := commands.ExecuteLine(ctx, sh.env, words)
+	var ue *commands.UsageError
+	if errors.As(err, &ue) && ue.Cmd == "" && !strings.HasPrefix(ue.Error(), "unknown command") && sh.spec.Lookup(words[0]) != nil {
+		ue.Cmd = "zksh " + words[0] // cobra's flag errors name no command: the hint points at this one's help
+	}
+	return err
 }
 
 // redo runs history entry N again (recording it, not the redo, in history).
 func (sh *shell) redo(words []string) error {
+	sh.mu.Lock()
+	sh.command = "redo"
+	sh.mu.Unlock()
 	if len(words) != 2 {
 		return &commands.UsageError{Cmd: "redo", Err: errors.New("redo wants one history number (see history)")}
 	}
@@ -274,19 +293,30 @@ func (sh *shell) redo(words []string) error {
 	return sh.runLine(line, sh.interactive)
 }
 
-// typed gives cobra's untyped usage errors their exit code, as commands.Main does.
-func typed(err error) error {
-	var ee *commands.ExitError
-	var ue *commands.UsageError
-	if errors.As(err, &ee) || errors.As(err, &ue) {
-		return err
+// printError reports a failed command. Inside the REPL an error after Ctrl-C starts on a new line (the
+// terminal echoed "^C" where the cursor was), and the shell's own commands (redo, history) give no
+// "help" hint: their messages say what to do.
+func (sh *shell) printError(err error) {
+	w := sh.env.IO.ErrOut
+	sh.mu.Lock()
+	command, interrupted := sh.command, sh.interrupted
+	sh.mu.Unlock()
+	if sh.interactive && interrupted && commands.ExitCode(err) == commands.ExitInterrupted {
+		fmt.Fprintln(w)
 	}
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument",
-		"invalid argument", "accepts ", "requires at least", "requires at most", "required flag"} {
-		if strings.HasPrefix(msg, p) {
-			return &commands.UsageError{Err: err}
+	var ue *commands.UsageError
+	if errors.As(err, &ue) && isBuiltin(command) {
+		fmt.Fprintf(w, "zksh: %s\n", err)
+		return
+	}
+	commands.PrintError(w, err)
+}
+
+func isBuiltin(name string) bool {
+	for _, b := range builtins {
+		if name == b.Name || slices.Contains(b.Aliases, name) {
+			return true
 		}
 	}
-	return err
+	return false
 }

@@ -51,6 +51,7 @@ type terminal struct {
 	keys       chan []byte            // keys injected into go-prompt's input
 	pressed    func()                 // tells the reader a key was injected
 	shown      atomic.Pointer[string] // HOST(STATE) as the prompt last showed it
+	server     atomic.Pointer[string] // the connect string the cached children came from
 	stopPoll   chan struct{}
 
 	eagerCancel context.CancelFunc // the background connection attempt, until the first command
@@ -82,8 +83,8 @@ func newTerminal(env *commands.Env, sh *shell) *terminal {
 		prompting: true,
 	}
 	t.source = &znodeSource{env: env}
-	server := env.Settings.Server
-	t.source.server.Store(&server)
+	server := env.Server()
+	t.server.Store(&server)
 	t.cache = completion.NewCache(t.source, completion.CacheOptions{
 		FetchTimeout: 2 * time.Second,
 		TTL:          5 * time.Second,
@@ -196,10 +197,9 @@ func (t *terminal) stopEagerConnect() {
 }
 
 func (t *terminal) afterCommand() {
-	server := t.env.Settings.Server
-	if old := t.source.server.Load(); old == nil || *old != server {
-		t.source.server.Store(&server)
-		t.cache.InvalidateAll()
+	server := t.env.Server()
+	if old := t.server.Swap(&server); old == nil || *old != server {
+		t.cache.InvalidateAll() // other servers, other children
 	}
 }
 

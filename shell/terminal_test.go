@@ -5,6 +5,7 @@ package shell
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -236,6 +237,37 @@ func (s *session) checkModesRestored() {
 	}
 }
 
+// silentServer accepts connections and never answers: a connect to it waits until its timeout.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
 func mustCreate(t *testing.T, c *zk.Conn, p, data string) {
 	t.Helper()
 	if _, err := c.Create(p, []byte(data), 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
@@ -309,13 +341,13 @@ func TestTerminalSession(t *testing.T) {
 	s.press(keyEnter)
 	s.waitFor("/app\r\n")
 
-	// Ctrl-C cancels a running command (waiting for an unreachable server) and the shell goes on.
-	s.typeText("connect 127.0.0.1:1")
+	// Ctrl-C cancels a running command (waiting for a server that never answers) and the shell goes on.
+	s.typeText("connect " + silentServer(t))
 	s.press(keyEnter)
 	s.waitCanonical() // the command runs with the terminal in its normal mode, where Ctrl-C is SIGINT
 	start := time.Now()
 	s.press(keyCtrlC)
-	s.waitFor("interrupted")
+	s.waitFor("^C\r\nzksh: connect: interrupted") // the message on a line of its own
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("Ctrl-C took %v to cancel", d)
 	}
