@@ -54,7 +54,7 @@ func TestBinary(t *testing.T) {
 		{args: []string{"get", root + "/nope"}, err: "zksh: get " + root + "/nope: node does not exist\n", code: 1},
 		{args: []string{"get", "nope/"}, err: "zksh: get nope/: path must not end with /\nRun 'zksh get --help' for usage.\n", code: 2},
 		{args: []string{"frobnicate"}, err: "unknown command", code: 2, errContains: true},
-		{args: []string{"--server", "127.0.0.1:1", "--connect-timeout", "200ms", "get", "/a"}, err: "zksh: get /a: could not connect to 127.0.0.1:1 within 200ms\n", code: 3},
+		{args: []string{"--server", "127.0.0.1:1", "--connect-timeout", "200ms", "get", "/a"}, err: "zksh: get /a: could not connect to 127.0.0.1:1: connection refused\n", code: 3},
 		{args: []string{"version"}, out: "zksh version v9.9.9-test", errContains: true, skipOutCompare: true},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 	"sync"
@@ -385,10 +386,26 @@ func waitForWatch(t *testing.T, path string) {
 }
 
 func TestConnectionErrors(t *testing.T) {
+	// A server that accepts connections and never answers: the connect timeout ends the wait.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	silent := l.Addr().String()
 	streams, out, errOut := fakeIO("", false)
 	start := time.Now()
-	code := Main([]string{"--server", "127.0.0.1:1", "--connect-timeout", "300ms", "get", "/a"}, streams, nil)
-	if code != 3 || !strings.Contains(errOut.String(), "could not connect to 127.0.0.1:1 within 300ms") || out.Len() != 0 {
+	code := Main([]string{"--server", silent, "--connect-timeout", "300ms", "get", "/a"}, streams, nil)
+	if code != 3 || !strings.Contains(errOut.String(), "could not connect to "+silent+" within 300ms") || out.Len() != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
 	if time.Since(start) > 5*time.Second {

@@ -2,7 +2,11 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,7 +69,10 @@ func DefaultSettings(getenv func(string) string) (Settings, error) {
 		if v := getenv(d.name); v != "" {
 			t, err := time.ParseDuration(v)
 			if err != nil {
-				return s, usageErrorf("", "%s: invalid duration %q", d.name, v)
+				return s, usageErrorf("", "%s: invalid duration %q (e.g. 30s)", d.name, v)
+			}
+			if t < 0 || t == 0 && d.name != "ZKSH_WAIT_TIMEOUT" {
+				return s, usageErrorf("", "%s=%s: must be positive", d.name, v)
 			}
 			*d.dst = t
 		}
@@ -99,6 +106,7 @@ type Env struct {
 	stateCh      chan struct{} // pinged on every session event
 	ready        chan struct{} // closed once a new session has its credentials (or failed)
 	line         *Settings     // the settings of the command line being run (per-line -o etc.)
+	dials        *dialWatch    // the session's connection attempts
 	closers      []func()
 	wantREPL     bool
 	localStarted bool
@@ -157,6 +165,15 @@ func parseConnectString(s string) (servers []string, chroot string, err error) {
 		if h == "" {
 			continue
 		}
+		if strings.Contains(h, ":") { // else go-zookeeper adds :2181
+			host, port, err := net.SplitHostPort(h)
+			if err != nil {
+				return nil, "", usageErrorf("", "server %q: %q is not host:port", s, h)
+			}
+			if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 || host == "" {
+				return nil, "", usageErrorf("", "server %q: %q is not host:port (port 1 to 65535)", s, h)
+			}
+		}
 		servers = append(servers, h)
 	}
 	if len(servers) == 0 {
@@ -187,11 +204,25 @@ func (e *Env) Conn(ctx context.Context) (*zk.Conn, error) {
 		}
 		e.stateCh = make(chan struct{}, 1)
 		stateCh := e.stateCh
+		ping := func() {
+			select {
+			case stateCh <- struct{}{}:
+			default:
+			}
+		}
+		hosts := zk.NewDNSHostProvider()
+		e.dials = &dialWatch{hosts: hosts, ping: ping}
 		var logger zk.Logger = nopLogger{}
 		if s.Verbose {
 			logger = stderrLogger{e}
 		}
+		logger = handshakeLogger{e.dials, logger}
+		if s.SessionTimeout <= 0 {
+			s.SessionTimeout = DefaultSessionTimeout
+		}
 		c, _, err = zk.Connect(servers, s.SessionTimeout,
+			zk.WithHostProvider(hosts),
+			zk.WithDialer(e.dials.dial),
 			zk.WithLogger(logger),
 			zk.WithLogInfo(s.Verbose),
 			zk.WithEventCallback(func(ev zk.Event) {
@@ -201,10 +232,7 @@ func (e *Env) Conn(ctx context.Context) (*zk.Conn, error) {
 				if ev.State == zk.StateExpired {
 					e.expired.Store(true)
 				}
-				select {
-				case stateCh <- struct{}{}:
-				default:
-				}
+				ping()
 			}))
 		if err != nil {
 			e.mu.Unlock()
@@ -214,7 +242,7 @@ func (e *Env) Conn(ctx context.Context) (*zk.Conn, error) {
 		e.ready = make(chan struct{})
 		e.expired.Store(false)
 	}
-	stateCh, ready := e.stateCh, e.ready
+	stateCh, ready, dials := e.stateCh, e.ready, e.dials
 	e.mu.Unlock()
 
 	if !fresh {
@@ -231,7 +259,7 @@ func (e *Env) Conn(ctx context.Context) (*zk.Conn, error) {
 			return nil, &unavailableError{fmt.Sprintf("could not connect to %s", e.Settings.Server)}
 		}
 	}
-	if err := e.waitSession(ctx, c, stateCh); err != nil {
+	if err := e.waitSession(ctx, c, stateCh, dials); err != nil {
 		if fresh {
 			e.Close()
 			close(ready)
@@ -254,9 +282,18 @@ func (e *Env) Conn(ctx context.Context) (*zk.Conn, error) {
 	return c, nil
 }
 
-func (e *Env) waitSession(ctx context.Context, c *zk.Conn, stateCh chan struct{}) error {
+func (e *Env) waitSession(ctx context.Context, c *zk.Conn, stateCh chan struct{}, dials *dialWatch) error {
 	if c.State() == zk.StateHasSession {
 		return nil
+	}
+	refused := func() error {
+		if err := dials.allFailed(); err != nil {
+			return &unavailableError{fmt.Sprintf("could not connect to %s: %v", e.Server(), err)}
+		}
+		return nil
+	}
+	if err := refused(); err != nil {
+		return err
 	}
 	timeout := e.Settings.ConnectTimeout
 	if timeout <= 0 {
@@ -270,8 +307,15 @@ func (e *Env) waitSession(ctx context.Context, c *zk.Conn, stateCh chan struct{}
 			if c.State() == zk.StateHasSession {
 				return nil
 			}
+			if err := refused(); err != nil {
+				return err
+			}
 		case <-timer.C:
-			return &unavailableError{fmt.Sprintf("could not connect to %s within %v", e.Settings.Server, timeout)}
+			msg := fmt.Sprintf("could not connect to %s within %v", e.Server(), timeout)
+			if why := dials.handshakeFailure(); why != "" {
+				msg += " (" + why + ")"
+			}
+			return &unavailableError{msg}
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -431,4 +475,92 @@ func (e *Env) userPath(p string) string {
 		return "/"
 	}
 	return strings.TrimPrefix(p, ch)
+}
+
+// dialWatch records the session's connection attempts, so that a command fails at once when every
+// server refused the connection (a closed port, a host that does not answer) instead of waiting for
+// the connect timeout while go-zookeeper tries again and again.
+type dialWatch struct {
+	hosts *zk.DNSHostProvider
+	ping  func() // wakes waitSession
+
+	mu        sync.Mutex
+	failed    int // dials that failed since the last successful one
+	lastErr   error
+	handshake string // why the last handshake failed, if it did
+}
+
+// handshakeLogger notes go-zookeeper's handshake failures (a server that accepts the connection and
+// closes it: not serving yet, over its connection limit, not ZooKeeper) for the timeout message.
+type handshakeLogger struct {
+	d    *dialWatch
+	next zk.Logger
+}
+
+func (l handshakeLogger) Printf(format string, args ...any) {
+	if strings.HasPrefix(format, "authentication failed") {
+		l.d.mu.Lock()
+		l.d.handshake = fmt.Sprintf(format, args...)
+		l.d.mu.Unlock()
+	} else if strings.HasPrefix(format, "authenticated") {
+		l.d.mu.Lock()
+		l.d.handshake = ""
+		l.d.mu.Unlock()
+	}
+	l.next.Printf(format, args...)
+}
+
+// handshakeFailure describes the last failed handshake, "" if none.
+func (d *dialWatch) handshakeFailure() string {
+	if d == nil {
+		return ""
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.handshake == "" {
+		return ""
+	}
+	return "the server closed the connection during the handshake: " + strings.TrimPrefix(d.handshake, "authentication failed: ")
+}
+
+func (d *dialWatch) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
+	c, err := net.DialTimeout(network, addr, timeout)
+	d.mu.Lock()
+	if err == nil {
+		d.failed, d.lastErr = 0, nil
+	} else {
+		// go-zookeeper tries the addresses in turn: as many failures in a row as there are
+		// addresses means every one has been tried.
+		d.failed, d.lastErr = d.failed+1, err
+	}
+	d.mu.Unlock()
+	d.ping()
+	return c, err
+}
+
+// allFailed returns why, when every server address failed to connect since the last success.
+func (d *dialWatch) allFailed() error {
+	if d == nil {
+		return nil
+	}
+	n := d.hosts.Len()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if n == 0 || d.failed < n {
+		return nil
+	}
+	return dialReason(d.lastErr)
+}
+
+// dialReason shortens "dial tcp 127.0.0.1:1: connect: connection refused" to "connection refused".
+func dialReason(err error) error {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return errors.New("no answer (timed out)")
+	}
+	return err
 }

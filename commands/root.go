@@ -42,6 +42,9 @@ line). Paths may be relative to the current znode (see cd).`,
 			if _, err := render.ParseFormat(s.Output, false); err != nil {
 				return &UsageError{Cmd: cmd.CommandPath(), Err: err}
 			}
+			if err := checkSettings(cmd, s); err != nil {
+				return err
+			}
 			env.line = &s
 			if !env.Interactive {
 				env.Settings = s
@@ -123,6 +126,28 @@ line). Paths may be relative to the current znode (see cd).`,
 	root.SetHelpCommand(help)
 	root.SetCompletionCommandGroupID("session")
 	return root
+}
+
+// checkSettings refuses global settings that cannot work, before anything is sent.
+func checkSettings(cmd *cobra.Command, s Settings) error {
+	use := cmd.CommandPath()
+	f := cmd.Flags()
+	// A zero value in Settings means the default; given on the command line it is a mistake.
+	switch {
+	case s.SessionTimeout < 0 || s.SessionTimeout == 0 && f.Changed("timeout"):
+		return usageErrorf(use, "--timeout %v: must be positive (e.g. 30s; zkCli's -timeout takes milliseconds)", s.SessionTimeout)
+	case s.ConnectTimeout < 0 || s.ConnectTimeout == 0 && f.Changed("connect-timeout"):
+		return usageErrorf(use, "--connect-timeout %v: must be positive (e.g. 10s)", s.ConnectTimeout)
+	case s.WaitTimeout < 0:
+		return usageErrorf(use, "--wait-timeout %v: must not be negative (0 waits without limit)", s.WaitTimeout)
+	}
+	if s.Local && f.Changed("server") {
+		return usageErrorf(use, "--local and --server cannot be combined: --local starts its own server")
+	}
+	if !s.Local && f.Changed("data-dir") && cmd.Name() != "server" {
+		return usageErrorf(use, "--data-dir needs --local (or use zksh server --data-dir)")
+	}
+	return nil
 }
 
 // extraCommands are added by files compiled in optionally (the bundled server).

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/internal/zktest"
 )
 
 // mainRun runs Main without a server and returns what it printed.
@@ -136,5 +140,66 @@ func TestZKPath(t *testing.T) {
 	env = NewEnv(streams, Settings{Server: "h:2181"})
 	if env.ZKPath("/a") != "/a" {
 		t.Error("no chroot changed the path")
+	}
+}
+
+// closedPort returns a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// TestConnectRefusedFast: a closed port fails at once with the reason, not after --connect-timeout.
+func TestConnectRefusedFast(t *testing.T) {
+	addr := closedPort(t)
+	for _, server := range []string{addr, addr + "," + addr + "/chroot"} {
+		start := time.Now()
+		r := mainRun("--server", server, "--connect-timeout", "20s", "get", "/a")
+		if r.code != ExitUnavailable || !strings.Contains(r.err, "could not connect to "+server+": connection refused") || r.out != "" {
+			t.Fatalf("%s: %+v", server, r)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("%s: took %v", server, d)
+		}
+	}
+	// One good server among refused ones is enough.
+	good := zktest.Apache(t)
+	if r := mainRun("--server", addr+","+good, "ls", "/zookeeper"); r.code != 0 {
+		t.Fatalf("refused + good: %+v", r)
+	}
+}
+
+func TestBadGlobalSettings(t *testing.T) {
+	for _, args := range [][]string{
+		{"--server", "127.0.0.1:abc", "ls", "/"},
+		{"--server", "127.0.0.1:0", "ls", "/"},
+		{"--server", "127.0.0.1:70000", "ls", "/"},
+		{"--server", ":2181", "ls", "/"},
+		{"--server", "h:2181/a//b", "ls", "/"},
+		{"--timeout", "0", "ls", "/"},
+		{"--timeout", "-1s", "ls", "/"},
+		{"--timeout", "garbage", "ls", "/"},
+		{"-timeout", "0", "ls", "/"},
+		{"--connect-timeout", "0s", "ls", "/"},
+		{"--wait-timeout", "-1s", "get", "-w", "/"},
+		{"--local", "--server", "127.0.0.1:2181", "ls", "/"},
+		{"--local", "-s", "127.0.0.1:2181", "ls", "/"},
+		{"--data-dir", "/tmp/nowhere", "ls", "/"},
+		{"-o", "yaml", "ls", "/"},
+	} {
+		start := time.Now()
+		r := mainRun(args...)
+		if r.code != ExitUsage || r.out != "" || !strings.Contains(r.err, "Run 'zksh") {
+			t.Errorf("%q: %+v", args, r)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%q: took %v (nothing should be dialled)", args, d)
+		}
 	}
 }
