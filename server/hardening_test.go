@@ -332,3 +332,26 @@ func TestAcknowledgedWritesSurviveRestart(t *testing.T) {
 		t.Fatalf("only %d acknowledged creates to check", total)
 	}
 }
+
+// TestEmptyPathReadsTheRoot: Apache files the root under "" as well as "/", so reads of "" answer
+// with the root while writes to "" are bad arguments.
+func TestEmptyPathReadsTheRoot(t *testing.T) {
+	srv := server.RunT(t)
+	c := newRaw(t, srv)
+	c.mustCreate("/a", nil, 0)
+	root := c.mustStat("/")
+	if st := c.mustStat(""); st != root {
+		t.Fatalf("exists \"\": %+v, want the root's %+v", st, root)
+	}
+	var all, allEmpty jute.IntRecord
+	wantCode(t, "getAllChildrenNumber /", c.call(jute.OpGetAllChildrenNumber, &jute.PathRecord{Path: "/"}, &all), 0)
+	wantCode(t, "getAllChildrenNumber \"\"", c.call(jute.OpGetAllChildrenNumber, &jute.PathRecord{Path: ""}, &allEmpty), 0)
+	if allEmpty.Value != all.Value+1 {
+		t.Fatalf("getAllChildrenNumber: \"\" %d, / %d; Apache counts one more for \"\"", allEmpty.Value, all.Value)
+	}
+	wantCode(t, "setData \"\"", c.call(jute.OpSetData, &jute.SetDataRequest{Path: "", Version: -1}, nil), jute.ErrBadArguments)
+	wantCode(t, "delete \"\"", c.call(jute.OpDelete, &jute.PathVersionRequest{Path: "", Version: -1}, nil), jute.ErrBadArguments)
+	if !srv.Exists("/") || !srv.Exists("/a") {
+		t.Fatal("tree damaged")
+	}
+}

@@ -72,8 +72,13 @@ func (s *Server) readOp(c *conn, sess *session, typ int32, body []byte) (jute.Re
 		if code := checkACL(n.acl, jute.PermRead, c.auth); code != jute.ErrOK {
 			return nil, code
 		}
+		// Apache counts the keys of its node map that start with path+"/": for "/" every node but
+		// the root, for "" (the root's other key) every node, the root included.
 		total := len(s.tree.nodes) - 1
-		if n != s.tree.root {
+		switch {
+		case r.Path == "":
+			total = len(s.tree.nodes)
+		case n != s.tree.root:
 			total = countDescendants(n)
 		}
 		return &jute.IntRecord{Value: int32(total)}, jute.ErrOK

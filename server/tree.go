@@ -193,7 +193,14 @@ func parentPath(p string) string {
 	return p[:i]
 }
 
-func (t *tree) get(path string) *znode { return t.nodes[path] }
+// get finds a node by path. The empty path is the root too, as in Apache's DataTree (which files
+// the root under both "" and "/"), so reads of "" answer with the root; writes reject "" first.
+func (t *tree) get(path string) *znode {
+	if path == "" {
+		return t.root
+	}
+	return t.nodes[path]
+}
 
 // create links a new node under parent; the caller has validated everything.
 func (t *tree) create(parent *znode, path string, data []byte, acl []jute.ACL, owner, zxid, now int64) *znode {
