@@ -37,8 +37,9 @@ type conn struct {
 	outMu      sync.Mutex
 	room       *sync.Cond // on outMu: the outbox was emptied, or the connection is closing
 	out        []byte
-	needSeq    uint64 // store records the queued bytes depend on
-	closing    bool   // flush what is queued, then close
+	enc        jute.Encoder // appends to out, under outMu
+	needSeq    uint64       // store records the queued bytes depend on
+	closing    bool         // flush what is queued, then close
 	closedNow  bool
 	wake       chan struct{}
 	writerDone chan struct{}
@@ -90,6 +91,11 @@ func (c *conn) enqueue(recs ...jute.Record) {
 		return
 	}
 	c.out = jute.AppendFrame(c.out, recs...)
+	c.queued()
+}
+
+// queued finishes an append to the outbox: outMu held, released here.
+func (c *conn) queued() {
 	c.markDurable()
 	over := len(c.out) > maxOutbox
 	c.outMu.Unlock()
@@ -102,19 +108,36 @@ func (c *conn) enqueue(recs ...jute.Record) {
 	c.signal()
 }
 
-// reply queues a reply header and optional body.
-func (c *conn) reply(xid int32, zxid int64, errCode int32, body jute.Record) {
-	h := &jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: errCode}
-	if body == nil || errCode != jute.ErrOK {
-		c.enqueue(h)
+// enqueueReply appends one frame, a reply header then body (if not nil), encoding straight into
+// the outbox: the hot path allocates nothing here.
+func (c *conn) enqueueReply(h jute.ReplyHeader, body jute.Record) {
+	c.outMu.Lock()
+	if c.closing || c.closedNow {
+		c.outMu.Unlock()
 		return
 	}
-	c.enqueue(h, body)
+	start := len(c.out)
+	c.enc.Buf = append(c.out, 0, 0, 0, 0)
+	h.Encode(&c.enc)
+	if body != nil {
+		body.Encode(&c.enc)
+	}
+	binary.BigEndian.PutUint32(c.enc.Buf[start:], uint32(len(c.enc.Buf)-start-4))
+	c.out, c.enc.Buf = c.enc.Buf, nil
+	c.queued()
+}
+
+// reply queues a reply header and optional body.
+func (c *conn) reply(xid int32, zxid int64, errCode int32, body jute.Record) {
+	if errCode != jute.ErrOK {
+		body = nil
+	}
+	c.enqueueReply(jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: errCode}, body)
 }
 
 // sendEvent queues a watch notification.
 func (c *conn) sendEvent(typ int32, path string) {
-	c.enqueue(&jute.ReplyHeader{Xid: jute.XidNotification, Zxid: -1},
+	c.enqueueReply(jute.ReplyHeader{Xid: jute.XidNotification, Zxid: -1},
 		&jute.WatcherEvent{Type: typ, State: jute.StateSyncConnected, Path: path})
 }
 

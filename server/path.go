@@ -13,7 +13,7 @@ func validPath(path string) bool {
 	if path[len(path)-1] == '/' {
 		return false
 	}
-	var chars []rune
+	chars := make([]rune, 0, 64) // on the stack for the usual path
 	for _, r := range path {
 		if r >= 0x10000 { // a surrogate pair in Java: invalid
 			return false

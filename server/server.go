@@ -61,6 +61,7 @@ type Server struct {
 	store         *store
 	durable       *store // the store, kept for connection writers after Close
 	txn           *txn   // the write being applied, nil otherwise
+	spareTxn      txn    // what txn points to during a write
 	started       bool
 	closed        bool
 	startTime     time.Time

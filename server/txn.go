@@ -43,10 +43,24 @@ type txn struct {
 }
 
 // beginWrite allocates the next zxid, as Apache does for every write, failed or not.
+// The txn is the server's one reusable record (writes never nest), so a write allocates no
+// bookkeeping once the slices have grown.
 func (s *Server) beginWrite() *txn {
 	s.zxid++
-	s.txn = &txn{zxid: s.zxid, time: s.nowMs()}
-	return s.txn
+	t := &s.spareTxn
+	*t = txn{zxid: s.zxid, time: s.nowMs(), effects: reuse(t.effects), events: reuse(t.events), undo: reuse(t.undo)}
+	s.txn = t
+	return t
+}
+
+// reuse empties a slice for the next write, dropping what its elements refer to, and lets go of
+// one that a large multi grew.
+func reuse[T any](v []T) []T {
+	if cap(v) > 256 {
+		return nil
+	}
+	clear(v)
+	return v[:0]
 }
 
 // rollback undoes the current write's changes (its zxid stays used) and drops its events.
@@ -55,7 +69,7 @@ func (s *Server) rollback() {
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		t.undo[i]()
 	}
-	t.undo, t.effects, t.events = nil, nil, nil
+	t.undo, t.effects, t.events = reuse(t.undo), reuse(t.effects), reuse(t.events)
 }
 
 // commit logs the write and fires its watch events.
