@@ -12,12 +12,21 @@ import (
 type Child struct {
 	Name        string
 	HasChildren bool // shown with a trailing "/"
+	// Unknown says HasChildren is not known yet: a source lists a big parent by name only, and the
+	// cache asks its ChildCounter about the children being shown (see Cache.Resolve).
+	Unknown bool
 }
 
 // ChildSource lists the children of a znode. It is called from background goroutines only, with a
 // deadline in ctx; it must not dial a new session for completion's sake.
 type ChildSource interface {
 	Children(ctx context.Context, path string) ([]Child, error)
+}
+
+// ChildCounter is implemented by a ChildSource that can tell, for some children of parent, which have
+// children of their own (for the trailing "/" of children listed as Unknown).
+type ChildCounter interface {
+	HasChildren(ctx context.Context, parent string, names []string) (map[string]bool, error)
 }
 
 // CacheOptions tune a Cache; zero values take the defaults.
@@ -51,7 +60,8 @@ type entry struct {
 	fetchedAt time.Time
 	valid     bool // children hold a fetch's result
 	fetching  bool
-	dirty     bool // invalidated while a fetch was in flight: fetch again when it lands
+	dirty     bool            // invalidated while a fetch was in flight: fetch again when it lands
+	resolving map[string]bool // children whose HasChildren is being asked for
 }
 
 // NewCache returns a cache over src.
@@ -91,6 +101,7 @@ func (c *Cache) Lookup(path string) ([]Child, bool) {
 func (c *Cache) Invalidate(path string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.invalidateInParentLocked(path)
 	e := c.entries[path]
 	if e == nil {
 		return
@@ -101,6 +112,98 @@ func (c *Cache) Invalidate(path string) {
 	}
 	e.fetchedAt = time.Time{}
 	c.fetchLocked(path, e)
+}
+
+// invalidateInParentLocked forgets whether path has children in its parent's entry: path's own children
+// changed, so its trailing "/" may have to come or go.
+func (c *Cache) invalidateInParentLocked(p string) {
+	if p == "/" || !strings.HasPrefix(p, "/") {
+		return
+	}
+	i := strings.LastIndexByte(p, '/')
+	parent, name := p[:i], p[i+1:]
+	if parent == "" {
+		parent = "/"
+	}
+	e := c.entries[parent]
+	if e == nil || !e.valid {
+		return
+	}
+	k, ok := slices.BinarySearchFunc(e.children, name, func(ch Child, n string) int { return strings.Compare(ch.Name, n) })
+	if !ok {
+		return
+	}
+	if _, counts := c.src.(ChildCounter); !counts {
+		e.fetchedAt = time.Time{} // the next Lookup lists the parent again
+		return
+	}
+	children := slices.Clone(e.children) // callers may hold the old slice
+	children[k].Unknown = true
+	e.children = children
+}
+
+// Resolve asks, in the background, whether the children of parent named in names that are listed as
+// Unknown have children of their own; OnUpdate(parent) reports the answer. The completer calls it with
+// the children it shows, so a parent with thousands of children is counted only where the user looks.
+func (c *Cache) Resolve(parent string, names []string) {
+	counter, ok := c.src.(ChildCounter)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[parent]
+	if e == nil || !e.valid || c.closed {
+		return
+	}
+	var ask []string
+	for _, n := range names {
+		k, found := slices.BinarySearchFunc(e.children, n, func(ch Child, n string) int { return strings.Compare(ch.Name, n) })
+		if !found || !e.children[k].Unknown || e.resolving[n] {
+			continue
+		}
+		if e.resolving == nil {
+			e.resolving = map[string]bool{}
+		}
+		e.resolving[n] = true
+		ask = append(ask, n)
+	}
+	if len(ask) == 0 {
+		return
+	}
+	c.wg.Add(1)
+	go c.resolve(counter, parent, e, ask)
+}
+
+func (c *Cache) resolve(counter ChildCounter, parent string, e *entry, names []string) {
+	defer c.wg.Done()
+	ctx, cancel := context.WithTimeout(c.ctx, c.opts.FetchTimeout)
+	has, err := counter.HasChildren(ctx, parent, names)
+	cancel()
+
+	c.mu.Lock()
+	for _, n := range names {
+		delete(e.resolving, n)
+	}
+	changed := false
+	if err == nil && c.entries[parent] == e {
+		children := slices.Clone(e.children) // callers may hold the old slice
+		for _, n := range names {
+			v, ok := has[n]
+			k, found := slices.BinarySearchFunc(children, n, func(ch Child, n string) int { return strings.Compare(ch.Name, n) })
+			if !ok || !found || !children[k].Unknown {
+				continue
+			}
+			children[k].Unknown, children[k].HasChildren = false, v
+			changed = changed || v
+		}
+		e.children = children
+	}
+	closed := c.closed
+	c.mu.Unlock()
+	if changed && !closed && c.opts.OnUpdate != nil {
+		c.opts.OnUpdate(parent)
+	}
 }
 
 // InvalidateAll drops every entry (after connecting to another ensemble).
@@ -160,6 +263,7 @@ func (c *Cache) fetch(path string, e *entry) {
 	slices.SortFunc(children, func(a, b Child) int { return strings.Compare(a.Name, b.Name) })
 
 	c.mu.Lock()
+	keepKnown(children, e.children)
 	// Only a change of what is shown is worth a re-render (an empty first answer shows nothing new).
 	changed := !slices.Equal(e.children, children)
 	e.children, e.valid, e.fetching = children, true, false
@@ -174,6 +278,22 @@ func (c *Cache) fetch(path string, e *entry) {
 	c.mu.Unlock()
 	if changed && !closed && c.opts.OnUpdate != nil {
 		c.opts.OnUpdate(path)
+	}
+}
+
+// keepKnown carries over, to fresh children listed as Unknown, what old (both sorted by name) knew.
+func keepKnown(fresh, old []Child) {
+	j := 0
+	for i := range fresh {
+		if !fresh[i].Unknown {
+			continue
+		}
+		for j < len(old) && old[j].Name < fresh[i].Name {
+			j++
+		}
+		if j < len(old) && old[j].Name == fresh[i].Name && !old[j].Unknown {
+			fresh[i].HasChildren, fresh[i].Unknown = old[j].HasChildren, false
+		}
 	}
 }
 

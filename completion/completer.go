@@ -249,6 +249,7 @@ func (c *Completer) paths(cur, cwd string) []Suggestion {
 		limit = DefaultLimit
 	}
 	var out []Suggestion
+	var unknown []string
 	for i := lo; i < len(children) && len(out) < limit; i++ {
 		ch := children[i]
 		if !strings.HasPrefix(ch.Name, prefix) {
@@ -258,7 +259,13 @@ func (c *Completer) paths(cur, cwd string) []Suggestion {
 		if ch.HasChildren {
 			text += "/"
 		}
+		if ch.Unknown {
+			unknown = append(unknown, ch.Name)
+		}
 		out = append(out, Suggestion{Text: text})
+	}
+	if len(unknown) > 0 {
+		c.Cache.Resolve(parent, unknown) // the "/" of these comes in the background
 	}
 	return out
 }

@@ -413,3 +413,107 @@ func TestCompleteFlagValueDescriptions(t *testing.T) {
 		t.Fatalf("got %+v", res.Suggestions)
 	}
 }
+
+// countingTree lists parents with more than limit children by name only (Unknown), as the shell's
+// source does, and counts grandchildren on request.
+type countingTree struct {
+	*fakeTree
+	limit int
+	mu    sync.Mutex
+	asked []string // names HasChildren was asked about
+}
+
+func (t *countingTree) Children(ctx context.Context, p string) ([]Child, error) {
+	out, err := t.fakeTree.Children(ctx, p)
+	if len(out) > t.limit {
+		for i := range out {
+			out[i].HasChildren, out[i].Unknown = false, true
+		}
+	}
+	return out, err
+}
+
+func (t *countingTree) HasChildren(_ context.Context, parent string, names []string) (map[string]bool, error) {
+	t.mu.Lock()
+	t.asked = append(t.asked, names...)
+	t.mu.Unlock()
+	t.fakeTree.mu.Lock()
+	defer t.fakeTree.mu.Unlock()
+	out := map[string]bool{}
+	for _, n := range names {
+		out[n] = len(t.fakeTree.nodes[parent+"/"+n]) > 0
+	}
+	return out, nil
+}
+
+func (t *countingTree) takeAsked() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	a := t.asked
+	t.asked = nil
+	return a
+}
+
+func TestCompleteBigParentGetsSlashes(t *testing.T) {
+	tree := &countingTree{fakeTree: newFakeTree("/big", "/big/c001/x"), limit: 10}
+	for i := range 300 {
+		tree.add(fmt.Sprintf("/big/c%03d", i))
+	}
+	c, updates := newTestCompleter(t, tree)
+	prime(t, c, updates, "/big")
+
+	complete := func(line string) []string {
+		return texts(c.Complete(line, len(line), "/").Suggestions)
+	}
+	// Listed by name only at first; the shown children are counted in the background.
+	if got := complete("get /big/c00"); len(got) != 10 || got[1] != "/big/c001" {
+		t.Fatalf("first suggestions %q", got)
+	}
+	waitUpdate(t, updates, "/big")
+	if got := complete("get /big/c00"); got[1] != "/big/c001/" || got[2] != "/big/c002" {
+		t.Fatalf("after counting: %q", got)
+	}
+	waitIdle(t, c.Cache)
+	if asked := tree.takeAsked(); len(asked) != 10 {
+		t.Errorf("asked about %d children (%q), want the 10 shown", len(asked), asked)
+	}
+
+	// A refresh of the parent keeps what was counted.
+	c.Cache.Invalidate("/big")
+	waitIdle(t, c.Cache)
+	if got := complete("get /big/c00"); got[1] != "/big/c001/" {
+		t.Fatalf("after a refresh: %q", got)
+	}
+	if asked := tree.takeAsked(); len(asked) != 0 {
+		t.Errorf("asked again about %q", asked)
+	}
+
+	// The shell's own write below a child makes that child counted again.
+	tree.add("/big/c002/y")
+	c.Cache.Invalidate("/big/c002")
+	complete("get /big/c00")
+	waitUpdate(t, updates, "/big")
+	if got := complete("get /big/c00"); got[2] != "/big/c002/" {
+		t.Fatalf("after a write below c002: %q", got)
+	}
+	waitIdle(t, c.Cache)
+	if asked := tree.takeAsked(); !reflect.DeepEqual(asked, []string{"c002"}) {
+		t.Errorf("asked about %q, want c002 only", asked)
+	}
+}
+
+// waitUpdate waits (up to 5s) for OnUpdate(path).
+func waitUpdate(t *testing.T, updates chan string, path string) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case p := <-updates:
+			if p == path {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no update of %s within 5s", path)
+		}
+	}
+}

@@ -11,8 +11,8 @@ import (
 	"github.com/zksh/zksh/completion"
 )
 
-// statLimit is the most children whose own children are counted (for the trailing "/"); a larger
-// parent is listed by name only.
+// statLimit is the most children whose own children are counted with the listing (for the trailing
+// "/"); a larger parent is listed by name only, and only the children the completer shows are counted.
 const statLimit = 256
 
 // znodeSource lists children over the REPL's session for completion. It never dials: with no session
@@ -52,34 +52,62 @@ func (s *znodeSource) Children(ctx context.Context, p string) ([]completion.Chil
 		out[i].Name = n
 	}
 	if len(out) > statLimit {
+		// Too many to count each time: the completer has the shown ones counted (HasChildren).
+		for i := range out {
+			out[i].Unknown = true
+		}
 		return out, nil
 	}
-	// Count grandchildren with many exists requests in flight over the one session.
+	has := countChildren(ctx, conn, full, r.names)
+	for i := range out {
+		out[i].HasChildren = has[out[i].Name]
+	}
+	return out, nil
+}
+
+// HasChildren tells which of names (children of p) have children of their own.
+func (s *znodeSource) HasChildren(ctx context.Context, p string, names []string) (map[string]bool, error) {
+	conn := s.env.CachedConn()
+	if conn == nil {
+		return nil, errNoSession
+	}
+	has := countChildren(ctx, conn, s.env.ZKPath(p), names)
+	if err := ctx.Err(); err != nil {
+		return nil, err // some were not asked: leave them unknown
+	}
+	return has, nil
+}
+
+// countChildren stats the children names of parent (a server path) with many requests in flight over
+// the one session; a child that could not be stat'ed is reported as childless.
+func countChildren(ctx context.Context, conn *zk.Conn, parent string, names []string) map[string]bool {
+	var mu sync.Mutex
+	has := make(map[string]bool, len(names))
 	var wg sync.WaitGroup
-	work := make(chan int)
-	for range min(32, len(out)) {
+	work := make(chan string)
+	for range min(32, len(names)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range work {
-				st, err := existsStat(conn, joinPath(full, out[i].Name))
-				if err == nil && st != nil {
-					out[i].HasChildren = st.NumChildren > 0
-				}
+			for n := range work {
+				st, err := existsStat(conn, joinPath(parent, n))
+				mu.Lock()
+				has[n] = err == nil && st != nil && st.NumChildren > 0
+				mu.Unlock()
 			}
 		}()
 	}
 feed:
-	for i := range out {
+	for _, n := range names {
 		select {
-		case work <- i:
+		case work <- n:
 		case <-ctx.Done():
 			break feed
 		}
 	}
 	close(work)
 	wg.Wait()
-	return out, nil
+	return has
 }
 
 func existsStat(conn *zk.Conn, p string) (*zk.Stat, error) {

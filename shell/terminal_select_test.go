@@ -3,7 +3,10 @@
 package shell
 
 import (
+	"fmt"
 	"testing"
+
+	"github.com/go-zookeeper/zk"
 
 	"github.com/zksh/zksh/internal/zktest"
 )
@@ -35,6 +38,40 @@ func TestTerminalEventKeepsTabSelection(t *testing.T) {
 	s.tab("get /sel/a2")
 	s.press(keyEnter)
 	s.waitFor("two")
+	s.waitFor("] 3> ")
+	s.press(keyCtrlD)
+	if code := s.waitExit(); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+}
+
+// A parent with more children than are counted with the listing still shows "/" after those of its
+// children that have children, once they are shown.
+func TestTerminalBigParentSlashes(t *testing.T) {
+	addr := zktest.Apache(t)
+	c := zkConn(t)
+	mustCreate(t, c, "/many", "")
+	t.Cleanup(func() { deleteTree(t, "/many") })
+	var ops []any
+	for i := range statLimit + 44 {
+		ops = append(ops, &zk.CreateRequest{Path: fmt.Sprintf("/many/c%03d", i), Acl: zk.WorldACL(zk.PermAll)})
+	}
+	if _, err := c.Multi(ops...); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, c, "/many/c001/x", "")
+
+	s := startSession(t, addr, t.TempDir())
+	s.waitFor("(CONNECTED) /] 1> ")
+	s.typeText("cd /many")
+	s.press(keyEnter)
+	s.waitFor("/many] 2> ")
+	s.typeText("ls c00")
+	s.waitFor("c001/")
+	s.typeText("1")
+	s.tab("ls c001/")
+	s.press(keyEnter)
+	s.waitFor("x\r\n")
 	s.waitFor("] 3> ")
 	s.press(keyCtrlD)
 	if code := s.waitExit(); code != 0 {
