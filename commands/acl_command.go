@@ -140,7 +140,7 @@ func setACLRun(ctx context.Context, opts *SetACLOptions) error {
 	}
 	st, err := c.SetACL(zp, opts.ACL, opts.Version)
 	if err != nil {
-		return opError("setAcl", opts.Path, err)
+		return aclError("setAcl", opts.Path, opts.ACL, err)
 	}
 	if opts.Stat {
 		return p.Stat(env.IO.Out, opts.Path, st)

@@ -2,7 +2,10 @@ package commands
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +68,9 @@ world:anyone:cdrwa or digest:user:BASE64SHA1:cdrwa (default world:anyone:cdrwa).
 				if opts.Data, err = env.readData("create", args[1]); err != nil {
 					return err
 				}
+				if err := checkDataSize("create", opts.Data); err != nil {
+					return err
+				}
 			}
 			if len(args) > 2 {
 				if opts.ACL, err = parseACL(args[2]); err != nil {
@@ -119,7 +125,10 @@ func parseTTL(s string) (time.Duration, error) {
 // colons (digest:user:hash:cdrwa); the permissions are after the last one.
 func parseACL(s string) ([]zk.ACL, error) {
 	var acl []zk.ACL
-	for _, part := range strings.Split(s, ",") {
+	for i, part := range strings.Split(s, ",") {
+		if strings.TrimSpace(part) == "" {
+			return nil, fmt.Errorf("ACL %q: entry %d is empty (stray comma?)", s, i+1)
+		}
 		first, last := strings.IndexByte(part, ':'), strings.LastIndexByte(part, ':')
 		if first < 0 || first == last {
 			return nil, fmt.Errorf("ACL %q does not have the form scheme:id:perms", part)
@@ -128,12 +137,62 @@ func parseACL(s string) ([]zk.ACL, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ACL %q: %v", part, err)
 		}
-		acl = append(acl, zk.ACL{Scheme: part[:first], ID: part[first+1 : last], Perms: perms})
+		e := zk.ACL{Scheme: part[:first], ID: part[first+1 : last], Perms: perms}
+		if err := checkACLID(e); err != nil {
+			return nil, fmt.Errorf("ACL %q: %v", part, err)
+		}
+		acl = append(acl, e)
 	}
 	return acl, nil
 }
 
+// aclError explains the server's "invalid ACL" for an ACL with the auth scheme, which names the
+// session's credentials: without any, the server refuses it.
+func aclError(op, path string, acl []zk.ACL, err error) error {
+	if errors.Is(err, zk.ErrInvalidACL) {
+		for _, e := range acl {
+			if e.Scheme == "auth" {
+				return &ExitError{Code: ExitRefused, Op: op, Path: path,
+					Err: fmt.Errorf("invalid ACL: auth:: grants the session's authenticated users, and this session has none (use --auth or addauth first)")}
+			}
+		}
+	}
+	return opError(op, path, err)
+}
+
+// checkACLID checks the id of the schemes ZooKeeper ships, so that a typo does not lock a znode away
+// (a digest id with a password instead of its hash is accepted by the server and matches nobody).
+func checkACLID(e zk.ACL) error {
+	switch e.Scheme {
+	case "world":
+		if e.ID != "anyone" {
+			return fmt.Errorf("the world scheme's only id is anyone")
+		}
+	case "digest":
+		user, hash, ok := strings.Cut(e.ID, ":")
+		if !ok || user == "" || strings.Contains(hash, ":") {
+			return fmt.Errorf("a digest id is user:BASE64(SHA1(user:password))")
+		}
+		if b, err := base64.StdEncoding.DecodeString(hash); err != nil || len(b) < 20 {
+			return fmt.Errorf("%q is not a password hash: a digest id is user:BASE64(SHA1(user:password)) "+
+				"(to grant the user you authenticated as, use auth::PERMS)", hash)
+		}
+	case "ip":
+		if net.ParseIP(e.ID) == nil {
+			if _, _, err := net.ParseCIDR(e.ID); err != nil {
+				return fmt.Errorf("%q is not an IP address or ADDRESS/BITS", e.ID)
+			}
+		}
+	case "":
+		return fmt.Errorf("no scheme (world, auth, digest, ip...)")
+	}
+	return nil
+}
+
 func parsePerms(s string) (int32, error) {
+	if s == "" {
+		return 0, fmt.Errorf("no permissions (want letters of cdrwa; a znode nobody may read or change cannot be repaired without the super user)")
+	}
 	var perms int32
 	for _, c := range s {
 		switch c {
@@ -190,7 +249,10 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		created, err = c.Create(zp, opts.Data, flag, acl)
 	}
 	if err != nil {
-		return opError("create", opts.Path, err)
+		if errors.Is(err, zk.ErrInvalidACL) {
+			return aclError("create", opts.Path, acl, err)
+		}
+		return dataError("create", opts.Path, opts.Data, err)
 	}
 	created = env.userPath(created)
 	env.wrote(parentOf(created))

@@ -36,6 +36,32 @@ func (e *Env) readData(op, arg string) ([]byte, error) {
 	return []byte(arg), nil
 }
 
+// Data size limits. go-zookeeper cannot send a request larger than its 1.5 MiB buffer; ZooKeeper
+// servers close the connection on a request larger than their jute.maxbuffer, 1 MiB unless configured.
+const (
+	clientMaxData     = 1536*1024 - 1024 // what fits in go-zookeeper's buffer beside the path and ACL
+	serverDefaultData = 0xfffff - 1024   // the most that surely fits a default server's jute.maxbuffer
+)
+
+// checkDataSize refuses data no request can carry, before anything is sent.
+func checkDataSize(op string, data []byte) error {
+	if len(data) > clientMaxData {
+		return &UsageError{Cmd: "zksh " + op, Err: fmt.Errorf("%s: data is %d bytes, more than a ZooKeeper request can carry "+
+			"(jute.maxbuffer: 1 MiB by default, at most %d bytes from zksh)", op, len(data), clientMaxData)}
+	}
+	return nil
+}
+
+// dataError explains a connection lost while sending large data: the server closed it because the
+// request was larger than its jute.maxbuffer. Nothing was written.
+func dataError(op, path string, data []byte, err error) error {
+	if len(data) > serverDefaultData && errors.Is(err, zk.ErrConnectionClosed) {
+		return &ExitError{Code: ExitRefused, Op: op, Path: path, Err: fmt.Errorf(
+			"the server closed the connection: data of %d bytes is probably larger than its jute.maxbuffer (1 MiB by default); nothing was written", len(data))}
+	}
+	return opError(op, path, err)
+}
+
 // eventText formats a watch event for the current output format (one line).
 func (e *Env) eventText(ev zk.Event, f render.Format) string {
 	re := render.EventFrom(ev, e.userPath(ev.Path))

@@ -52,7 +52,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return opError("delete", opts.Path, err)
 	}
 	if err := c.Delete(env.zkPath(opts.Path), opts.Version); err != nil {
-		return opError("delete", opts.Path, err)
+		return systemNodeError("delete", opts.Path, env.zkPath(opts.Path), err)
 	}
 	env.wrote(parentOf(opts.Path))
 	return nil
@@ -146,6 +146,9 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 	restore()
 	d.prog.done()
 	if err != nil {
+		if errors.Is(err, zk.ErrBadArguments) && isSystemNode(zp) {
+			return systemNodeError("deleteall", opts.Path, zp, err)
+		}
 		return deleteAllError(opts.Path, err, int(d.deleted.Load()))
 	}
 	env.wrote(parentOf(opts.Path))
@@ -156,6 +159,15 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 		return p.Count(env.IO.Out, opts.Path, "deleted", int(d.deleted.Load()))
 	}
 	return nil
+}
+
+// systemNodeError explains ZooKeeper's "bad arguments" answer to deleting one of its system znodes.
+func systemNodeError(op, path, zkPath string, err error) error {
+	if errors.Is(err, zk.ErrBadArguments) && isSystemNode(zkPath) {
+		return &ExitError{Code: ExitRefused, Op: op, Path: path,
+			Err: fmt.Errorf("ZooKeeper does not let anyone delete its system znodes (/zookeeper, /zookeeper/config, /zookeeper/quota)")}
+	}
+	return opError(op, path, err)
 }
 
 // isSystemNode reports whether p is /zookeeper or below it, which the server does not let anyone delete.

@@ -31,6 +31,9 @@ otherwise null with "dataBase64", and the stat is always included.`,
 		Example: "  zksh get /app/config\n  zksh get -s -o json /app/config\n  zksh get -w /app/config   # wait for the next change",
 		Args:    rangeArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Base64 && opts.Hex {
+				return usageErrorf(cmd.CommandPath(), "get: -b (base64) and -x (hex dump) cannot be combined")
+			}
 			p, err := resolveArg(cmd, env, args[0])
 			if err != nil {
 				return err
@@ -46,7 +49,6 @@ otherwise null with "dataBase64", and the stat is always included.`,
 	cmd.Flags().BoolVarP(&opts.Watch, "watch", "w", false, "watch the data: print the next change event")
 	cmd.Flags().BoolVarP(&opts.Base64, "base64", "b", false, "print the data base64-encoded")
 	cmd.Flags().BoolVarP(&opts.Hex, "hex", "x", false, "print the data as a hex dump")
-	cmd.MarkFlagsMutuallyExclusive("base64", "hex")
 	return pathArg(cmd)
 }
 

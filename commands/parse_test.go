@@ -36,6 +36,10 @@ func TestParseCreate(t *testing.T) {
 	if err := os.WriteFile(file, []byte{0, 1, 2}, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, make([]byte, 2<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		cwd  string
@@ -52,8 +56,11 @@ func TestParseCreate(t *testing.T) {
 		{name: "ttl ms", args: []string{"-t", "5000", "/t"}, want: CreateOptions{Path: "/t", TTL: 5 * time.Second}},
 		{name: "ttl duration", args: []string{"/t", "-t", "2m"}, want: CreateOptions{Path: "/t", TTL: 2 * time.Minute}},
 		{name: "container", args: []string{"-c", "/c"}, want: CreateOptions{Path: "/c", Container: true}},
-		{name: "acl", args: []string{"/a", "d", "world:anyone:r,digest:u:h/a=:cdrwa"}, want: CreateOptions{Path: "/a", Data: []byte("d"),
-			ACL: []zk.ACL{{Scheme: "world", ID: "anyone", Perms: zk.PermRead}, {Scheme: "digest", ID: "u:h/a=", Perms: zk.PermAll}}}},
+		{name: "acl", args: []string{"/a", "d", "world:anyone:r,digest:u:+Ir5sN1lGJEEs8xBZhZXKvjLJ7c=:cdrwa,ip:10.0.0.0/8:r"}, want: CreateOptions{Path: "/a", Data: []byte("d"),
+			ACL: []zk.ACL{{Scheme: "world", ID: "anyone", Perms: zk.PermRead}, {Scheme: "digest", ID: "u:+Ir5sN1lGJEEs8xBZhZXKvjLJ7c=", Perms: zk.PermAll},
+				{Scheme: "ip", ID: "10.0.0.0/8", Perms: zk.PermRead}}}},
+		{name: "acl of other schemes", args: []string{"/a", "", "auth::cdrwa,x509:CN=a:r"}, want: CreateOptions{Path: "/a", Data: []byte{},
+			ACL: []zk.ACL{{Scheme: "auth", ID: "", Perms: zk.PermAll}, {Scheme: "x509", ID: "CN=a", Perms: zk.PermRead}}}},
 		{name: "data from file", args: []string{"/a", "@" + file}, want: CreateOptions{Path: "/a", Data: []byte{0, 1, 2}}},
 		{name: "literal at", args: []string{"/a", "@@home"}, want: CreateOptions{Path: "/a", Data: []byte("@home")}},
 		{name: "missing file", args: []string{"/a", "@" + filepath.Join(dir, "nope")}, code: 2},
@@ -64,6 +71,14 @@ func TestParseCreate(t *testing.T) {
 		{name: "bad ttl", args: []string{"-t", "soon", "/a"}, code: 2},
 		{name: "bad acl", args: []string{"/a", "x", "world:anyone"}, code: 2},
 		{name: "bad perm", args: []string{"/a", "x", "world:anyone:rx"}, code: 2},
+		{name: "no perms", args: []string{"/a", "x", "world:anyone:"}, code: 2},
+		{name: "world not anyone", args: []string{"/a", "x", "world:bob:r"}, code: 2},
+		{name: "digest without hash", args: []string{"/a", "x", "digest:u:cdrwa"}, code: 2},
+		{name: "digest with password", args: []string{"/a", "x", "digest:u:secret:cdrwa"}, code: 2},
+		{name: "bad ip", args: []string{"/a", "x", "ip:1.2.3:r"}, code: 2},
+		{name: "no scheme", args: []string{"/a", "x", ":x:r"}, code: 2},
+		{name: "trailing comma", args: []string{"/a", "x", "world:anyone:r,"}, code: 2},
+		{name: "data over the request limit", args: []string{"/a", "@" + big}, code: 2},
 		{name: "trailing slash", args: []string{"/a/"}, code: 2},
 		{name: "empty component", args: []string{"/a//b"}, code: 2},
 		{name: "dot", args: []string{"/a/./b"}, code: 2},

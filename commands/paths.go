@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 )
@@ -14,7 +17,7 @@ import (
 func (e *Env) Resolve(p string) (string, error) {
 	abs, err := resolvePath(e.Cwd, p)
 	if err != nil {
-		return "", &UsageError{Err: fmt.Errorf("%s: %v", quote(p), err)}
+		return "", &UsageError{Err: fmt.Errorf("%s: %v", strconv.Quote(p), err)}
 	}
 	return abs, nil
 }
@@ -23,7 +26,7 @@ func (e *Env) Resolve(p string) (string, error) {
 func resolveArg(cmd *cobra.Command, env *Env, p string) (string, error) {
 	abs, err := resolvePath(env.Cwd, p)
 	if err != nil {
-		return "", &UsageError{Cmd: cmd.CommandPath(), Err: fmt.Errorf("%s %s: %v", cmd.Name(), p, err)}
+		return "", &UsageError{Cmd: cmd.CommandPath(), Err: fmt.Errorf("%s %s: %v", cmd.Name(), showPath(p), err)}
 	}
 	return abs, nil
 }
@@ -92,6 +95,15 @@ func validatePath(p string) error {
 		}
 	}
 	return nil
+}
+
+// showPath is a path as error messages show it: as typed, or Go-quoted when it holds characters a
+// terminal would not show (control characters, invalid UTF-8).
+func showPath(p string) string {
+	if !utf8.ValidString(p) || strings.IndexFunc(p, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 {
+		return strconv.Quote(p)
+	}
+	return p
 }
 
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -65,7 +67,7 @@ line). Paths may be relative to the current znode (see cd).`,
 	root.SetOut(env.IO.Out)
 	root.SetErr(env.IO.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &UsageError{Cmd: c.CommandPath(), Err: err}
+		return &UsageError{Cmd: c.CommandPath(), Err: flagError(c, err)}
 	})
 	root.Version = Version
 	root.SetVersionTemplate("zksh version {{.Version}}\n")
@@ -126,6 +128,35 @@ line). Paths may be relative to the current znode (see cd).`,
 	root.SetHelpCommand(help)
 	root.SetCompletionCommandGroupID("session")
 	return root
+}
+
+// pflagInvalid matches pflag's `invalid argument "abc" for "-v, --version" flag: strconv.ParseInt: ...`.
+// Compiled on first use: start-up does no work a command does not need.
+var pflagInvalid = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^invalid argument (".*") for "(.*)" flag: (.*)$`)
+})
+
+// flagError rewords pflag's message for a bad flag value without Go's parser internals:
+// `set: invalid -v, --version "abc": not a number`.
+func flagError(c *cobra.Command, err error) error {
+	m := pflagInvalid().FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	reason := m[3]
+	switch {
+	case strings.HasSuffix(reason, "invalid syntax"):
+		reason = "not a number"
+	case strings.HasSuffix(reason, "value out of range"):
+		reason = "out of range"
+	case strings.HasPrefix(reason, "time: "):
+		reason = "not a duration (e.g. 500ms, 30s, 1m)"
+	}
+	name := c.Name()
+	if !c.HasParent() {
+		name = "zksh"
+	}
+	return fmt.Errorf("%s: invalid %s %s: %s", name, m[2], m[1], reason)
 }
 
 // checkSettings refuses global settings that cannot work, before anything is sent.

@@ -34,6 +34,9 @@ stdin, @@TEXT is the literal @TEXT. -v sets it only if the data version matches 
 			if opts.Data, err = env.readData("set", args[1]); err != nil {
 				return err
 			}
+			if err := checkDataSize("set", opts.Data); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -57,7 +60,7 @@ func setRun(ctx context.Context, opts *SetOptions) error {
 	}
 	st, err := c.Set(env.zkPath(opts.Path), opts.Data, opts.Version)
 	if err != nil {
-		return opError("set", opts.Path, err)
+		return dataError("set", opts.Path, opts.Data, err)
 	}
 	if opts.Stat {
 		if err := p.Stat(env.IO.Out, opts.Path, st); err != nil {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -201,5 +203,55 @@ func TestBadGlobalSettings(t *testing.T) {
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("%q: took %v (nothing should be dialled)", args, d)
 		}
+	}
+}
+
+// TestBadInputMessages: what a user sees for bad input — one clear line naming the problem, the
+// usage hint, exit 2, and nothing on stdout.
+func TestBadInputMessages(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"set", "-v", "abc", "/a", "x"}, `zksh: set: invalid -v, --version "abc": not a number`},
+		{[]string{"set", "-v", "99999999999", "/a", "x"}, `zksh: set: invalid -v, --version "99999999999": out of range`},
+		{[]string{"--timeout", "soon", "ls", "/"}, `zksh: ls: invalid --timeout "soon": not a duration`},
+		{[]string{"get", "-b", "-x", "/a"}, `zksh: get: -b (base64) and -x (hex dump) cannot be combined`},
+		{[]string{"get", "/a\x1b[31m"}, `zksh: get "/a\x1b[31m": invalid character in path`},
+		{[]string{"create", "/a", "x", "world:anyone:"}, `no permissions`},
+		{[]string{"create", "/a", "x", "digest:bob:secret:cdrwa"}, `"secret" is not a password hash`},
+	}
+	for _, c := range cases {
+		r := mainRun(append([]string{"--server", "127.0.0.1:1"}, c.args...)...)
+		if r.code != ExitUsage || r.out != "" || !strings.Contains(r.err, c.want) || strings.Count(r.err, "\n") != 2 ||
+			!strings.Contains(r.err, "Run 'zksh "+c.args[0]+" --help'") && c.args[0] != "--timeout" {
+			t.Errorf("%q: %+v, want %q", c.args, r, c.want)
+		}
+	}
+}
+
+// TestRefusalsExplained: the server's terse answers are explained, with exit 1, and change nothing.
+func TestRefusalsExplained(t *testing.T) {
+	root := testRoot(t)
+	c := client(t)
+	// Data over the server's jute.maxbuffer (1 MiB): the server drops the connection.
+	big := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(big, make([]byte, 1200*1024), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	zksh(t, "create", root+"/big", "@"+big).fails(t, ExitRefused, "jute.maxbuffer")
+	zksh(t, "create", root+"/small", "x").must(t)
+	zksh(t, "set", root+"/small", "@"+big).fails(t, ExitRefused, "nothing was written")
+	if data, _, err := c.Get(root + "/small"); err != nil || string(data) != "x" {
+		t.Fatalf("small after a refused set: %q %v", data, err)
+	}
+	if ok, _, _ := c.Exists(root + "/big"); ok {
+		t.Fatal("big was created")
+	}
+	zksh(t, "delete", "/zookeeper/quota").fails(t, ExitRefused, "system znodes")
+	zksh(t, "--force", "deleteall", "/zookeeper").fails(t, ExitRefused, "system znodes")
+	zksh(t, "create", root+"/acl", "x", "auth::cdrwa").fails(t, ExitRefused, "use --auth or addauth")
+	if ok, _, _ := c.Exists("/zookeeper/quota"); !ok {
+		t.Fatal("/zookeeper/quota is gone")
 	}
 }
