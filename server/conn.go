@@ -273,7 +273,11 @@ func (c *conn) readLoop() {
 			}
 			return
 		}
-		buf = frame[:0]
+		if cap(frame) <= 64<<10 {
+			buf = frame[:0]
+		} else {
+			buf = nil // an idle connection does not keep its largest request's buffer
+		}
 		c.received.Add(1)
 		if !c.s.handle(c, frame) {
 			c.closeAfterFlush()
