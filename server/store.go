@@ -49,8 +49,12 @@ func errReplay(e effect) error {
 // openStore replays the log into s and opens it for appending.
 func openStore(dataDir, logDir string, s *Server) (*store, error) {
 	for _, d := range []string{dataDir, logDir} {
+		_, statErr := os.Stat(d)
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
+		}
+		if errors.Is(statErr, os.ErrNotExist) {
+			syncDir(filepath.Dir(d)) // a new directory's own entry must be durable too
 		}
 	}
 	path := filepath.Join(logDir, logFileName)
