@@ -10,6 +10,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/go-zookeeper/zk"
 )
 
 // go-zookeeper/zk cannot send multiRead (opcode 22), which answers many getChildren in one request.
@@ -339,4 +341,59 @@ func (s *readSession) whoAmI(ctx context.Context) ([]ClientInfo, error) {
 		out = append(out, ClientInfo{Scheme: r.str(), User: r.str()})
 	}
 	return out, r.err
+}
+
+const opGetAllChildrenNumber = 104
+
+// request sends one request with a path operand and returns the reply's body after its header; a
+// ZooKeeper error code becomes go-zookeeper's error for it where zksh names it.
+func (s *readSession) request(ctx context.Context, op int32, path string) (*juteReader, error) {
+	var j juteWriter
+	start := j.begin()
+	s.xid++
+	j.int(s.xid)
+	j.int(op)
+	j.buf([]byte(path))
+	j.frame(start)
+	stop := context.AfterFunc(ctx, func() { s.conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if _, err := s.conn.Write(j.b); err != nil {
+		return nil, err
+	}
+	body, err := s.frame()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	r := &juteReader{b: body}
+	_, _, code := r.int(), r.long(), r.int()
+	switch {
+	case r.err != nil:
+		return nil, r.err
+	case code == -6:
+		return nil, errUnimplemented
+	case code == -101:
+		return nil, zk.ErrNoNode
+	case code == -102:
+		return nil, zk.ErrNoAuth
+	case code != 0:
+		return nil, fmt.Errorf("error %d", code)
+	}
+	return r, nil
+}
+
+// errUnimplemented means the server does not know the request (an older ZooKeeper).
+var errUnimplemented = errors.New("not supported by the server (unimplemented)")
+
+// allChildrenNumber asks the server how many znodes are below path (getAllChildrenNumber, 3.6+): one
+// request, counted by the server whatever the ACLs below path.
+func (s *readSession) allChildrenNumber(ctx context.Context, path string) (int, error) {
+	r, err := s.request(ctx, opGetAllChildrenNumber, path)
+	if err != nil {
+		return 0, err
+	}
+	n := r.int()
+	return int(n), r.err
 }

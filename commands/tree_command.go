@@ -65,6 +65,17 @@ func NewCmdGetAllChildrenNumber(env *Env, runF func(context.Context, string) err
 			if err != nil {
 				return opError("getAllChildrenNumber", p, err)
 			}
+			// The server counts in one request (ZooKeeper 3.6+); older servers are walked.
+			if rs, err := dialReadSession(ctx, c.Server(), env.Settings.SessionTimeout, env.Settings.Auth); err == nil {
+				n, err := rs.allChildrenNumber(ctx, env.zkPath(p))
+				rs.close()
+				if err == nil {
+					return pr.Count(env.IO.Out, p, "count", n)
+				}
+				if !errors.Is(err, errUnimplemented) {
+					return opError("getAllChildrenNumber", p, err)
+				}
+			}
 			prog := env.progress("getAllChildrenNumber "+p, "found %d nodes")
 			w := env.newWalker(c)
 			levels, err := w.walk(ctx, env.zkPath(p), prog.update)

@@ -255,3 +255,27 @@ func TestRefusalsExplained(t *testing.T) {
 		t.Fatal("/zookeeper/quota is gone")
 	}
 }
+
+// TestGetAllChildrenNumberServerSide: the server counts, so a znode the user may not list does not
+// make the count fail (a walk would stop at it with "not authorized"), and the numbers match zkCli's.
+func TestGetAllChildrenNumberServerSide(t *testing.T) {
+	root := testRoot(t)
+	zksh(t, "create", root+"/locked", "", "world:anyone:cda").must(t)
+	t.Cleanup(func() { zksh(t, "setAcl", root+"/locked", "world:anyone:cdrwa").must(t) }) // so deleteall can list it
+	zksh(t, "create", root+"/locked/a").must(t)
+	zksh(t, "create", root+"/locked/b").must(t)
+	zksh(t, "create", root+"/open").must(t)
+	if r := zksh(t, "getAllChildrenNumber", root).must(t); r.out != "4\n" {
+		t.Fatalf("count %q", r.out)
+	}
+	if r := zksh(t, "-o", "json", "getAllChildrenNumber", root+"/open").must(t); r.out != `{"count":0,"path":"`+root+`/open"}`+"\n" {
+		t.Fatalf("json %q", r.out)
+	}
+	zksh(t, "getAllChildrenNumber", root+"/locked").fails(t, ExitRefused, "not authorized")
+	zksh(t, "getAllChildrenNumber", root+"/nope").fails(t, ExitRefused, "node does not exist")
+	// Under a chroot the count is of the chroot's subtree.
+	r := zkshIn(t, "", "--server", zktest.Apache(t)+root, "getAllChildrenNumber", "/").must(t)
+	if r.out != "4\n" {
+		t.Fatalf("chroot count %q", r.out)
+	}
+}
