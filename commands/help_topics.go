@@ -12,10 +12,12 @@ const ExitCodesHelp = `zksh exits with:
   0    success
   1    ZooKeeper refused the operation: node does not exist, node already exists, version
        does not match, node not empty, not authorized, invalid ACL, ephemeral nodes cannot
-       have children, not supported by the server...
-  2    usage error: unknown command, bad flag or argument, malformed path, unreadable @file
-  3    could not connect within --connect-timeout, session expired or connection lost,
-       or a -w wait ran past --wait-timeout
+       have children, a system znode, data over the server's jute.maxbuffer, not supported
+       by the server...
+  2    usage error: unknown command or help topic, bad flag or argument, malformed path or
+       host:port, bad ACL, unreadable @file, data too large to send
+  3    could not connect (refused at once, or nothing answered within --connect-timeout),
+       session expired or connection lost, or a -w wait ran past --wait-timeout
   130  interrupted (Ctrl-C)
 
 A script (commands piped to zksh) stops at the first failing command and exits with its code;
