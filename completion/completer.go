@@ -37,14 +37,13 @@ func (c *Completer) Complete(line string, cursor int, cwd string) Result {
 		before = string([]rune(line)[:cursor])
 	}
 	end := utf8.RuneCountInString(before)
-	words, cur, plain := splitWords(before)
-	res := Result{Start: end - utf8.RuneCountInString(cur), End: end}
-	if !plain {
-		// Completing inside quotes or escapes is not supported: suggest nothing rather than break them.
-		return res
-	}
+	words, w := splitWords(before)
+	res := Result{Start: end - utf8.RuneCountInString(w.raw), End: end}
+	cur := w.value
 	if len(words) == 0 {
-		res.Suggestions = c.commands(cur)
+		if w.plain() {
+			res.Suggestions = c.commands(cur)
+		}
 		return res
 	}
 	cmd := c.Spec.lookup(words[0])
@@ -54,8 +53,10 @@ func (c *Completer) Complete(line string, cursor int, cwd string) Result {
 	pos, valueOf := operandPosition(cmd, words[1:])
 	switch {
 	case valueOf != nil:
-		res.Suggestions = flagValues(valueOf, "", cur)
+		res.Suggestions = w.quote(flagValues(valueOf, "", cur))
 		return res
+	case !w.plain():
+		// Quoted or escaped: a path (or a value written --flag="...") completes inside its quotes.
 	case strings.HasPrefix(cur, "--") && strings.Contains(cur, "="):
 		name, value, _ := strings.Cut(cur, "=")
 		if f := cmd.flag(name); f != nil && f.TakesValue {
@@ -68,20 +69,79 @@ func (c *Completer) Complete(line string, cursor int, cwd string) Result {
 	}
 	switch {
 	case cmd.CommandArgs:
-		res.Suggestions = c.commands(cur)
+		if w.plain() {
+			res.Suggestions = c.commands(cur)
+		}
 	case cmd.isPathArg(pos):
-		res.Suggestions = c.paths(cur, cwd)
+		res.Suggestions = w.quote(c.paths(cur, cwd))
 	}
 	return res
 }
 
+// word is the word being typed.
+type word struct {
+	raw   string // as typed, quotes and backslashes included
+	value string // what the shell will see: quotes and escapes removed
+	opened rune  // the quote the word opened with (' or "), or 0
+}
+
+// plain reports whether the word is typed without quotes or escapes.
+func (w word) plain() bool { return w.raw == w.value }
+
+// quote writes each suggestion as the word must be typed: in the quotes the user opened (closed after
+// a complete name, left open after a parent's "/" so that completion goes on), or with backslashes
+// before the characters the shell would split or interpret.
+func (w word) quote(suggestions []Suggestion) []Suggestion {
+	for i, s := range suggestions {
+		suggestions[i].Text = quoteWord(s.Text, w.opened, !strings.HasSuffix(s.Text, "/"))
+	}
+	return suggestions
+}
+
+// special are the characters the shell's line splitting treats specially outside quotes.
+const special = " \t\\'\"`();&|<>"
+
+func quoteWord(s string, q rune, closed bool) string {
+	if q == '\'' && strings.ContainsRune(s, '\'') {
+		q = '"'
+	}
+	var b strings.Builder
+	switch q {
+	case '\'':
+		b.WriteRune(q)
+		b.WriteString(s)
+	case '"':
+		b.WriteRune(q)
+		for _, r := range s {
+			if r == '"' || r == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+	default:
+		if !strings.ContainsAny(s, special) {
+			return s
+		}
+		for _, r := range s {
+			if strings.ContainsRune(special, r) {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	}
+	if closed {
+		b.WriteRune(q)
+	}
+	return b.String()
+}
+
 // splitWords splits the text before the cursor into complete words and the word being typed, honouring
-// quotes and backslashes as a POSIX shell does (the shell splits lines the same way). cur is the raw text
-// of the word being typed; plain is false when it holds quotes or escapes.
-func splitWords(s string) (words []string, cur string, plain bool) {
+// quotes and backslashes as a POSIX shell does (the shell splits lines the same way).
+func splitWords(s string) (words []string, cur word) {
 	var b strings.Builder
 	inWord := false
-	var quote rune
+	var quote, first rune
 	escaped := false
 	for _, r := range s {
 		switch {
@@ -97,6 +157,9 @@ func splitWords(s string) (words []string, cur string, plain bool) {
 				b.WriteRune(r)
 			}
 		case r == '\'' || r == '"':
+			if !inWord {
+				first = r
+			}
 			quote, inWord = r, true
 		case r == ' ' || r == '\t':
 			if inWord {
@@ -104,16 +167,20 @@ func splitWords(s string) (words []string, cur string, plain bool) {
 				b.Reset()
 				inWord = false
 			}
+			first = 0
 		default:
 			b.WriteRune(r)
 			inWord = true
 		}
 	}
 	if !inWord {
-		return words, "", true
+		return words, word{}
 	}
-	raw := rawTail(s)
-	return words, raw, quote == 0 && !escaped && !strings.ContainsAny(raw, `'"\`)
+	cur = word{raw: rawTail(s), value: b.String(), opened: first}
+	if cur.opened == 0 {
+		cur.opened = quote // a quote opened inside the word and still open
+	}
+	return words, cur
 }
 
 // rawTail returns the text of the last word, from the last unquoted blank on.

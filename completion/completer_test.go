@@ -139,9 +139,9 @@ func texts(s []Suggestion) []string {
 
 func TestComplete(t *testing.T) {
 	tree := newFakeTree("/app", "/app/config", "/app/locks", "/app/locks/l1", "/apple", "/zookeeper",
-		"/zookeeper/quota", "/b", "/app/config2")
+		"/zookeeper/quota", "/b", "/app/config2", "/odd/a b", "/odd/it's", "/odd/x;y")
 	c, updates := newTestCompleter(t, tree)
-	prime(t, c, updates, "/", "/app", "/app/locks", "/zookeeper")
+	prime(t, c, updates, "/", "/app", "/app/locks", "/zookeeper", "/odd")
 
 	tests := []struct {
 		line      string
@@ -186,8 +186,20 @@ func TestComplete(t *testing.T) {
 		{line: "set /b /a", cwd: "/", want: []string{}, wantStart: 7},
 		{line: "connect /", cwd: "/", want: []string{}, wantStart: 8},
 		{line: "help ge", cwd: "/", want: []string{"get"}, wantStart: 5},
-		// quotes are left alone rather than broken
-		{line: `get "/ap`, cwd: "/", want: []string{}, wantStart: 4},
+		// inside quotes: the quote stays open after a parent, is closed after a complete name
+		{line: `get "/ap`, cwd: "/", want: []string{`"/app/`, `"/apple"`}, wantStart: 4},
+		{line: `get '/app/lo`, cwd: "/", want: []string{`'/app/locks/`}, wantStart: 4},
+		{line: `get "/app/locks/`, cwd: "/", want: []string{`"/app/locks/l1"`}, wantStart: 4},
+		{line: `get /app/"co`, cwd: "/", want: []string{`"/app/config"`, `"/app/config2"`}, wantStart: 4},
+		{line: `get "con`, cwd: "/app", want: []string{`"config"`, `"config2"`}, wantStart: 4},
+		{line: `set "/b" "/a`, cwd: "/", want: []string{}, wantStart: 9},
+		{line: `get -o "j`, cwd: "/", want: []string{`"json"`}, wantStart: 7},
+		{line: `"ge`, cwd: "/", want: []string{}, wantStart: 0},
+		// names the shell would split or interpret are escaped, or quoted as the user started
+		{line: "get /odd/", cwd: "/", want: []string{`/odd/a\ b`, `/odd/it\'s`, `/odd/x\;y`}, wantStart: 4},
+		{line: `get /odd/a\ `, cwd: "/", want: []string{`/odd/a\ b`}, wantStart: 4},
+		{line: `get '/odd/`, cwd: "/", want: []string{`'/odd/a b'`, `"/odd/it's"`, `'/odd/x;y'`}, wantStart: 4},
+		{line: `get "/odd/i`, cwd: "/", want: []string{`"/odd/it's"`}, wantStart: 4},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%q in %s", tt.line, tt.cwd), func(t *testing.T) {

@@ -168,9 +168,14 @@ func (r *ttyReader) next(b []byte) int {
 	switch {
 	case i == 0:
 		i = 1
-		r.ended = true
 	case i < 0:
 		i = len(r.pending)
+	}
+	if r.t.fixBefore(r.pending[:i]) {
+		return copy(b, fixKey) // the key itself follows on the next Read
+	}
+	if r.pending[0] == '\r' || r.pending[0] == '\n' {
+		r.ended = true
 	}
 	n := copy(b, r.pending[:i])
 	r.pending = r.pending[n:]

@@ -25,6 +25,10 @@ import (
 var (
 	wakeKey = []byte{0x1b, '[', '9', '9', '9', 'z'}
 	noopKey = []byte{0x1b, '[', '9', '9', '8', 'z'}
+	// fixKey goes before the key that accepts a suggestion selected with Tab. go-prompt accepts it by
+	// replacing the text after the last blank with the suggestion, which doubles the start of a
+	// suggestion holding a blank ("a\ b" → "a\ a\ b"); fixKey's binding undoes that.
+	fixKey = []byte{0x1b, '[', '9', '9', '7', 'z'}
 )
 
 // terminal is the REPL's line source: go-prompt with completion, history and a live prompt. go-prompt
@@ -47,6 +51,7 @@ type terminal struct {
 	number     atomic.Int64           // the prompt's N: the history number the next line gets
 	lastCount  atomic.Int64           // suggestions of the last completion
 	selecting  atomic.Bool            // the last key may have selected a suggestion (Tab, arrows)
+	offered    []prompt.Suggest       // the last suggestions (used on go-prompt's goroutine only)
 	pendingTab atomic.Bool            // Tab pressed while the suggestions were being fetched
 	keys       chan []byte            // keys injected into go-prompt's input
 	pressed    func()                 // tells the reader a key was injected
@@ -150,6 +155,7 @@ func (t *terminal) start() {
 		prompt.WithASCIICodeBind(
 			prompt.ASCIICodeBind{ASCIICode: wakeKey, Fn: func(*prompt.Prompt) bool { return true }},
 			prompt.ASCIICodeBind{ASCIICode: noopKey, Fn: func(*prompt.Prompt) bool { return false }},
+			prompt.ASCIICodeBind{ASCIICode: fixKey, Fn: t.fixAccepted},
 		),
 	)
 	go func() {
@@ -246,7 +252,35 @@ func (t *terminal) complete(d prompt.Document) ([]prompt.Suggest, istrings.RuneN
 	for i, s := range res.Suggestions {
 		out[i] = prompt.Suggest{Text: s.Text, Description: s.Description}
 	}
+	if len(out) > 0 {
+		t.offered = out
+	}
 	return out, istrings.RuneNumber(res.Start), istrings.RuneNumber(res.End)
+}
+
+// fixBefore reports whether fixKey must go before key: a suggestion may be selected and key accepts it.
+func (t *terminal) fixBefore(key []byte) bool {
+	if !t.selecting.Load() || selectionKey(key) {
+		return false
+	}
+	t.selecting.Store(false)
+	return true
+}
+
+// fixAccepted runs on fixKey, after go-prompt accepted the selected suggestion: if the suggestion holds
+// a blank, go-prompt left its start doubled before the cursor; put the suggestion there alone.
+func (t *terminal) fixAccepted(p *prompt.Prompt) bool {
+	before := p.Buffer().Document().TextBeforeCursor()
+	for _, s := range t.offered {
+		i := strings.LastIndexAny(s.Text, " \n")
+		if i < 0 || !strings.HasSuffix(before, s.Text[:i+1]+s.Text) {
+			continue
+		}
+		p.DeleteBeforeCursorRunes(istrings.RuneCountInString(s.Text[:i+1] + s.Text))
+		p.InsertTextMoveCursor(s.Text, false)
+		return true
+	}
+	return false
 }
 
 // press queues a key for go-prompt; a full queue drops it (a wake is already waiting).

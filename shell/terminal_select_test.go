@@ -78,3 +78,36 @@ func TestTerminalBigParentSlashes(t *testing.T) {
 		t.Fatalf("exit code %d", code)
 	}
 }
+
+// Names with blanks or quotes complete escaped (or inside the quotes the user opened), and accepting
+// such a suggestion leaves it whole on the line.
+func TestTerminalQuotedNames(t *testing.T) {
+	addr := zktest.Apache(t)
+	c := zkConn(t)
+	mustCreate(t, c, "/sp", "")
+	mustCreate(t, c, "/sp/a b", "spaced")
+	mustCreate(t, c, "/sp/it's", "quoted")
+	mustCreate(t, c, "/sp/z", "")
+	t.Cleanup(func() { deleteTree(t, "/sp") })
+
+	s := startSession(t, addr, t.TempDir())
+	s.waitFor("(CONNECTED) /] 1> ")
+	s.typeText("get /sp/")
+	s.waitFor(`/sp/it\'s`)
+	s.tab(`get /sp/a\ b`)
+	s.press(keyEnter) // accepts the suggestion and runs the line
+	s.waitFor("spaced")
+	s.waitFor("] 2> ")
+
+	s.typeText(`get "/sp/it`)
+	s.waitFor(`"/sp/it's"`)
+	s.tab(`get "/sp/it's"`)
+	s.typeText(" ")
+	s.press(keyEnter)
+	s.waitFor("quoted")
+	s.waitFor("] 3> ")
+	s.press(keyCtrlD)
+	if code := s.waitExit(); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+}
