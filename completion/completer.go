@@ -80,9 +80,9 @@ func (c *Completer) Complete(line string, cursor int, cwd string) Result {
 
 // word is the word being typed.
 type word struct {
-	raw   string // as typed, quotes and backslashes included
-	value string // what the shell will see: quotes and escapes removed
-	opened rune  // the quote the word opened with (' or "), or 0
+	raw    string // as typed, quotes and backslashes included
+	value  string // what the shell will see: quotes and escapes removed
+	opened rune   // the quote the word opened with (' or "), or 0
 }
 
 // plain reports whether the word is typed without quotes or escapes.
