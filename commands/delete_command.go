@@ -131,7 +131,7 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 		}
 		roots = roots[:0]
 		for _, n := range names {
-			if !isSystemNode(env.userPath(joinChild(zp, n))) {
+			if !isSystemNode(joinChild(zp, n)) {
 				roots = append(roots, joinChild(zp, n))
 			}
 		}

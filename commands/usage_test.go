@@ -279,3 +279,25 @@ func TestGetAllChildrenNumberServerSide(t *testing.T) {
 		t.Fatalf("chroot count %q", r.out)
 	}
 }
+
+// TestDeleteAllRootUnderChroot: under a chroot, "/" is the chroot and its child "zookeeper" is an
+// ordinary znode: deleteall / --force deletes it too, and keeps the chroot itself.
+func TestDeleteAllRootUnderChroot(t *testing.T) {
+	root := testRoot(t)
+	c := client(t)
+	for _, p := range []string{"/zookeeper", "/zookeeper/x", "/a", "/a/b"} {
+		if _, err := c.Create(root+p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chroot := zktest.Apache(t) + root
+	zkshIn(t, "", "--server", chroot, "deleteall", "/").fails(t, ExitUsage, "refusing without --force")
+	zkshIn(t, "", "--server", chroot, "--force", "deleteall", "/").must(t)
+	kids, _, err := c.Children(root)
+	if err != nil || len(kids) != 0 {
+		t.Fatalf("left under the chroot: %q %v", kids, err)
+	}
+	if ok, _, _ := c.Exists("/zookeeper/quota"); !ok {
+		t.Fatal("the real /zookeeper/quota is gone")
+	}
+}
