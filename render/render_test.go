@@ -162,3 +162,29 @@ func TestParseFormat(t *testing.T) {
 		t.Error("yaml accepted")
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]bool{
+		"hello\tworld\r\n": true,
+		"héllo ✓":          true,
+		"":                 true,
+		"a\x1b[31mred":     false, // ESC
+		"a\u009b31mred":    false, // CSI as a C1 control
+		"a\u0085":          false,
+		"\x7f":             false,
+		"\xff\xfe":         false, // not UTF-8
+		"\x00":             false,
+	} {
+		if got := Printable([]byte(in)); got != want {
+			t.Errorf("Printable(%q) = %v, want %v", in, got, want)
+		}
+	}
+	// On a terminal a non-printable value is a hex dump, whatever the format but JSON.
+	var b strings.Builder
+	if err := New(Plain, Options{TTY: true}).Node(&b, Node{Path: "/a", Data: []byte("x\u009b2J")}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsRune(b.String(), '\u009b') || !strings.Contains(b.String(), "c2 9b") {
+		t.Fatalf("C1 control reached the terminal: %q", b.String())
+	}
+}

@@ -119,13 +119,14 @@ func LongRows(entries []Entry, when func(ms int64) string, noOwner string) [][]s
 }
 
 // Printable reports whether data can be written to a terminal as text: valid UTF-8 without control
-// characters other than tab, newline and carriage return.
+// characters other than tab, newline and carriage return. C1 controls (U+0080 to U+009F) count as
+// control characters: terminals read U+009B as the start of an escape sequence, as ESC [.
 func Printable(data []byte) bool {
 	if !utf8.Valid(data) {
 		return false
 	}
 	for _, r := range string(data) {
-		if (r < 0x20 && r != '\n' && r != '\t' && r != '\r') || r == 0x7f {
+		if (r < 0x20 && r != '\n' && r != '\t' && r != '\r') || (r >= 0x7f && r <= 0x9f) {
 			return false
 		}
 	}
