@@ -25,8 +25,10 @@ func (s *Server) handle(c *conn, frame []byte) (keep bool) {
 		if r := recover(); r != nil {
 			s.log.Error("panic handling request; closing connection", "op", h.Type, "panic", r)
 			if s.txn != nil {
+				// Log the write empty rather than drop it: its zxid may already be in replies
+				// other clients read, and a restart must not go back behind it.
 				s.rollback()
-				s.txn = nil
+				s.commit()
 			}
 			keep = false
 		}

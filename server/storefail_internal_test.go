@@ -3,11 +3,14 @@ package server
 import (
 	"io"
 	"log"
+	"net"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/server/jute"
 )
 
 // TestFailedAppendIsNeverAcknowledged breaks the log file under a running server: the write that
@@ -77,5 +80,55 @@ func TestFailedAppendIsNeverAcknowledged(t *testing.T) {
 		if got := s2.Exists(p); got != want {
 			t.Errorf("%s exists after restart: %v, want %v", p, got, want)
 		}
+	}
+}
+
+// TestPanickingWriteKeepsItsZxid: a write that panics half way is undone and its connection
+// closed, but its zxid, which replies may already carry, is logged, so a restart does not go back.
+func TestPanickingWriteKeepsItsZxid(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Create("/a", nil); err != nil {
+		t.Fatal(err)
+	}
+	client, peer := net.Pipe()
+	defer client.Close()
+	go io.Copy(io.Discard, client)
+	c := newConn(s, peer, "127.0.0.1")
+	s.wg.Add(1)
+	go c.writeLoop()
+	s.mu.Lock()
+	sess := &session{id: 1 << 56, passwd: make([]byte, 16), timeout: 30000}
+	s.sessions[sess.id] = sess
+	s.attach(c, sess)
+	s.tree.get("/a").parent = nil // a broken invariant: deleting /a now panics
+	s.mu.Unlock()
+
+	frame := jute.Marshal(&jute.RequestHeader{Xid: 1, Type: jute.OpDelete}, &jute.PathVersionRequest{Path: "/a", Version: -1})
+	if s.handle(c, frame) {
+		t.Fatal("connection kept after a panic")
+	}
+	want := s.Zxid()
+	s.mu.Lock()
+	s.tree.get("/a").parent = s.tree.root
+	s.mu.Unlock()
+	c.closeNow()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := New(Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if got := s2.Zxid(); got != want {
+		t.Fatalf("zxid after restart %d, want %d", got, want)
+	}
+	if !s2.Exists("/a") {
+		t.Fatal("the undone delete was replayed")
 	}
 }
