@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
+	"log"
 	"math/rand"
 	"net"
 	"runtime"
@@ -354,4 +356,58 @@ func TestEmptyPathReadsTheRoot(t *testing.T) {
 	if !srv.Exists("/") || !srv.Exists("/a") {
 		t.Fatal("tree damaged")
 	}
+}
+
+// TestCloseLeavesNoGoroutines stops a server holding connections in every state (idle after the
+// handshake, half way through a frame, before the handshake, throttled for not reading, a
+// go-zookeeper client with watches) and checks Close returns promptly and nothing it started
+// outlives it.
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	base := runtime.NumGoroutine()
+	srv, err := server.New(server.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Create("/big", bytes.Repeat([]byte("z"), 100<<10)); err != nil {
+		t.Fatal(err)
+	}
+	idle := newRaw(t, srv)
+	half := newRaw(t, srv)
+	half.nc.Write([]byte{0, 0, 0, 100, 1, 2, 3})
+	pre := dialNoHandshake(t, srv)
+	pre.Write([]byte{0, 0})
+	slow := newRaw(t, srv)
+	var req []byte
+	for i := 1; i <= 100; i++ {
+		req = jute.AppendFrame(req, &jute.RequestHeader{Xid: int32(i), Type: jute.OpGetData}, &jute.PathWatchRequest{Path: "/big"})
+	}
+	slow.nc.Write(req)
+	zc, _, err := zk.Connect([]string{srv.Addr()}, 4*time.Second, zk.WithLogger(log.New(io.Discard, "", 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := zc.GetW("/big"); err != nil {
+		t.Fatal(err)
+	}
+	_ = idle
+	time.Sleep(100 * time.Millisecond) // let the slow client's replies pile up
+
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	zc.Close()
+	for _, nc := range []net.Conn{idle.nc, half.nc, pre, slow.nc} {
+		nc.Close()
+	}
+	settleGoroutines(t, base, 5*time.Second)
 }
