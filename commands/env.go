@@ -139,6 +139,20 @@ func (e *Env) wrote(parent string) {
 	}
 }
 
+// checkCredential catches credentials that cannot be what the user meant (the credential itself is
+// never repeated in the message: it may be a password).
+func checkCredential(scheme, cred string) error {
+	switch {
+	case scheme == "":
+		return errors.New("no scheme (digest, ip, ...)")
+	case scheme == "digest":
+		if user, _, ok := strings.Cut(cred, ":"); !ok || user == "" {
+			return errors.New("digest credentials are user:password")
+		}
+	}
+	return nil
+}
+
 type nopLogger struct{}
 
 func (nopLogger) Printf(string, ...any) {}
@@ -197,9 +211,14 @@ func (e *Env) Conn(ctx context.Context) (*zk.Conn, error) {
 			return nil, err
 		}
 		for _, a := range s.Auth {
-			if _, _, ok := strings.Cut(a, ":"); !ok {
+			scheme, cred, ok := strings.Cut(a, ":")
+			if !ok {
 				e.mu.Unlock()
-				return nil, usageErrorf("", "--auth %q: want scheme:credential", a)
+				return nil, usageErrorf("", "--auth: want scheme:credential, e.g. digest:user:password")
+			}
+			if err := checkCredential(scheme, cred); err != nil {
+				e.mu.Unlock()
+				return nil, usageErrorf("", "--auth: %v", err)
 			}
 		}
 		e.stateCh = make(chan struct{}, 1)
@@ -272,7 +291,8 @@ func (e *Env) Conn(ctx context.Context) (*zk.Conn, error) {
 			scheme, cred, _ := strings.Cut(a, ":")
 			if err := c.AddAuth(scheme, []byte(cred)); err != nil {
 				e.Close()
-				return nil, opError("auth", "", err)
+				return nil, &ExitError{Code: classify(err), Op: "--auth",
+					Err: fmt.Errorf("the server refused the %s credentials (%s)", scheme, describe(err))}
 			}
 		}
 	}

@@ -158,6 +158,9 @@ func NewCmdAddAuth(env *Env, runF func(context.Context, *AddAuthOptions) error) 
 		Args:    rangeArgs(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Scheme, opts.Cred = args[0], args[1]
+			if err := checkCredential(opts.Scheme, opts.Cred); err != nil {
+				return usageErrorf(cmd.CommandPath(), "addauth: %v", err)
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -174,7 +177,8 @@ func addAuthRun(ctx context.Context, opts *AddAuthOptions) error {
 		return opError("addauth", "", err)
 	}
 	if err := c.AddAuth(opts.Scheme, []byte(opts.Cred)); err != nil {
-		return opError("addauth", "", err)
+		return &ExitError{Code: classify(err), Op: "addauth",
+			Err: fmt.Errorf("the server refused the %s credentials (%s)", opts.Scheme, describe(err))}
 	}
 	// Remember it, so a session opened after close or connect has it too.
 	env.mu.Lock()

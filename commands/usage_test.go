@@ -194,6 +194,10 @@ func TestBadGlobalSettings(t *testing.T) {
 		{"--local", "-s", "127.0.0.1:2181", "ls", "/"},
 		{"--data-dir", "/tmp/nowhere", "ls", "/"},
 		{"-o", "yaml", "ls", "/"},
+		{"--auth", "digest:nocolon", "ls", "/"},
+		{"--auth", "digest::pw", "ls", "/"},
+		{"--auth", "nocolon", "ls", "/"},
+		{"addauth", "digest", "nocolon"},
 	} {
 		start := time.Now()
 		r := mainRun(args...)
@@ -299,5 +303,19 @@ func TestDeleteAllRootUnderChroot(t *testing.T) {
 	}
 	if ok, _, _ := c.Exists("/zookeeper/quota"); !ok {
 		t.Fatal("the real /zookeeper/quota is gone")
+	}
+}
+
+// TestAuthRefused: credentials the server refuses are exit 1, and the message names the scheme but
+// never repeats the credential.
+func TestAuthRefused(t *testing.T) {
+	r := zksh(t, "--auth", "nosuchscheme:s3cret", "ls", "/")
+	r.fails(t, ExitRefused, "the server refused the nosuchscheme credentials")
+	if strings.Contains(r.err, "s3cret") {
+		t.Fatalf("the credential is in the message: %q", r.err)
+	}
+	r = mainRun("--auth", "s3cret", "ls", "/")
+	if r.code != ExitUsage || strings.Contains(r.err, "s3cret") {
+		t.Fatalf("malformed --auth: %+v", r)
 	}
 }
