@@ -3,7 +3,6 @@
 package shell
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"sync"
@@ -160,32 +159,61 @@ func (r *ttyReader) Read(b []byte) (int, error) {
 	return r.next(b), nil
 }
 
-// next hands go-prompt the next piece of what was read: the text up to a line end, then the line end
-// alone, so that pasted lines run one by one (go-prompt would take a pasted newline into the line).
-// What follows waits in pending, across the command the line end starts.
+// next hands go-prompt the next key of what was read. go-prompt takes each read as one key, and a read
+// it does not recognise as a key is inserted as text, control bytes included; keys arrive together
+// when typed fast over a slow link, when a terminal multiplexer sends them, or when lines are pasted.
+// So a run of printable text goes as one piece, every control key and escape sequence alone, and a
+// line end alone, so that pasted lines run one by one: what follows waits in pending, across the
+// command the line end starts.
 func (r *ttyReader) next(b []byte) int {
-	i := bytes.IndexAny(r.pending, "\r\n")
-	switch {
-	case i == 0:
-		i = 1
-	case i < 0:
-		i = len(r.pending)
-	}
-	if r.t.fixBefore(r.pending[:i]) {
+	k := keyLen(r.pending)
+	if r.t.fixBefore(r.pending[:k]) {
 		return copy(b, fixKey) // the key itself follows on the next Read
 	}
-	if r.pending[0] == '\r' || r.pending[0] == '\n' {
-		r.ended = true
-	}
-	n := copy(b, r.pending[:i])
+	n := copy(b, r.pending[:k])
 	r.pending = r.pending[n:]
 	if len(r.pending) == 0 {
 		r.pending = nil
 	}
-	if n == 1 && b[0] == 0x04 {
+	if n == 1 && (b[0] == '\r' || b[0] == '\n' || b[0] == 0x04) {
 		r.ended = true
 	}
 	return r.t.filterKey(b, n)
+}
+
+// keyLen returns the length of the key p starts with: an escape sequence, one control byte, or a run of
+// printable text.
+func keyLen(p []byte) int {
+	const esc = 0x1b
+	switch {
+	case p[0] == esc:
+		if len(p) == 1 {
+			return 1
+		}
+		switch p[1] {
+		case '[': // CSI: parameter and intermediate bytes, then a final byte
+			for j := 2; j < len(p); j++ {
+				if p[j] >= 0x40 && p[j] <= 0x7e {
+					return j + 1
+				}
+				if p[j] < 0x20 || p[j] > 0x3f {
+					return j
+				}
+			}
+			return len(p)
+		case 'O': // SS3: one more byte
+			return min(3, len(p))
+		}
+		return 2 // Alt+key
+	case p[0] < 0x20 || p[0] == 0x7f:
+		return 1
+	}
+	for j := 1; j < len(p); j++ {
+		if p[j] < 0x20 || p[j] == 0x7f {
+			return j
+		}
+	}
+	return len(p)
 }
 
 // requestRedraw has go-prompt draw the prompt and the line again: it redraws on a window-size change

@@ -4,6 +4,7 @@ package shell
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/go-zookeeper/zk"
@@ -106,6 +107,38 @@ func TestTerminalQuotedNames(t *testing.T) {
 	s.press(keyEnter)
 	s.waitFor("quoted")
 	s.waitFor("] 3> ")
+	s.press(keyCtrlD)
+	if code := s.waitExit(); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+}
+
+// Keys that arrive together (a fast typist over a slow link, tmux send-keys, a paste) each act as the
+// key they are, not as text: Backspace, Ctrl-A, arrows, Ctrl-C.
+func TestTerminalKeysInOneRead(t *testing.T) {
+	addr := zktest.Apache(t)
+	s := startSession(t, addr, t.TempDir())
+	s.waitFor("(CONNECTED) /] 1> ")
+	write := func(b string) {
+		t.Helper()
+		if _, err := s.ptm.Write([]byte(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("cd /zookeepex\x7fr\r")
+	s.waitFor("/zookeeper] 2> ")
+	write("wd\x01p\r") // Ctrl-A: to the start of the line
+	s.waitFor("/zookeeper\r\n")
+	s.waitFor("] 3> ")
+	write("ls quoa\x1b[Dt\x1b[C\r") // arrows move the cursor
+	s.waitFor("ls quota\r\n")
+	s.waitFor("] 4> ")
+	write("get /nonsense\x03ls ..\r") // Ctrl-C clears the half-typed line
+	s.waitFor("zookeeper\r\n")
+	s.waitFor("] 5> ")
+	if strings.Contains(s.screen(0), "\nzksh: ") {
+		t.Errorf("an error was printed:\n%s", s.screen(0))
+	}
 	s.press(keyCtrlD)
 	if code := s.waitExit(); code != 0 {
 		t.Fatalf("exit code %d", code)

@@ -136,8 +136,8 @@ func (s *session) waitFor(text string) {
 	}
 }
 
-// press sends one key per write, as a user types (go-prompt treats each read as one key), and gives
-// go-prompt time to read it alone. Enter and Ctrl-C start a new line.
+// press sends keys, one per write, as a user types (keys that arrive together are split by the
+// reader, so nothing waits between them). Enter and Ctrl-C start a new line.
 func (s *session) press(keys ...string) {
 	s.t.Helper()
 	for _, k := range keys {
@@ -147,7 +147,6 @@ func (s *session) press(keys ...string) {
 		if k == keyEnter || k == keyCtrlC {
 			s.line = ""
 		}
-		time.Sleep(60 * time.Millisecond)
 	}
 }
 
@@ -405,7 +404,18 @@ func TestTerminalSessionExpiry(t *testing.T) {
 	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(4 * time.Second)
+	// The server removes the session's ephemeral node when it expires it.
+	c := zkConn(t)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		ok, _, err := c.Exists(eph)
+		if err == nil && !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = s.cmd.Process.Signal(syscall.SIGCONT)
+			t.Fatalf("the session was not expired within 20s (exists %v, %v)", ok, err)
+		}
+	}
 	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
