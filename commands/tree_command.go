@@ -137,9 +137,13 @@ mode the session is new and owns none.`,
 			}
 			w := env.newWalker(c)
 			defer w.close()
+			w.skipNoAuth = true // list what may be listed; say what was not
 			levels, err := w.walk(ctx, env.zkPath(p), nil)
 			if err != nil {
 				return opError("getEphemerals", p, err)
+			}
+			if n := w.skipped.Load(); n > 0 {
+				fmt.Fprintf(env.IO.ErrOut, "zksh: getEphemerals %s: skipped the children of %d znode(s) this session may not list\n", p, n)
 			}
 			var all []string
 			for _, l := range levels {

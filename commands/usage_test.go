@@ -319,3 +319,30 @@ func TestAuthRefused(t *testing.T) {
 		t.Fatalf("malformed --auth: %+v", r)
 	}
 }
+
+// TestGetEphemeralsSkipsUnlistable: a znode the session may not list does not make getEphemerals
+// fail; what could be listed is printed and stderr says what was skipped.
+func TestGetEphemeralsSkipsUnlistable(t *testing.T) {
+	root := testRoot(t)
+	streams, out, errOut := fakeIO("", false)
+	s, _ := DefaultSettings(func(string) string { return "" })
+	s.Server = zktest.Apache(t)
+	env := NewEnv(streams, s)
+	env.Interactive = true
+	defer env.Close()
+	run := func(words ...string) {
+		t.Helper()
+		if err := ExecuteLine(context.Background(), env, words); err != nil {
+			t.Fatalf("%q: %v", words, err)
+		}
+	}
+	run("create", root+"/locked", "", "world:anyone:cda")
+	t.Cleanup(func() { zksh(t, "setAcl", root+"/locked", "world:anyone:cdrwa").must(t) })
+	run("create", "-e", root+"/mine")
+	run("create", "-e", root+"/locked/hidden")
+	out.Reset()
+	run("getEphemerals", root)
+	if out.String() != "["+root+"/mine]\n" || !strings.Contains(errOut.String(), "skipped the children of 1 znode") {
+		t.Fatalf("out %q, err %q", out, errOut)
+	}
+}

@@ -31,6 +31,9 @@ type walker struct {
 
 	reads   *readSession // multiRead session, once a level is big enough
 	noReads bool         // multiRead is not to be had: use conns
+
+	skipNoAuth bool         // leave out the children of znodes the session may not list
+	skipped    atomic.Int64 // how many znodes were left unlisted so
 }
 
 // multiReadThreshold is the level size from which a walk uses multiRead.
@@ -105,6 +108,10 @@ func (w *walker) walk(ctx context.Context, root string, progress func(found int)
 		if err := forEach(ctx, len(cur), inFlight*len(conns), func(worker, i int) error {
 			names, _, err := conns[worker%len(conns)].Children(cur[i])
 			if errors.Is(err, zk.ErrNoNode) {
+				return nil
+			}
+			if w.skipNoAuth && errors.Is(err, zk.ErrNoAuth) {
+				w.skipped.Add(1)
 				return nil
 			}
 			if err != nil {
