@@ -309,6 +309,9 @@ func (c *Completer) paths(cur, cwd string) []Suggestion {
 	if !strings.HasPrefix(parent, "/") {
 		return nil
 	}
+	if prefix == ".." {
+		return []Suggestion{{Text: dir + "../"}} // as a shell completes "..": go on one level up
+	}
 	children, _ := c.Cache.Lookup(parent)
 	lo := sort.Search(len(children), func(i int) bool { return children[i].Name >= prefix })
 	limit := c.Limit

@@ -164,6 +164,9 @@ func TestComplete(t *testing.T) {
 		{line: "get con", cwd: "/app", want: []string{"config", "config2"}, wantStart: 4},
 		{line: "get locks/", cwd: "/app", want: []string{"locks/l1"}, wantStart: 4},
 		{line: "cd ../zoo", cwd: "/app", want: []string{"../zookeeper/"}, wantStart: 3},
+		{line: "cd ..", cwd: "/app/locks", want: []string{"../"}, wantStart: 3},
+		{line: "cd ../..", cwd: "/app/locks", want: []string{"../../"}, wantStart: 3},
+		{line: "cd ../../", cwd: "/app/locks", want: []string{"../../app/", "../../apple", "../../b", "../../zookeeper/"}, wantStart: 3},
 		{line: "cd ../app/lo", cwd: "/zookeeper", want: []string{"../app/locks/"}, wantStart: 3},
 		{line: "cd ../../app/lo", cwd: "/app/locks", want: []string{"../../app/locks/"}, wantStart: 3},
 		// flags and their values
