@@ -272,7 +272,7 @@ func TestGetAllChildrenNumberServerSide(t *testing.T) {
 	if r := zksh(t, "getAllChildrenNumber", root).must(t); r.out != "4\n" {
 		t.Fatalf("count %q", r.out)
 	}
-	if r := zksh(t, "-o", "json", "getAllChildrenNumber", root+"/open").must(t); r.out != `{"count":0,"path":"`+root+`/open"}`+"\n" {
+	if r := zksh(t, "-o", "json", "getAllChildrenNumber", root+"/open").must(t); r.out != `{"path":"`+root+`/open","count":0}`+"\n" {
 		t.Fatalf("json %q", r.out)
 	}
 	zksh(t, "getAllChildrenNumber", root+"/locked").fails(t, ExitRefused, "not authorized")

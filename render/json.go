@@ -1,9 +1,11 @@
 package render
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"time"
 	"unicode/utf8"
@@ -138,7 +140,17 @@ func (p jsonPrinter) Event(w io.Writer, e Event) error {
 }
 
 func (p jsonPrinter) Count(w io.Writer, path, what string, n int) error {
-	return writeJSON(w, map[string]any{"path": path, what: n})
+	// Keys in the order of every other result: path first.
+	return writeJSON(w, json.RawMessage(fmt.Sprintf(`{"path":%s,%s:%d}`, mustJSON(path), mustJSON(what), n)))
+}
+
+// mustJSON encodes a string as the other results do (no HTML escaping).
+func mustJSON(s string) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 func (p jsonPrinter) Message(w io.Writer, key, text string) error {

@@ -188,3 +188,13 @@ func TestPrintable(t *testing.T) {
 		t.Fatalf("C1 control reached the terminal: %q", b.String())
 	}
 }
+
+func TestCountJSON(t *testing.T) {
+	var b strings.Builder
+	if err := New(JSON, Options{}).Count(&b, `/a"b<&>`, "deleted", 42); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != `{"path":"/a\"b<&>","deleted":42}`+"\n" {
+		t.Fatalf("%q", b.String())
+	}
+}
