@@ -172,6 +172,9 @@ func checkSettings(cmd *cobra.Command, s Settings) error {
 	case s.WaitTimeout < 0:
 		return usageErrorf(use, "--wait-timeout %v: must not be negative (0 waits without limit)", s.WaitTimeout)
 	}
+	if s.Local && cmd.Name() == "server" && cmd.HasParent() {
+		return usageErrorf(use, "server: --local starts a server of its own; use one or the other")
+	}
 	if s.Local && f.Changed("server") {
 		return usageErrorf(use, "--local and --server cannot be combined: --local starts its own server")
 	}

@@ -193,6 +193,7 @@ func TestBadGlobalSettings(t *testing.T) {
 		{"--local", "--server", "127.0.0.1:2181", "ls", "/"},
 		{"--local", "-s", "127.0.0.1:2181", "ls", "/"},
 		{"--data-dir", "/tmp/nowhere", "ls", "/"},
+		{"--local", "server", "--port", "0"},
 		{"-o", "yaml", "ls", "/"},
 		{"--auth", "digest:nocolon", "ls", "/"},
 		{"--auth", "digest::pw", "ls", "/"},
