@@ -19,7 +19,7 @@ import (
 func (e *Env) readData(op, arg string) ([]byte, error) {
 	switch {
 	case arg == "-":
-		b, err := io.ReadAll(e.IO.In)
+		b, err := readLimited(e.IO.In)
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Op: op, Err: fmt.Errorf("reading data from stdin: %w", err)}
 		}
@@ -27,13 +27,24 @@ func (e *Env) readData(op, arg string) ([]byte, error) {
 	case strings.HasPrefix(arg, "@@"):
 		return []byte(arg[1:]), nil
 	case strings.HasPrefix(arg, "@") && len(arg) > 1:
-		b, err := os.ReadFile(arg[1:])
+		f, err := os.Open(arg[1:])
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Op: op, Err: fmt.Errorf("reading data: %w", err)}
+		}
+		defer f.Close()
+		b, err := readLimited(f)
+		if err != nil {
+			return nil, &ExitError{Code: ExitUsage, Op: op, Err: fmt.Errorf("reading data from %s: %w", arg[1:], err)}
 		}
 		return b, nil
 	}
 	return []byte(arg), nil
+}
+
+// readLimited reads all of r, but no more than one byte past what a request can carry: enough for
+// checkDataSize to refuse it, without reading /dev/zero or an endless pipe forever.
+func readLimited(r io.Reader) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r, clientMaxData+1))
 }
 
 // Data size limits. go-zookeeper cannot send a request larger than its 1.5 MiB buffer; ZooKeeper
@@ -46,8 +57,8 @@ const (
 // checkDataSize refuses data no request can carry, before anything is sent.
 func checkDataSize(op string, data []byte) error {
 	if len(data) > clientMaxData {
-		return &UsageError{Cmd: "zksh " + op, Err: fmt.Errorf("%s: data is %d bytes, more than a ZooKeeper request can carry "+
-			"(jute.maxbuffer: 1 MiB by default, at most %d bytes from zksh)", op, len(data), clientMaxData)}
+		return &UsageError{Cmd: "zksh " + op, Err: fmt.Errorf("%s: data is more than %d bytes, the most zksh can send "+
+			"(servers take 1 MiB by default: jute.maxbuffer)", op, clientMaxData)}
 	}
 	return nil
 }

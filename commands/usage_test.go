@@ -347,3 +347,33 @@ func TestGetEphemeralsSkipsUnlistable(t *testing.T) {
 		t.Fatalf("out %q, err %q", out, errOut)
 	}
 }
+
+// TestDataNotReadForever: @/dev/zero or an endless stdin is refused once past the request limit,
+// instead of being read until memory runs out.
+func TestDataNotReadForever(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	done := make(chan result, 1)
+	go func() { done <- mainRun("--server", "127.0.0.1:1", "set", "/a", "@/dev/zero") }()
+	select {
+	case r := <-done:
+		if r.code != ExitUsage || !strings.Contains(r.err, "data is more than") {
+			t.Fatalf("%+v", r)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("still reading /dev/zero")
+	}
+	streams, _, errOut := fakeIO("", false)
+	streams.In = zeroReader{}
+	if code := Main([]string{"--server", "127.0.0.1:1", "create", "/a", "-"}, streams, nil); code != ExitUsage {
+		t.Fatalf("endless stdin: %d %q", code, errOut)
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(b []byte) (int, error) {
+	clear(b)
+	return len(b), nil
+}
