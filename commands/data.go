@@ -18,6 +18,9 @@ import (
 // literal "@text", anything else is the text itself.
 func (e *Env) readData(op, arg string) ([]byte, error) {
 	switch {
+	case arg == "-" && (e.stdinCommands || e.Interactive):
+		return nil, &UsageError{Cmd: "zksh " + op, Interactive: e.Interactive, Err: fmt.Errorf(
+			"%s: data - (stdin) cannot be read here: zksh reads its commands from stdin; use @FILE", op)}
 	case arg == "-":
 		b, err := readLimited(e.IO.In)
 		if err != nil {

@@ -98,18 +98,19 @@ type Env struct {
 	Notify      func(line string) // prints a line above the prompt; nil → IO.ErrOut
 	OnWrite     func(path string) // called with the parent whose children changed; nil = no-op
 
-	prevCwd      string // for "cd -"
-	mu           sync.Mutex
-	conn         *zk.Conn
-	chroot       string
-	expired      atomic.Bool   // the session expired; the next Conn says so once
-	stateCh      chan struct{} // pinged on every session event
-	ready        chan struct{} // closed once a new session has its credentials (or failed)
-	line         *Settings     // the settings of the command line being run (per-line -o etc.)
-	dials        *dialWatch    // the session's connection attempts
-	closers      []func()
-	wantREPL     bool
-	localStarted bool
+	prevCwd       string // for "cd -"
+	mu            sync.Mutex
+	conn          *zk.Conn
+	chroot        string
+	expired       atomic.Bool   // the session expired; the next Conn says so once
+	stateCh       chan struct{} // pinged on every session event
+	ready         chan struct{} // closed once a new session has its credentials (or failed)
+	line          *Settings     // the settings of the command line being run (per-line -o etc.)
+	dials         *dialWatch    // the session's connection attempts
+	closers       []func()
+	wantREPL      bool
+	stdinCommands bool // stdin holds the commands (REPL or script): "-" cannot read data from it
+	localStarted  bool
 }
 
 // NewEnv returns an Env with the given streams and settings, at "/".

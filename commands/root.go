@@ -309,6 +309,7 @@ func Main(args []string, streams *IOStreams, repl func(*Env) error) int {
 			err = usageErrorf("zksh", "no command given")
 		} else {
 			env.line = nil
+			env.stdinCommands = true // the shell reads its commands from stdin
 			err = repl(env)
 		}
 	}

@@ -377,3 +377,20 @@ func (zeroReader) Read(b []byte) (int, error) {
 	clear(b)
 	return len(b), nil
 }
+
+// TestStdinDataInScripts: when zksh reads its commands from stdin (REPL or script), "-" cannot be
+// data: it would swallow the following commands (or read nothing and empty the znode).
+func TestStdinDataInScripts(t *testing.T) {
+	streams, _, errOut := fakeIO("set /a -\nget /a\n", false)
+	code := Main([]string{"--server", "127.0.0.1:1"}, streams, func(env *Env) error {
+		return ExecuteLine(context.Background(), env, []string{"set", "/a", "-"})
+	})
+	if code != ExitUsage || !strings.Contains(errOut.String(), "use @FILE") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	// One-shot, "-" reads stdin.
+	env := testEnv("from stdin")
+	if b, err := env.readData("set", "-"); err != nil || string(b) != "from stdin" {
+		t.Fatalf("one-shot -: %q %v", b, err)
+	}
+}
