@@ -168,6 +168,9 @@ func splitWords(s string) (words []string, cur word) {
 				inWord = false
 			}
 			first = 0
+		case r == ';': // the shell runs "a; b" as two commands: complete the last one
+			words, inWord, first = nil, false, 0
+			b.Reset()
 		default:
 			b.WriteRune(r)
 			inWord = true
@@ -200,7 +203,7 @@ func rawTail(s string) string {
 			}
 		case r == '\'' || r == '"':
 			quote = r
-		case r == ' ' || r == '\t':
+		case r == ' ' || r == '\t' || r == ';':
 			start = i + 1
 		}
 	}

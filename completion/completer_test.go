@@ -189,6 +189,11 @@ func TestComplete(t *testing.T) {
 		{line: "set /b /a", cwd: "/", want: []string{}, wantStart: 7},
 		{line: "connect /", cwd: "/", want: []string{}, wantStart: 8},
 		{line: "help ge", cwd: "/", want: []string{"get"}, wantStart: 5},
+		// several commands on a line: the last one completes
+		{line: "cd /app; get co", cwd: "/app", want: []string{"config", "config2"}, wantStart: 13},
+		{line: "cd /app;get /ap", cwd: "/", want: []string{"/app/", "/apple"}, wantStart: 12},
+		{line: "pwd; c", cwd: "/", want: []string{"cd", "connect", "create"}, wantStart: 5},
+		{line: `set /b "x;y" /a`, cwd: "/", want: []string{}, wantStart: 13},
 		// inside quotes: the quote stays open after a parent, is closed after a complete name
 		{line: `get "/ap`, cwd: "/", want: []string{`"/app/`, `"/apple"`}, wantStart: 4},
 		{line: `get '/app/lo`, cwd: "/", want: []string{`'/app/locks/`}, wantStart: 4},
