@@ -228,6 +228,8 @@ func rewriteArgs(args []string) ([]string, error) {
 		switch {
 		case a == "--":
 			return append(out, args[i:]...), nil
+		case beforeCommand && (a == "-client-configuration" || strings.HasPrefix(a, "-client-configuration=")):
+			return nil, usageErrorf("zksh", "zkCli's -client-configuration is not supported: zksh takes --server, --timeout and --auth (or ZKSH_* variables)")
 		case beforeCommand && (a == "-r" || a == "-waitforconnection"):
 			// zkCli's read-only-mode and wait-for-connection switches: zksh always waits for the
 			// session (up to --connect-timeout); read-only mode is not supported, so the flag is moot.

@@ -194,6 +194,7 @@ func TestBadGlobalSettings(t *testing.T) {
 		{"--local", "-s", "127.0.0.1:2181", "ls", "/"},
 		{"--data-dir", "/tmp/nowhere", "ls", "/"},
 		{"--local", "server", "--port", "0"},
+		{"-client-configuration", "/etc/zk/client.cfg", "ls", "/"},
 		{"-o", "yaml", "ls", "/"},
 		{"--auth", "digest:nocolon", "ls", "/"},
 		{"--auth", "digest::pw", "ls", "/"},
