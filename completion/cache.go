@@ -194,8 +194,8 @@ func (c *Cache) resolve(counter ChildCounter, parent string, e *entry, names []s
 			if !ok || !found || !children[k].Unknown {
 				continue
 			}
+			changed = changed || children[k].HasChildren != v
 			children[k].Unknown, children[k].HasChildren = false, v
-			changed = changed || v
 		}
 		e.children = children
 	}

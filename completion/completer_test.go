@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -520,6 +521,29 @@ func TestCompleteBigParentGetsSlashes(t *testing.T) {
 	if asked := tree.takeAsked(); !reflect.DeepEqual(asked, []string{"c002"}) {
 		t.Errorf("asked about %q, want c002 only", asked)
 	}
+
+	// ... and when the last child below goes, the "/" goes too (shown until the answer comes).
+	tree.remove("/big/c001/x")
+	c.Cache.Invalidate("/big/c001")
+	if got := complete("get /big/c00"); got[1] != "/big/c001/" {
+		t.Fatalf("while counting again: %q", got)
+	}
+	waitUpdate(t, updates, "/big")
+	if got := complete("get /big/c00"); got[1] != "/big/c001" || got[2] != "/big/c002/" {
+		t.Fatalf("after the last child below c001 went: %q", got)
+	}
+}
+
+func (t *fakeTree) remove(p string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := strings.LastIndexByte(p, '/')
+	parent := p[:i]
+	if parent == "" {
+		parent = "/"
+	}
+	t.nodes[parent] = slices.DeleteFunc(t.nodes[parent], func(n string) bool { return n == p[i+1:] })
+	delete(t.nodes, p)
 }
 
 // waitUpdate waits (up to 5s) for OnUpdate(path).
