@@ -124,6 +124,9 @@ func parseTTL(s string) (time.Duration, error) {
 // parseACL reads zkCli's ACL syntax: scheme:id:perms[,scheme:id:perms...]. The id may itself contain
 // colons (digest:user:hash:cdrwa); the permissions are after the last one.
 func parseACL(s string) ([]zk.ACL, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, fmt.Errorf("no ACL given (want scheme:id:perms[,...], e.g. world:anyone:cdrwa)")
+	}
 	var acl []zk.ACL
 	for i, part := range strings.Split(s, ",") {
 		if strings.TrimSpace(part) == "" {

@@ -163,6 +163,9 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 
 // systemNodeError explains ZooKeeper's "bad arguments" answer to deleting one of its system znodes.
 func systemNodeError(op, path, zkPath string, err error) error {
+	if errors.Is(err, zk.ErrBadArguments) && zkPath == "/" {
+		return &ExitError{Code: ExitRefused, Op: op, Path: path, Err: fmt.Errorf("the root znode cannot be deleted")}
+	}
 	if errors.Is(err, zk.ErrBadArguments) && isSystemNode(zkPath) {
 		return &ExitError{Code: ExitRefused, Op: op, Path: path,
 			Err: fmt.Errorf("ZooKeeper does not let anyone delete its system znodes (/zookeeper, /zookeeper/config, /zookeeper/quota)")}

@@ -100,7 +100,7 @@ func validatePath(p string) error {
 // showPath is a path as error messages show it: as typed, or Go-quoted when it holds characters a
 // terminal would not show (control characters, invalid UTF-8).
 func showPath(p string) string {
-	if !utf8.ValidString(p) || strings.IndexFunc(p, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 {
+	if p == "" || !utf8.ValidString(p) || strings.IndexFunc(p, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 {
 		return strconv.Quote(p)
 	}
 	return p

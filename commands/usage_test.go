@@ -226,6 +226,8 @@ func TestBadInputMessages(t *testing.T) {
 		{[]string{"get", "/a\x1b[31m"}, `zksh: get "/a\x1b[31m": invalid character in path`},
 		{[]string{"create", "/a", "x", "world:anyone:"}, `no permissions`},
 		{[]string{"create", "/a", "x", "digest:bob:secret:cdrwa"}, `"secret" is not a password hash`},
+		{[]string{"get", ""}, `zksh: get "": empty path`},
+		{[]string{"setAcl", "/a", ""}, `no ACL given`},
 	}
 	for _, c := range cases {
 		r := mainRun(append([]string{"--server", "127.0.0.1:1"}, c.args...)...)
@@ -255,6 +257,7 @@ func TestRefusalsExplained(t *testing.T) {
 		t.Fatal("big was created")
 	}
 	zksh(t, "delete", "/zookeeper/quota").fails(t, ExitRefused, "system znodes")
+	zksh(t, "delete", "/").fails(t, ExitRefused, "the root znode cannot be deleted")
 	zksh(t, "--force", "deleteall", "/zookeeper").fails(t, ExitRefused, "system znodes")
 	zksh(t, "create", root+"/acl", "x", "auth::cdrwa").fails(t, ExitRefused, "use --auth or addauth")
 	if ok, _, _ := c.Exists("/zookeeper/quota"); !ok {
