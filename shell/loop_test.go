@@ -97,3 +97,22 @@ func TestLoopUsageHints(t *testing.T) {
 		t.Errorf("hint in command-line words:\n%s", got)
 	}
 }
+
+// help inside the REPL also lists the shell's own commands, and explains each.
+func TestLoopHelpBuiltins(t *testing.T) {
+	sh, out, errOut := newTestShell(t)
+	src := lines{"help", "help redo", "help quit"}
+	if err := sh.loop(&src); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"Usage:", "Shell commands:\n", "  history ", "  redo N ", "Run history entry N again\n",
+		"  exit                 Leave the shell (Ctrl-D too) (also quit)\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "Run history entry N again") != 2 || errOut.Len() != 0 {
+		t.Errorf("help redo: stdout\n%s\nstderr %s", got, errOut)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"slices"
@@ -228,6 +229,11 @@ func (sh *shell) runCommand(words []string) error {
 	switch words[0] {
 	case "exit", "quit":
 		return errExit
+	case "help":
+		if len(words) == 2 && isBuiltin(words[1]) {
+			printBuiltins(sh.env.IO.Out, words[1])
+			return nil
+		}
 	case "history":
 		if len(words) > 1 {
 			return &commands.UsageError{Cmd: "history", Err: errors.New("history takes no arguments")}
@@ -263,6 +269,10 @@ func (sh *shell) runCommand(words []string) error {
 		}
 	}()
 	err := commands.ExecuteLine(ctx, sh.env, words)
+	if err == nil && sh.interactive && len(words) == 1 && words[0] == "help" {
+		fmt.Fprintln(sh.env.IO.Out)
+		printBuiltins(sh.env.IO.Out, "")
+	}
 	var ue *commands.UsageError
 	if errors.As(err, &ue) && ue.Cmd == "" && !strings.HasPrefix(ue.Error(), "unknown command") && sh.spec.Lookup(words[0]) != nil {
 		ue.Cmd = "zksh " + words[0] // cobra's flag errors name no command: the hint points at this one's help
@@ -310,6 +320,28 @@ func (sh *shell) printError(err error) {
 		return
 	}
 	commands.PrintError(w, err)
+}
+
+// printBuiltins lists the shell's own commands (the command tree's help knows nothing of them), or
+// describes the one named.
+func printBuiltins(w io.Writer, name string) {
+	if name == "" {
+		fmt.Fprintln(w, "Shell commands:")
+	}
+	for _, b := range builtins {
+		if name != "" && name != b.Name && !slices.Contains(b.Aliases, name) {
+			continue
+		}
+		use := b.Name
+		if b.Name == "redo" {
+			use = "redo N"
+		}
+		desc := b.Description
+		if len(b.Aliases) > 0 {
+			desc += " (also " + strings.Join(b.Aliases, ", ") + ")"
+		}
+		fmt.Fprintf(w, "  %-20s %s\n", use, desc)
+	}
 }
 
 func isBuiltin(name string) bool {

@@ -15,9 +15,9 @@ const pathArgAnnotation = "zksh/path-arg"
 
 // builtins are the commands the shell runs itself.
 var builtins = []completion.Command{
-	{Name: "exit", Aliases: []string{"quit"}, Description: "leave the shell"},
-	{Name: "history", Description: "list the command history, numbered"},
-	{Name: "redo", Description: "run history entry N again"},
+	{Name: "exit", Aliases: []string{"quit"}, Description: "Leave the shell (Ctrl-D too)"},
+	{Name: "history", Description: "List the command history, numbered"},
+	{Name: "redo", Description: "Run history entry N again"},
 }
 
 // specOf describes root's commands (and the shell's built-ins) for the completer.
