@@ -96,6 +96,7 @@ func newTerminal(env *commands.Env, sh *shell) *terminal {
 		OnUpdate: func(string) {
 			t.wake()
 			if t.pendingTab.Swap(false) {
+				t.selecting.Store(true) // the Tab selects the first of the suggestions that arrived
 				t.press([]byte{'\t'})
 			}
 		},
