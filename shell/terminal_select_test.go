@@ -136,6 +136,11 @@ func TestTerminalKeysInOneRead(t *testing.T) {
 	write("get /nonsense\x03ls ..\r") // Ctrl-C clears the half-typed line
 	s.waitFor("zookeeper\r\n")
 	s.waitFor("] 5> ")
+	write("close\r") // the prompt shows the session closed; the next command opens one
+	s.waitFor("(CLOSED) /zookeeper] 6> ")
+	write("ls\r")
+	s.waitFor("quota\r\n")
+	s.waitFor("(CONNECTED) /zookeeper] 7> ")
 	if strings.Contains(s.screen(0), "\nzksh: ") {
 		t.Errorf("an error was printed:\n%s", s.screen(0))
 	}
