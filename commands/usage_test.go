@@ -118,7 +118,9 @@ func TestConnectRace(t *testing.T) {
 			}
 		}
 	}()
-	for _, s := range []string{"127.0.0.1:2/x", "127.0.0.1:3"} {
+	// The window between connect's write and its next lock is short: try many times.
+	for i := range 60 {
+		s := []string{"127.0.0.1:2/x", "127.0.0.1:3"}[i%2]
 		_ = ExecuteLine(context.Background(), env, []string{"connect", s})
 	}
 	close(stop)
