@@ -149,6 +149,8 @@ func flagError(c *cobra.Command, err error) error {
 		reason = "not a number"
 	case strings.HasSuffix(reason, "value out of range"):
 		reason = "out of range"
+	case strings.HasPrefix(reason, "time: missing unit"):
+		reason = "needs a unit (e.g. 5000ms or 5s)"
 	case strings.HasPrefix(reason, "time: "):
 		reason = "not a duration (e.g. 500ms, 30s, 1m)"
 	}
