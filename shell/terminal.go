@@ -52,6 +52,7 @@ type terminal struct {
 	lastCount  atomic.Int64           // suggestions of the last completion
 	selecting  atomic.Bool            // the last key may have selected a suggestion (Tab, arrows)
 	offered    []prompt.Suggest       // the last suggestions (used on go-prompt's goroutine only)
+	search     historySearch          // Ctrl-R (used on go-prompt's goroutine only)
 	pendingTab atomic.Bool            // Tab pressed while the suggestions were being fetched
 	keys       chan []byte            // keys injected into go-prompt's input
 	pressed    func()                 // tells the reader a key was injected
@@ -153,6 +154,7 @@ func (t *terminal) start() {
 		prompt.WithMaxSuggestion(8),
 		prompt.WithExitChecker(func(_ string, breakline bool) bool { return breakline && t.quit.Load() }),
 		prompt.WithInterruptCallback(func(*prompt.Prompt, os.Signal) {}),
+		prompt.WithKeyBind(prompt.KeyBind{Key: prompt.ControlR, Fn: t.searchHistory}),
 		prompt.WithASCIICodeBind(
 			prompt.ASCIICodeBind{ASCIICode: wakeKey, Fn: func(*prompt.Prompt) bool { return true }},
 			prompt.ASCIICodeBind{ASCIICode: noopKey, Fn: func(*prompt.Prompt) bool { return false }},
@@ -257,6 +259,35 @@ func (t *terminal) complete(d prompt.Document) ([]prompt.Suggest, istrings.RuneN
 		t.offered = out
 	}
 	return out, istrings.RuneNumber(res.Start), istrings.RuneNumber(res.End)
+}
+
+// historySearch is where Ctrl-R is in the history: query is what the user typed, shown the entry it
+// put on the line (at index at).
+type historySearch struct {
+	query, shown string
+	at           int
+}
+
+// searchHistory (Ctrl-R) puts on the line the most recent history entry holding what is typed; each
+// further Ctrl-R goes to an older one. Editing the line starts a new search with the edited text.
+func (t *terminal) searchHistory(p *prompt.Prompt) bool {
+	doc := p.Buffer().Document()
+	text := doc.Text
+	entries := t.sh.hist.entries()
+	if text != t.search.shown || t.search.at > len(entries) {
+		t.search = historySearch{query: text, at: len(entries)}
+	}
+	for i := t.search.at - 1; i >= 0; i-- {
+		if entries[i] == text || !strings.Contains(entries[i], t.search.query) {
+			continue
+		}
+		p.CursorRightRunes(istrings.RuneCountInString(doc.TextAfterCursor()))
+		p.DeleteBeforeCursorRunes(istrings.RuneCountInString(text))
+		p.InsertTextMoveCursor(entries[i], false)
+		t.search.shown, t.search.at = entries[i], i
+		return true
+	}
+	return false
 }
 
 // fixBefore reports whether fixKey must go before key: a suggestion may be selected and key accepts it.

@@ -149,3 +149,28 @@ func TestTerminalKeysInOneRead(t *testing.T) {
 		t.Fatalf("exit code %d", code)
 	}
 }
+
+// Ctrl-R finds the most recent history line holding what is typed; again, an older one.
+func TestTerminalHistorySearch(t *testing.T) {
+	addr := zktest.Apache(t)
+	s := startSession(t, addr, t.TempDir())
+	s.waitFor("(CONNECTED) /] 1> ")
+	for i, l := range []string{"ls /zookeeper", "stat /zookeeper/quota", "pwd"} {
+		s.typeText(l)
+		s.press(keyEnter)
+		s.waitFor(fmt.Sprintf("] %d> ", i+2))
+	}
+	s.typeText("zoo")
+	s.press(keyCtrlR)
+	s.waitFor("] 4> stat /zookeeper/quota")
+	s.press(keyCtrlR)
+	s.waitFor("] 4> ls /zookeeper")
+	s.press(keyCtrlR) // nothing older: the line stays
+	s.press(keyEnter)
+	s.waitFor("config\r\nquota\r\n")
+	s.waitFor("] 5> ")
+	s.press(keyCtrlD)
+	if code := s.waitExit(); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+}

@@ -190,6 +190,7 @@ const (
 	keyTab   = "\t"
 	keyCtrlC = "\x03"
 	keyCtrlD = "\x04"
+	keyCtrlR = "\x12"
 	keyUp    = "\x1b[A"
 )
 
