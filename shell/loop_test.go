@@ -107,7 +107,7 @@ func TestLoopHelpBuiltins(t *testing.T) {
 	}
 	got := out.String()
 	for _, want := range []string{"Usage:", "Shell commands:\n", "  history ", "  redo N ", "Run history entry N again\n",
-		"  exit                 Leave the shell (Ctrl-D too) (also quit)\n"} {
+		"  exit                 Leave the shell (Ctrl-D too) (also quit)\n", "\nKeys:\n", "  Ctrl-R "} {
 		if !strings.Contains(got, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, got)
 		}

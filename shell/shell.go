@@ -272,6 +272,7 @@ func (sh *shell) runCommand(words []string) error {
 	if err == nil && sh.interactive && len(words) == 1 && words[0] == "help" {
 		fmt.Fprintln(sh.env.IO.Out)
 		printBuiltins(sh.env.IO.Out, "")
+		fmt.Fprint(sh.env.IO.Out, keysHelp)
 	}
 	var ue *commands.UsageError
 	if errors.As(err, &ue) && ue.Cmd == "" && !strings.HasPrefix(ue.Error(), "unknown command") && sh.spec.Lookup(words[0]) != nil {
@@ -343,6 +344,16 @@ func printBuiltins(w io.Writer, name string) {
 		fmt.Fprintf(w, "  %-20s %s\n", use, desc)
 	}
 }
+
+// keysHelp is what the shell's keys do, shown after help's list of commands.
+const keysHelp = `
+Keys:
+  Tab                  Complete commands, flags, their values and znode paths (again: next suggestion)
+  Ctrl-R               Search the history for a line holding what is typed (again: older)
+  Up, Down             Walk the history
+  Ctrl-C               Clear the line, or stop the running command
+  Ctrl-D               Leave the shell (on an empty line)
+`
 
 func isBuiltin(name string) bool {
 	for _, b := range builtins {
