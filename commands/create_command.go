@@ -255,6 +255,10 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		if errors.Is(err, zk.ErrInvalidACL) {
 			return aclError("create", opts.Path, acl, err)
 		}
+		if opts.TTL > 0 && strings.HasPrefix(err.Error(), "unknown error: -6") {
+			return &ExitError{Code: ExitRefused, Op: "create", Path: opts.Path, Err: fmt.Errorf(
+				"not supported by the server (unimplemented): TTL znodes need extendedTypesEnabled=true in its zoo.cfg")}
+		}
 		return dataError("create", opts.Path, opts.Data, err)
 	}
 	created = env.userPath(created)

@@ -401,3 +401,12 @@ func TestStdinDataInScripts(t *testing.T) {
 		t.Fatalf("one-shot -: %q %v", b, err)
 	}
 }
+
+// TestTTLWithoutExtendedTypes: the bundled server without extendedTypesEnabled answers createTTL
+// with Unimplemented, as Apache does; the message says what the server needs.
+func TestTTLWithoutExtendedTypes(t *testing.T) {
+	r := mainRun("--local", "create", "-t", "5000", "/ttl")
+	if r.code != ExitRefused || !strings.Contains(r.err, "extendedTypesEnabled=true") {
+		t.Fatalf("%+v", r)
+	}
+}
