@@ -113,12 +113,12 @@ func (h *history) compact() {
 
 // holdsCredentials reports whether a line carries a secret: addauth, --auth, or a digest user:password.
 func holdsCredentials(line string) bool {
-	words := strings.Fields(line)
-	if len(words) == 0 {
-		return false
-	}
-	if words[0] == "addauth" {
-		return true
+	// Words of every command on the line ("ls /; addauth digest u:p" holds a password too).
+	words := strings.FieldsFunc(line, func(r rune) bool { return r == ';' || r == ' ' || r == '\t' })
+	for _, w := range words {
+		if w == "addauth" {
+			return true
+		}
 	}
 	for _, w := range words {
 		w = strings.Trim(w, `"'`)

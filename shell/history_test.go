@@ -69,6 +69,8 @@ func TestHistoryCapped(t *testing.T) {
 func TestHoldsCredentials(t *testing.T) {
 	for line, want := range map[string]bool{
 		"addauth digest u:p":           true,
+		"ls /; addauth digest u:p":     true,
+		"pwd;addauth digest u:p":       true,
 		"ls --auth=digest:u:p /":       true,
 		"ls -auth digest:u:p /":        true,
 		`create /a x "digest:u:h:cdr"`: true,
