@@ -351,6 +351,7 @@ Keys:
   Tab                  Complete commands, flags, their values and znode paths (again: next suggestion)
   Ctrl-R               Search the history for a line holding what is typed (again: older)
   Up, Down             Walk the history
+  Alt-B, Alt-F         Move by a word (Ctrl-Left, Ctrl-Right too); Ctrl-A, Ctrl-E: line start, end
   Ctrl-C               Clear the line, or stop the running command
   Ctrl-D               Leave the shell (on an empty line)
 `

@@ -154,11 +154,17 @@ func (t *terminal) start() {
 		prompt.WithMaxSuggestion(8),
 		prompt.WithExitChecker(func(_ string, breakline bool) bool { return breakline && t.quit.Load() }),
 		prompt.WithInterruptCallback(func(*prompt.Prompt, os.Signal) {}),
-		prompt.WithKeyBind(prompt.KeyBind{Key: prompt.ControlR, Fn: t.searchHistory}),
+		prompt.WithKeyBind(
+			prompt.KeyBind{Key: prompt.ControlR, Fn: t.searchHistory},
+			prompt.KeyBind{Key: prompt.ControlLeft, Fn: wordLeft},
+			prompt.KeyBind{Key: prompt.ControlRight, Fn: wordRight},
+		),
 		prompt.WithASCIICodeBind(
 			prompt.ASCIICodeBind{ASCIICode: wakeKey, Fn: func(*prompt.Prompt) bool { return true }},
 			prompt.ASCIICodeBind{ASCIICode: noopKey, Fn: func(*prompt.Prompt) bool { return false }},
 			prompt.ASCIICodeBind{ASCIICode: fixKey, Fn: t.fixAccepted},
+			prompt.ASCIICodeBind{ASCIICode: []byte{0x1b, 'b'}, Fn: wordLeft}, // Alt-B, as in bash
+			prompt.ASCIICodeBind{ASCIICode: []byte{0x1b, 'f'}, Fn: wordRight}, // Alt-F
 		),
 	)
 	go func() {
@@ -259,6 +265,15 @@ func (t *terminal) complete(d prompt.Document) ([]prompt.Suggest, istrings.RuneN
 		t.offered = out
 	}
 	return out, istrings.RuneNumber(res.Start), istrings.RuneNumber(res.End)
+}
+
+// wordLeft and wordRight move the cursor by a word (Alt-B/Alt-F and Ctrl-arrows, as in bash).
+func wordLeft(p *prompt.Prompt) bool {
+	return p.CursorLeftRunes(p.Buffer().Document().FindRuneNumberUntilStartOfPreviousWord())
+}
+
+func wordRight(p *prompt.Prompt) bool {
+	return p.CursorRightRunes(p.Buffer().Document().FindRuneNumberUntilEndOfCurrentWord())
 }
 
 // historySearch is where Ctrl-R is in the history: query is what the user typed, shown the entry it

@@ -133,14 +133,18 @@ func TestTerminalKeysInOneRead(t *testing.T) {
 	write("ls quoa\x1b[Dt\x1b[C\r") // arrows move the cursor
 	s.waitFor("ls quota\r\n")
 	s.waitFor("] 4> ")
+	write("ls quota\x1bb-s \r") // Alt-B: back a word
+	s.waitFor("ls -s quota\r\n")
+	s.waitFor("dataVersion")
+	s.waitFor("] 5> ")
 	write("get /nonsense\x03ls ..\r") // Ctrl-C clears the half-typed line
 	s.waitFor("zookeeper\r\n")
-	s.waitFor("] 5> ")
+	s.waitFor("] 6> ")
 	write("close\r") // the prompt shows the session closed; the next command opens one
-	s.waitFor("(CLOSED) /zookeeper] 6> ")
+	s.waitFor("(CLOSED) /zookeeper] 7> ")
 	write("ls\r")
 	s.waitFor("quota\r\n")
-	s.waitFor("(CONNECTED) /zookeeper] 7> ")
+	s.waitFor("(CONNECTED) /zookeeper] 8> ")
 	if strings.Contains(s.screen(0), "\nzksh: ") {
 		t.Errorf("an error was printed:\n%s", s.screen(0))
 	}
