@@ -163,7 +163,7 @@ func (t *terminal) start() {
 			prompt.ASCIICodeBind{ASCIICode: wakeKey, Fn: func(*prompt.Prompt) bool { return true }},
 			prompt.ASCIICodeBind{ASCIICode: noopKey, Fn: func(*prompt.Prompt) bool { return false }},
 			prompt.ASCIICodeBind{ASCIICode: fixKey, Fn: t.fixAccepted},
-			prompt.ASCIICodeBind{ASCIICode: []byte{0x1b, 'b'}, Fn: wordLeft}, // Alt-B, as in bash
+			prompt.ASCIICodeBind{ASCIICode: []byte{0x1b, 'b'}, Fn: wordLeft},  // Alt-B, as in bash
 			prompt.ASCIICodeBind{ASCIICode: []byte{0x1b, 'f'}, Fn: wordRight}, // Alt-F
 		),
 	)
