@@ -36,6 +36,9 @@ line). Paths may be relative to the current znode (see cd).`,
 		DisableAutoGenTag: true,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
+				if why, ok := zkCliOnly[args[0]]; ok {
+					return usageErrorf("zksh", "%s: zkCli's %s is not supported by zksh%s", args[0], args[0], why)
+				}
 				return usageErrorf("zksh", "unknown command %q", args[0])
 			}
 			return nil
@@ -184,6 +187,18 @@ func checkSettings(cmd *cobra.Command, s Settings) error {
 		return usageErrorf(use, "--data-dir needs --local (or use zksh server --data-dir)")
 	}
 	return nil
+}
+
+// zkCliOnly are zkCli commands zksh does not have, with a pointer where there is one.
+var zkCliOnly = map[string]string{
+	"listquota": "", "setquota": "", "delquota": "",
+	"printwatches": "", "removewatches": "", "addWatch": "",
+	"config":   " (get /zookeeper/config shows the ensemble configuration)",
+	"reconfig": "",
+	"history":  " outside the shell (run zksh without a command)",
+	"redo":     " outside the shell (run zksh without a command)",
+	"quit":     " outside the shell",
+	"exit":     " outside the shell",
 }
 
 // extraCommands are added by files compiled in optionally (the bundled server).
