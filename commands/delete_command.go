@@ -69,6 +69,13 @@ type DeleteAllOptions struct {
 // DefaultBatch is how many deletes deleteall sends in one multi request.
 const DefaultBatch = 1000
 
+// A multi request carries per delete its header and version (multiOpOverhead bytes) and the path;
+// maxBatchBytes keeps a batch well below ZooKeeper's default jute.maxbuffer of 1 MiB.
+const (
+	multiOpOverhead = 17
+	maxBatchBytes   = 512 << 10
+)
+
 // maxBatchesInFlight is how many multi requests deleteall keeps outstanding per session.
 const maxBatchesInFlight = 4
 
@@ -264,7 +271,12 @@ func (d *deleter) children(ctx context.Context, nodes []string) ([]string, error
 func (d *deleter) deleteBatches(ctx context.Context, nodes []string) ([]string, error) {
 	var batches [][]string
 	for len(nodes) > 0 {
-		k := min(d.batch, len(nodes))
+		// At most d.batch deletes, and small enough for any server's jute.maxbuffer whatever -b says.
+		k, size := 0, 0
+		for k < len(nodes) && k < d.batch && (k == 0 || size+len(nodes[k])+multiOpOverhead <= maxBatchBytes) {
+			size += len(nodes[k]) + multiOpOverhead
+			k++
+		}
 		batches = append(batches, nodes[:k])
 		nodes = nodes[k:]
 	}

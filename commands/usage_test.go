@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -421,5 +422,27 @@ func TestZkCliOnlyCommands(t *testing.T) {
 	}
 	if r := mainRun("frobnicate"); r.code != ExitUsage || !strings.Contains(r.err, `unknown command "frobnicate"`) {
 		t.Fatalf("%+v", r)
+	}
+}
+
+// TestDeleteAllBigBatch: -b larger than a request can carry (1,100 deletes of 1,000-byte names is
+// over 1 MiB) is split by size too; it used to make the server drop the connection ("connection lost").
+func TestDeleteAllBigBatch(t *testing.T) {
+	root := testRoot(t)
+	c := client(t)
+	name := strings.Repeat("x", 1000)
+	var ops []any
+	for i := range 1100 {
+		ops = append(ops, &zk.CreateRequest{Path: fmt.Sprintf("%s/%s%04d", root, name, i), Acl: zk.WorldACL(zk.PermAll)})
+		if len(ops) == 500 || i == 1099 {
+			if _, err := c.Multi(ops...); err != nil {
+				t.Fatal(err)
+			}
+			ops = ops[:0]
+		}
+	}
+	zksh(t, "deleteall", "-b", "100000", root).must(t)
+	if ok, _, err := c.Exists(root); err != nil || ok {
+		t.Fatalf("%s still there (%v)", root, err)
 	}
 }
