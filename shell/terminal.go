@@ -18,13 +18,13 @@ import (
 
 // Key sequences the shell feeds go-prompt itself (no terminal sends them). go-prompt reads keys on its
 // own goroutine and renders only after a key (or a window resize), so the shell "presses" wakeKey to make
-// it compute the suggestions again when new children arrived, and turns a Tab that has nothing to
-// complete into noopKey instead of the two spaces go-prompt would insert. Any key but Tab and the arrows
+// it compute the suggestions again when new children arrived, and turns a Tab that may have nothing to
+// complete into laterTabKey instead of the two spaces go-prompt would insert. Any key but Tab and the arrows
 // accepts a suggestion selected with Tab, so wakeKey is not pressed while one may be selected; events and
 // prompt changes are drawn by redraw instead, which leaves the selection alone.
 var (
 	wakeKey = []byte{0x1b, '[', '9', '9', '9', 'z'}
-	noopKey = []byte{0x1b, '[', '9', '9', '8', 'z'}
+	laterTabKey = []byte{0x1b, '[', '9', '9', '8', 'z'}
 	// fixKey goes before the key that accepts a suggestion selected with Tab. go-prompt accepts it by
 	// replacing the text after the last blank with the suggestion, which doubles the start of a
 	// suggestion holding a blank ("a\ b" → "a\ a\ b"); fixKey's binding undoes that.
@@ -161,7 +161,7 @@ func (t *terminal) start() {
 		),
 		prompt.WithASCIICodeBind(
 			prompt.ASCIICodeBind{ASCIICode: wakeKey, Fn: func(*prompt.Prompt) bool { return true }},
-			prompt.ASCIICodeBind{ASCIICode: noopKey, Fn: func(*prompt.Prompt) bool { return false }},
+			prompt.ASCIICodeBind{ASCIICode: laterTabKey, Fn: t.laterTab},
 			prompt.ASCIICodeBind{ASCIICode: fixKey, Fn: t.fixAccepted},
 			prompt.ASCIICodeBind{ASCIICode: []byte{0x1b, 'b'}, Fn: wordLeft},  // Alt-B, as in bash
 			prompt.ASCIICodeBind{ASCIICode: []byte{0x1b, 'f'}, Fn: wordRight}, // Alt-F
@@ -414,18 +414,35 @@ func (t *terminal) takePending() []string {
 }
 
 // filterKey looks at a key read from the terminal (n bytes in b) and returns how many bytes go-prompt
-// gets: a Tab with nothing to complete becomes noopKey (and applies when the suggestions being fetched
-// arrive) instead of the two spaces go-prompt would insert.
+// gets: a Tab when the last suggestions were none becomes laterTabKey instead of the two spaces go-prompt
+// would insert. (The reader may be ahead of go-prompt: the keys before the Tab may not be handled yet.)
 func (t *terminal) filterKey(b []byte, n int) int {
 	t.pendingTab.Store(false) // a key typed after a pending Tab supersedes it
 	t.selecting.Store(t.lastCount.Load() > 0 && selectionKey(b[:n]))
 	if n == 1 && b[0] == '\t' && t.lastCount.Load() == 0 {
-		if t.cache.Pending() {
-			t.pendingTab.Store(true)
-		}
-		return copy(b, noopKey)
+		return copy(b, laterTabKey)
 	}
 	return n
+}
+
+// laterTab runs on laterTabKey, on go-prompt's goroutine once the keys before the Tab are handled: with
+// suggestions for the line it presses Tab again (now go-prompt selects one); with their children still
+// being fetched it leaves the Tab pending until they arrive; otherwise the Tab does nothing.
+func (t *terminal) laterTab(p *prompt.Prompt) bool {
+	d := p.Buffer().Document()
+	if strings.TrimSpace(d.TextBeforeCursor()) == "" {
+		return false
+	}
+	res := t.completer.Complete(d.Text, int(d.CurrentRuneIndex()), t.env.Cwd)
+	if len(res.Suggestions) > 0 {
+		t.selecting.Store(true)
+		t.press([]byte{'\t'})
+		return true // go-prompt computes the suggestions before the Tab arrives
+	}
+	if t.cache.Pending() {
+		t.pendingTab.Store(true)
+	}
+	return false
 }
 
 // selectionKey reports whether go-prompt moves the selection among the suggestions on key k.

@@ -178,3 +178,29 @@ func TestTerminalHistorySearch(t *testing.T) {
 		t.Fatalf("exit code %d", code)
 	}
 }
+
+// A Tab typed right after the text, before go-prompt handled it or the children arrived, still
+// completes once they are there.
+func TestTerminalEarlyTab(t *testing.T) {
+	addr := zktest.Apache(t)
+	c := zkConn(t)
+	mustCreate(t, c, "/early", "")
+	mustCreate(t, c, "/early/only", "")
+	t.Cleanup(func() { deleteTree(t, "/early") })
+
+	s := startSession(t, addr, t.TempDir())
+	s.waitFor("(CONNECTED) /] 1> ")
+	if _, err := s.ptm.Write([]byte("get /early/\t")); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("> get /early/only")
+	s.press(keyEnter)
+	s.waitFor("] 2> ")
+	if strings.Contains(s.screen(0), "\nzksh: ") {
+		t.Errorf("an error was printed:\n%s", s.screen(0))
+	}
+	s.press(keyCtrlD)
+	if code := s.waitExit(); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+}
