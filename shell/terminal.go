@@ -23,7 +23,7 @@ import (
 // accepts a suggestion selected with Tab, so wakeKey is not pressed while one may be selected; events and
 // prompt changes are drawn by redraw instead, which leaves the selection alone.
 var (
-	wakeKey = []byte{0x1b, '[', '9', '9', '9', 'z'}
+	wakeKey     = []byte{0x1b, '[', '9', '9', '9', 'z'}
 	laterTabKey = []byte{0x1b, '[', '9', '9', '8', 'z'}
 	// fixKey goes before the key that accepts a suggestion selected with Tab. go-prompt accepts it by
 	// replacing the text after the last blank with the suggestion, which doubles the start of a
