@@ -177,6 +177,9 @@ func (s *Server) writeSnapshot(dir string) error {
 // compactOnClose folds a large log into a snapshot when the server stops, so the next start
 // replays little. s.mu held, no connections left.
 func (s *Server) compactOnClose() error {
+	if err := s.store.flush(); err != nil {
+		return err
+	}
 	size, err := s.store.f.Seek(0, io.SeekCurrent)
 	if err != nil || size <= snapshotThreshold {
 		return err

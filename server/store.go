@@ -22,25 +22,31 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 // store is the append-only, checksummed log of committed writes. Each record is
 // [length uint32][crc32c uint32][payload]; the payload holds the zxid, the time and the effects.
-// Every append is fsynced before the write's reply is sent. At start the log is replayed; a torn or
-// corrupt tail (a crash mid-append) is cut off.
+// At start the log is replayed; a torn or corrupt tail (a crash mid-append) is cut off.
 //
-// Appends only write(2); durability is a group commit: a connection's writer calls waitSync with
-// the highest record its queued bytes depend on before sending them, and one fsync covers every
-// record appended so far. So no client sees a reply or event (or data read) before the writes it
-// reflects are on disk, and many writes share one fsync.
+// Durability is a group commit. append (under the server mutex) only encodes the record into a
+// pending buffer, so the mutex is never held across a system call; a connection's writer calls
+// waitSync with the highest record its queued bytes depend on before sending them, and one
+// syncer writes every pending record and fsyncs. So no client sees a reply or event (or data
+// read) before the writes it reflects are on disk, and many writes share one write and fsync.
 type store struct {
-	f       *os.File
-	buf     []byte
-	written atomic.Uint64 // records appended
+	buf     []byte        // encoding scratch, under Server.mu
+	written atomic.Uint64 // records appended (pending or in the file)
 
 	mu      sync.Mutex
 	cond    *sync.Cond
-	synced  uint64 // records known durable
+	f       *os.File // written and synced by the one syncer, or under mu when none is
+	pending []byte   // records appended but not yet written to f
+	spare   []byte   // the syncer's buffer, swapped with pending
+	synced  uint64   // records known durable
 	syncing bool
 	closed  bool
-	err     error
+	err     error // sticky: the first write or fsync error
 }
+
+// pendingFlushSize is how much the pending buffer may hold before append writes it out itself
+// (writes nobody waits for, such as session expiries, would otherwise only grow it).
+const pendingFlushSize = 1 << 20
 
 func errReplay(e effect) error {
 	return fmt.Errorf("store: cannot replay effect %d on %q", e.kind, e.path)
@@ -213,36 +219,45 @@ func decodeRecord(payload []byte) (int64, int64, []effect, error) {
 	return zxid, now, effects, nil
 }
 
-// append writes one committed write (not yet durable; see waitSync). Called under Server.mu.
-// A failed append is sticky: the log may now end in a torn record that replay would cut, taking
-// any later record with it, so from then on nothing is appended and waitSync fails, which keeps
-// every later reply, event and read from leaving the server (fail-stop, as Apache exits).
+// append adds one committed write to the log (not yet durable; see waitSync). Called under
+// Server.mu. An error is sticky: once a write or fsync failed the log may end in a torn record
+// that replay would cut, taking any later record with it, so from then on waitSync fails, which
+// keeps every later reply, event and read from leaving the server (fail-stop, as Apache exits).
 func (st *store) append(zxid, now int64, effects []effect) error {
-	if err := st.failed(); err != nil {
-		return err
-	}
 	st.buf = encodeRecord(st.buf, zxid, now, effects)
-	if _, err := st.f.Write(st.buf); err != nil {
-		st.mu.Lock()
-		if st.err == nil {
-			st.err = fmt.Errorf("store: append: %w", err)
-		}
-		st.cond.Broadcast()
-		st.mu.Unlock()
-		return err
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.err != nil {
+		return st.err
 	}
+	st.pending = append(st.pending, st.buf...)
 	st.written.Add(1)
-	return nil
+	if len(st.pending) >= pendingFlushSize && !st.syncing {
+		st.writePendingLocked()
+	}
+	return st.err
 }
 
-// failed is the sticky error of an append or fsync, nil while the store is healthy.
+// writePendingLocked writes the pending records to the file. st.mu held, no syncer running.
+func (st *store) writePendingLocked() {
+	if len(st.pending) == 0 || st.err != nil {
+		return
+	}
+	if _, err := st.f.Write(st.pending); err != nil {
+		st.err = fmt.Errorf("store: append: %w", err)
+		st.cond.Broadcast()
+	}
+	st.pending = st.pending[:0]
+}
+
+// failed is the sticky error of a write or fsync, nil while the store is healthy.
 func (st *store) failed() error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.err
 }
 
-// waitSync returns once the first seq records are durable, fsyncing if no one else is.
+// waitSync returns once the first seq records are durable, writing and fsyncing if no one else is.
 func (st *store) waitSync(seq uint64) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -252,13 +267,28 @@ func (st *store) waitSync(seq uint64) error {
 			continue
 		}
 		st.syncing = true
-		target := st.written.Load()
+		target := st.written.Load() // every record counted is in pending or the file
+		batch := st.pending
+		st.pending = st.spare[:0]
 		st.mu.Unlock()
-		err := st.f.Sync()
+		var err error
+		if len(batch) > 0 {
+			if _, werr := st.f.Write(batch); werr != nil {
+				err = fmt.Errorf("store: append: %w", werr)
+			}
+		}
+		if err == nil {
+			err = st.f.Sync()
+		}
 		st.mu.Lock()
+		if cap(batch) <= pendingFlushSize {
+			st.spare = batch[:0]
+		}
 		st.syncing = false
 		if err != nil {
-			st.err = err
+			if st.err == nil {
+				st.err = err
+			}
 		} else if target > st.synced {
 			st.synced = target
 		}
@@ -267,19 +297,34 @@ func (st *store) waitSync(seq uint64) error {
 	return st.err
 }
 
+// flush writes the pending records without fsyncing (before the log's size is looked at).
+func (st *store) flush() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for st.syncing {
+		st.cond.Wait()
+	}
+	st.writePendingLocked()
+	return st.err
+}
+
 func (st *store) close() error {
 	st.mu.Lock()
 	for st.syncing {
 		st.cond.Wait()
 	}
+	st.writePendingLocked()
 	st.closed = true
+	err := st.err
 	st.cond.Broadcast()
 	st.mu.Unlock()
-	if err := st.f.Sync(); err != nil {
-		st.f.Close()
-		return err
+	if serr := st.f.Sync(); err == nil {
+		err = serr
 	}
-	return st.f.Close()
+	if cerr := st.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func syncDir(dir string) {

@@ -40,15 +40,19 @@ func TestFailedAppendIsNeverAcknowledged(t *testing.T) {
 
 	// Swap the log for a read-only descriptor of it: write(2) fails (as on a full disk) while
 	// fsync still succeeds, so only the append's own error can stop the acknowledgement.
-	s.mu.Lock()
-	orig := s.store.f
+	st := s.store
+	st.mu.Lock()
+	for st.syncing {
+		st.cond.Wait()
+	}
+	orig := st.f
 	ro, err := os.Open(orig.Name())
 	if err != nil {
-		s.mu.Unlock()
+		st.mu.Unlock()
 		t.Fatal(err)
 	}
-	s.store.f = ro
-	s.mu.Unlock()
+	st.f = ro
+	st.mu.Unlock()
 	defer orig.Close()
 
 	if err := s.Create("/lost", nil); err == nil {
