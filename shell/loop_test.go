@@ -2,8 +2,10 @@ package shell
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zksh/zksh/commands"
 	"github.com/zksh/zksh/internal/zktest"
@@ -114,5 +116,35 @@ func TestLoopHelpBuiltins(t *testing.T) {
 	}
 	if strings.Count(got, "Run history entry N again") != 2 || errOut.Len() != 0 {
 		t.Errorf("help redo: stdout\n%s\nstderr %s", got, errOut)
+	}
+}
+
+// Ctrl-C that lands while a script's command is finishing still ends the script.
+func TestScriptInterruptAsCommandEnds(t *testing.T) {
+	var out bytes.Buffer
+	env := commands.NewEnv(&commands.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &bytes.Buffer{}}, commands.Settings{})
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	sh := newShell(env, false)
+	t.Cleanup(sh.close)
+	cancelled := make(chan struct{})
+	sh.mu.Lock()
+	sh.running = func() { close(cancelled) } // a command is running
+	sh.mu.Unlock()
+	sh.sigint <- os.Interrupt
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the running command was not cancelled")
+	}
+	sh.mu.Lock()
+	sh.running = nil // it finished anyway
+	sh.mu.Unlock()
+	src := lines{"pwd", "pwd"}
+	err := sh.loop(&src)
+	if commands.ExitCode(err) != commands.ExitInterrupted {
+		t.Fatalf("loop returned %v, want interrupted", err)
+	}
+	if out.String() != "" {
+		t.Errorf("ran %q after the interrupt", out.String())
 	}
 }

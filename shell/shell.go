@@ -92,8 +92,8 @@ func (sh *shell) close() {
 	close(sh.stopSig)
 }
 
-// dispatchInterrupts cancels the running command on Ctrl-C (SIGINT); between commands it ends a script
-// and is ignored by the REPL (where Ctrl-C at the prompt arrives as a key and clears the line). SIGTERM
+// dispatchInterrupts cancels the running command on Ctrl-C (SIGINT) and ends a script, whether or not a
+// command runs; the REPL goes on (at its prompt Ctrl-C arrives as a key and clears the line). SIGTERM
 // cancels the running command and ends the shell (at the prompt go-prompt ends it).
 func (sh *shell) dispatchInterrupts() {
 	for {
@@ -113,7 +113,8 @@ func (sh *shell) dispatchInterrupts() {
 			if cancel != nil {
 				cancel()
 			}
-			if cancel == nil && !sh.interactive || sig == syscall.SIGTERM {
+			if !sh.interactive || sig == syscall.SIGTERM {
+				// A script ends even when the signal lands as a command finishes.
 				sh.abortOnce.Do(func() { close(sh.aborted) })
 			}
 		}
@@ -126,7 +127,7 @@ func (sh *shell) loop(src lineSource) error {
 	failed, total := 0, 0
 	for {
 		line, ok := src.Next()
-		if !ok {
+		if !ok || !sh.interactive && sh.wasAborted() {
 			break
 		}
 		if isBlank(line) {
@@ -141,6 +142,9 @@ func (sh *shell) loop(src lineSource) error {
 		terminated := sh.terminated
 		sh.mu.Unlock()
 		if terminated {
+			return errInterrupted
+		}
+		if !sh.interactive && err == nil && sh.wasAborted() {
 			return errInterrupted
 		}
 		if err == nil {
@@ -160,16 +164,24 @@ func (sh *shell) loop(src lineSource) error {
 	if sh.interactive {
 		return nil
 	}
-	select {
-	case <-sh.aborted:
+	if sh.wasAborted() {
 		return errInterrupted
-	default:
 	}
 	if last == nil {
 		return nil
 	}
 	// Each failure was printed as it happened; keep the last one's exit code.
 	return &commands.ExitError{Code: commands.ExitCode(last), Err: fmt.Errorf("%d of %d commands failed", failed, total)}
+}
+
+// wasAborted reports whether an interrupt ended the script.
+func (sh *shell) wasAborted() bool {
+	select {
+	case <-sh.aborted:
+		return true
+	default:
+		return false
+	}
 }
 
 func isBlank(line string) bool {
