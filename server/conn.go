@@ -241,8 +241,8 @@ func (c *conn) readLoop() {
 		c.s.log.Warn("bad connect frame length", "client", c.remote, "len", n)
 		return
 	}
-	frame := make([]byte, n)
-	if _, err := io.ReadFull(br, frame); err != nil {
+	frame, err := jute.ReadBody(br, int(n), nil)
+	if err != nil {
 		return
 	}
 	c.received.Add(1)

@@ -411,3 +411,29 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	}
 	settleGoroutines(t, base, 5*time.Second)
 }
+
+// TestAnnouncedFramesCostOnlyWhatIsSent: connections that announce maximal frames (before and
+// after the handshake) and then stall must not make the server allocate what they announced.
+func TestAnnouncedFramesCostOnlyWhatIsSent(t *testing.T) {
+	srv := server.RunT(t)
+	const conns = 40
+	announce := binary.BigEndian.AppendUint32(nil, jute.DefaultMaxBuffer)
+	announce = append(announce, bytes.Repeat([]byte{1}, 100)...)
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 0; i < conns; i++ {
+		if i%2 == 0 {
+			dialNoHandshake(t, srv).Write(announce)
+		} else {
+			newRaw(t, srv).nc.Write(announce)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // let every reader take in what was sent
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 12<<20 {
+		t.Fatalf("%d stalled connections announcing 1 MB frames cost %d MB", conns, grew>>20)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -282,15 +283,39 @@ func ReadFrame(r io.Reader, max int, buf []byte) ([]byte, error) {
 	if n < 0 || int(n) > max {
 		return nil, fmt.Errorf("%w %d", ErrLength, n)
 	}
-	if cap(buf) < int(n) {
-		buf = make([]byte, n)
-	}
-	buf = buf[:n]
-	if _, err := io.ReadFull(r, buf); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+	return ReadBody(r, int(n), buf)
+}
+
+// ReadBody reads the n bytes of a frame whose length prefix has been read, reusing buf. A large
+// frame's buffer grows as its bytes arrive, so a peer that only announces a big frame costs no
+// more memory than it has sent.
+func ReadBody(r io.Reader, n int, buf []byte) ([]byte, error) {
+	const step = 64 << 10
+	if cap(buf) >= n || n <= step {
+		if cap(buf) < n {
+			buf = make([]byte, n)
 		}
-		return nil, err
+		buf = buf[:n]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		return buf, nil
+	}
+	buf = buf[:0]
+	for len(buf) < n {
+		chunk := min(n-len(buf), max(step, len(buf)))
+		buf = slices.Grow(buf, chunk)
+		got, err := io.ReadFull(r, buf[len(buf):len(buf)+chunk])
+		buf = buf[:len(buf)+got]
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
 	}
 	return buf, nil
 }

@@ -2,9 +2,12 @@ package jute
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"io"
 	"reflect"
 	"testing"
+	"testing/iotest"
 )
 
 func sampleStat() Stat {
@@ -172,5 +175,23 @@ func TestJavaStringMaximalSubparts(t *testing.T) {
 	}
 	if got := JavaString([]byte("ok ü 😀")); got != "ok ü 😀" {
 		t.Fatalf("valid text changed: %q", got)
+	}
+}
+
+func TestReadFrameLargeGrowsAsBytesArrive(t *testing.T) {
+	body := make([]byte, 300<<10)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	frame := append(binary.BigEndian.AppendUint32(nil, uint32(len(body))), body...)
+	got, err := ReadFrame(iotest.HalfReader(bytes.NewReader(frame)), DefaultMaxBuffer, make([]byte, 0, 16))
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("large frame: %d bytes, %v", len(got), err)
+	}
+	// Cut anywhere, the frame is an unexpected EOF.
+	for _, cut := range []int{4, 5, 64<<10 + 4, 200 << 10, len(frame) - 1} {
+		if _, err := ReadFrame(bytes.NewReader(frame[:cut]), DefaultMaxBuffer, nil); err != io.ErrUnexpectedEOF {
+			t.Errorf("cut at %d: %v", cut, err)
+		}
 	}
 }
