@@ -24,7 +24,8 @@
 // One mutex guards the data tree, sessions and watches; exported methods take it and call unexported
 // ones that assume it is held. Each connection has a reader goroutine, which handles one request at
 // a time under the mutex (so replies leave in request order), and a writer goroutine that flushes
-// the connection's buffered replies and watch events.
+// the connection's buffered replies and watch events. A client that does not read its replies is
+// throttled: its reader stops taking requests while about 1 MB of replies waits for it.
 package server
 
 import (
