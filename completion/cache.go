@@ -265,7 +265,9 @@ func (c *Cache) fetch(path string, e *entry) {
 	c.mu.Lock()
 	keepKnown(children, e.children)
 	// Only a change of what is shown is worth a re-render (an empty first answer shows nothing new).
-	changed := !slices.Equal(e.children, children)
+	changed := !slices.EqualFunc(e.children, children, func(a, b Child) bool {
+		return a.Name == b.Name && a.HasChildren == b.HasChildren
+	})
 	e.children, e.valid, e.fetching = children, true, false
 	e.fetchedAt = c.now()
 	again := e.dirty && !c.closed
@@ -281,7 +283,9 @@ func (c *Cache) fetch(path string, e *entry) {
 	}
 }
 
-// keepKnown carries over, to fresh children listed as Unknown, what old (both sorted by name) knew.
+// keepKnown carries over, to fresh children listed as Unknown, whether old (both sorted by name) showed
+// them with children: the "/" stays while the shown ones are counted again (another client may have
+// changed them), instead of going and coming back.
 func keepKnown(fresh, old []Child) {
 	j := 0
 	for i := range fresh {
@@ -291,8 +295,8 @@ func keepKnown(fresh, old []Child) {
 		for j < len(old) && old[j].Name < fresh[i].Name {
 			j++
 		}
-		if j < len(old) && old[j].Name == fresh[i].Name && !old[j].Unknown {
-			fresh[i].HasChildren, fresh[i].Unknown = old[j].HasChildren, false
+		if j < len(old) && old[j].Name == fresh[i].Name {
+			fresh[i].HasChildren = old[j].HasChildren
 		}
 	}
 }
