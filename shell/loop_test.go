@@ -39,23 +39,24 @@ func newTestShell(t *testing.T) (*shell, *bytes.Buffer, *bytes.Buffer) {
 
 func TestLoopHistoryAndRedo(t *testing.T) {
 	sh, out, errOut := newTestShell(t)
-	src := lines{"pwd", "cd /zookeeper", "pwd", "history", "redo 1", "redo 99", "pwd", "exit", "pwd"}
+	src := lines{"pwd", "cd /zookeeper", "pwd", "history", "redo 1", "redo 99", "history 2", "history x", "pwd", "exit", "pwd"}
 	if err := sh.loop(&src); err != nil {
 		t.Fatal(err)
 	}
 	if len(src) != 1 {
 		t.Fatalf("exit did not stop the loop: %d lines left", len(src))
 	}
-	want := "/\n/zookeeper\n1 - pwd\n2 - cd /zookeeper\n3 - pwd\n4 - history\n/zookeeper\n/zookeeper\n"
+	want := "/\n/zookeeper\n1 - pwd\n2 - cd /zookeeper\n3 - pwd\n4 - history\n/zookeeper\n5 - pwd\n6 - history 2\n/zookeeper\n"
 	if out.String() != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", out, want)
 	}
 	// redo 99 failed, printed, and the REPL went on; redo 1 echoed what it ran.
-	if !strings.Contains(errOut.String(), "redo 99: no such history entry") || !strings.Contains(errOut.String(), "pwd\n") {
+	if !strings.Contains(errOut.String(), "redo 99: no such history entry") || !strings.Contains(errOut.String(), "pwd\n") ||
+		!strings.Contains(errOut.String(), "zksh: history takes one optional count") {
 		t.Errorf("stderr: %s", errOut)
 	}
 	got := sh.hist.entries()
-	wantHist := []string{"pwd", "cd /zookeeper", "pwd", "history", "pwd", "pwd"}
+	wantHist := []string{"pwd", "cd /zookeeper", "pwd", "history", "pwd", "history 2", "history x", "pwd"}
 	if strings.Join(got, "|") != strings.Join(wantHist, "|") {
 		t.Errorf("history %q, want %q", got, wantHist)
 	}

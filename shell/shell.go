@@ -247,11 +247,17 @@ func (sh *shell) runCommand(words []string) error {
 			return nil
 		}
 	case "history":
+		entries := sh.hist.entries()
+		from := 0
 		if len(words) > 1 {
-			return &commands.UsageError{Cmd: "history", Err: errors.New("history takes no arguments")}
+			n, err := strconv.Atoi(words[1])
+			if len(words) > 2 || err != nil || n < 1 {
+				return &commands.UsageError{Cmd: "history", Err: errors.New("history takes one optional count: history [N] lists the last N lines")}
+			}
+			from = max(0, len(entries)-n)
 		}
-		for i, l := range sh.hist.entries() {
-			fmt.Fprintf(sh.env.IO.Out, "%d - %s\n", i+1, l)
+		for i := from; i < len(entries); i++ {
+			fmt.Fprintf(sh.env.IO.Out, "%d - %s\n", i+1, entries[i])
 		}
 		return nil
 	}

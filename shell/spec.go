@@ -16,7 +16,7 @@ const pathArgAnnotation = "zksh/path-arg"
 // builtins are the commands the shell runs itself.
 var builtins = []completion.Command{
 	{Name: "exit", Aliases: []string{"quit"}, Description: "Leave the shell (Ctrl-D too)"},
-	{Name: "history", Description: "List the command history, numbered"},
+	{Name: "history", Description: "List the command history, numbered (history N: the last N lines)"},
 	{Name: "redo", Description: "Run history entry N again"},
 }
 
