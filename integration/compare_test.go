@@ -50,23 +50,6 @@ func lineDiff(a, b []string) string {
 	return out.String()
 }
 
-// knownDiffs lists the checks where the bundled server still differs from
-// Apache ZooKeeper, with the reason. They are skipped unless ZKSH_STRICT is
-// set; the list is the bundled server's to-do list, not a place to hide bugs.
-// Keys are scenario names, or the real-client test names.
-var knownDiffs = map[string]string{
-	"empty_path_writes": "exists on the empty path \"\" answers the root's Stat on Apache (writes to \"\" are BADARGUMENTS on both); zksh answers NONODE",
-	"read_bad_paths":    "reads of the empty path \"\" (exists, getData, getACL, getChildren, getAllChildrenNumber, multiRead getChildren) answer the root node on Apache (its DataTree also maps \"\" to /); zksh answers NONODE",
-}
-
-// knownDiff skips t when name is a known difference, unless ZKSH_STRICT is set.
-func knownDiff(t *testing.T, name, diff string) {
-	t.Helper()
-	if why, ok := knownDiffs[name]; ok && os.Getenv("ZKSH_STRICT") == "" {
-		t.Skipf("known difference (%s); set ZKSH_STRICT=1 to fail on it:\n%s", why, diff)
-	}
-}
-
 func TestConformance(t *testing.T) {
 	ref, ours := targets(t, nil, nil)
 	compareScenarios(t, ref, ours, scenarios)
@@ -92,7 +75,6 @@ func compareScenarios(t *testing.T, ref, ours *target, list []scenario) {
 				}
 			}
 			if d := compareTranscripts(want, got); d != "" {
-				knownDiff(t, sc.name, d)
 				t.Errorf("%s (-) and %s (+) differ:\n%s", ref.name, ours.name, d)
 			}
 		})

@@ -6,7 +6,7 @@
 // outside its tests.
 //
 // Files: harness_test.go (targets, S, running a scenario), normalize_test.go,
-// compare_test.go (diffs, knownDiffs, TestConformance), client_test.go and
+// compare_test.go (diffs, TestConformance), client_test.go and
 // ops_test.go (the raw client), multi_test.go, jute_test.go (adapters over
 // server/jute), gozk_test.go, realclients_test.go (zkCli.sh and kazoo with
 // testdata/), config_test.go (non-default settings), scenarios_*_test.go.
@@ -34,8 +34,6 @@
 // server, so session expiry and TTL scenarios cost real time only on Apache.
 //
 // Environment:
-//   - ZKSH_STRICT=1 fails the scenarios listed in knownDiffs instead of
-//     skipping them;
 //   - ZKSH_IT_SHOW=1 logs Apache's transcript of every scenario;
 //   - ZKSH_IT_AGAINST=apache compares Apache with a second Apache instead of
 //     the bundled server, which checks the normalization itself;
