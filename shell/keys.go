@@ -31,6 +31,16 @@ func wordRight(p *prompt.Prompt) bool {
 	return p.CursorRightRunes(p.Buffer().Document().FindRuneNumberUntilEndOfCurrentWord())
 }
 
+// stop (Ctrl-Z) suspends zksh as a job of the shell that started it, the terminal in its normal mode;
+// when the job goes on (fg) the line is drawn again.
+func (t *terminal) stop(*prompt.Prompt) bool {
+	if t.suspend == nil {
+		return false
+	}
+	t.suspend()
+	return true
+}
+
 // historySearch is where Ctrl-R is in the history: query is what the user typed, shown the entry it
 // put on the line (at index at).
 type historySearch struct {

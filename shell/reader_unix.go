@@ -5,8 +5,10 @@ package shell
 import (
 	"errors"
 	"os"
+	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	prompt "github.com/elk-language/go-prompt"
 	"github.com/elk-language/go-prompt/term"
@@ -42,6 +44,7 @@ func (t *terminal) newReader() prompt.Reader {
 func newTTYReader(t *terminal, open func() (int, error)) *ttyReader {
 	r := &ttyReader{t: t, fd: -1, wakeR: -1, wakeW: -1, openTTY: open}
 	t.pressed = r.poke
+	t.suspend = r.suspend
 	return r
 }
 
@@ -104,6 +107,44 @@ func (r *ttyReader) GetWinSize() *prompt.WinSize {
 		}
 	}
 	return &prompt.WinSize{Row: prompt.DefRowCount, Col: prompt.DefColCount}
+}
+
+// suspend stops the process group (as the terminal's Ctrl-Z would, were it not in raw mode) with the
+// terminal in its normal mode, and puts it back in raw mode when the group is continued.
+func (r *ttyReader) suspend() {
+	r.mu.Lock()
+	fd := r.fd
+	r.mu.Unlock()
+	if fd < 0 || !underJobControl() {
+		return
+	}
+	cont := make(chan os.Signal, 1)
+	signal.Notify(cont, unix.SIGCONT)
+	defer signal.Stop(cont)
+	_ = term.RestoreFD(fd)
+	_ = unix.Kill(0, unix.SIGTSTP)
+	// The stop lands on some thread after kill returns; raw mode goes back once continued (the shell
+	// set the terminal its way meanwhile). Should the stop not happen, the wait ends on its own.
+	select {
+	case <-cont:
+	case <-time.After(time.Second):
+	}
+	_ = term.SetRaw(fd)
+	r.t.requestRedraw() // the window may have changed size while zksh was stopped
+}
+
+// underJobControl reports whether a job-control shell started zksh: its parent is in the same session
+// but another process group. Otherwise the kernel would discard the stop (an orphaned process group) or
+// nothing would continue zksh, so Ctrl-Z does nothing.
+func underJobControl() bool {
+	ppid := unix.Getppid()
+	psid, err1 := unix.Getsid(ppid)
+	sid, err2 := unix.Getsid(0)
+	ppgid, err3 := unix.Getpgid(ppid)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return false
+	}
+	return psid == sid && ppgid != unix.Getpgrp()
 }
 
 // poke wakes a Read waiting for input.

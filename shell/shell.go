@@ -372,6 +372,7 @@ Keys:
   Alt-B, Alt-F         Move by a word (Ctrl-Left, Ctrl-Right too); Ctrl-A, Ctrl-E: line start, end
   Ctrl-C               Clear the line, or stop the running command
   Ctrl-D               Leave the shell (on an empty line)
+  Ctrl-Z               Suspend zksh (fg brings it back)
 `
 
 func isBuiltin(name string) bool {

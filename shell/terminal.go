@@ -41,6 +41,7 @@ type terminal struct {
 	pendingTab atomic.Bool            // Tab pressed while the suggestions were being fetched
 	keys       chan []byte            // keys injected into go-prompt's input
 	pressed    func()                 // tells the reader a key was injected
+	suspend    func()                 // stops zksh as a shell's job (Ctrl-Z); nil where unsupported
 	shown      atomic.Pointer[string] // HOST(STATE) as the prompt last showed it
 	server     atomic.Pointer[string] // the connect string the cached children came from
 	stopPoll   chan struct{}
@@ -141,6 +142,7 @@ func (t *terminal) start() {
 		prompt.WithInterruptCallback(func(*prompt.Prompt, os.Signal) {}),
 		prompt.WithKeyBind(
 			prompt.KeyBind{Key: prompt.ControlR, Fn: t.searchHistory},
+			prompt.KeyBind{Key: prompt.ControlZ, Fn: t.stop},
 			prompt.KeyBind{Key: prompt.ControlLeft, Fn: wordLeft},
 			prompt.KeyBind{Key: prompt.ControlRight, Fn: wordRight},
 		),

@@ -4,6 +4,7 @@ package shell
 
 import (
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -127,7 +128,7 @@ func TestTerminalKeysInOneRead(t *testing.T) {
 	}
 	write("cd /zookeepex\x7fr\r")
 	s.waitFor("/zookeeper] 2> ")
-	write("wd\x01p\r") // Ctrl-A: to the start of the line
+	write("w\x1ad\x01p\r") // Ctrl-Z with no job-control shell to stop it is ignored; Ctrl-A: line start
 	s.waitFor("/zookeeper\r\n")
 	s.waitFor("] 3> ")
 	write("ls quoa\x1b[Dt\x1b[C\r") // arrows move the cursor
@@ -202,5 +203,42 @@ func TestTerminalEarlyTab(t *testing.T) {
 	s.press(keyCtrlD)
 	if code := s.waitExit(); code != 0 {
 		t.Fatalf("exit code %d", code)
+	}
+}
+
+// Ctrl-Z stops zksh as a job of an interactive shell, with the terminal in its normal mode; fg brings
+// back the half-typed line.
+func TestTerminalSuspend(t *testing.T) {
+	addr := zktest.Apache(t)
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash to run zksh as a job")
+	}
+	stateDir := t.TempDir()
+	s := startProgram(t, stateDir, bash, "--norc", "--noprofile", "-i")
+	write := func(b string) {
+		t.Helper()
+		if _, err := s.ptm.Write([]byte(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("PS1='$ '; " + zkshBinary(t) + " --server " + addr + "\r")
+	s.waitFor("(CONNECTED) /] 1> ")
+	s.typeText("ls /zoo")
+	s.press("\x1a") // Ctrl-Z
+	s.waitFor("Stopped")
+	s.waitFor("$ ")
+	write("stty -a | grep -o ' icanon'; fg\r") // the shell's terminal is in its normal mode
+	s.waitFor(" icanon\r\n")
+	s.waitFor("] 1> ls /zoo") // drawn again, the line intact
+	s.typeText("keeper")
+	s.press(keyEnter)
+	s.waitFor("quota\r\n")
+	s.waitFor("] 2> ")
+	s.press(keyCtrlD)
+	s.waitFor("$ ")
+	write("exit\r")
+	if code := s.waitExit(); code != 0 {
+		t.Fatalf("bash exit code %d", code)
 	}
 }

@@ -41,7 +41,12 @@ type session struct {
 // startSession runs zksh against server with HOME and XDG_STATE_HOME in stateDir.
 func startSession(t *testing.T, server, stateDir string, flags ...string) *session {
 	t.Helper()
-	bin := zkshBinary(t)
+	return startProgram(t, stateDir, zkshBinary(t), append([]string{"--server", server}, flags...)...)
+}
+
+// startProgram runs a program in a pseudo-terminal with HOME and XDG_STATE_HOME in stateDir.
+func startProgram(t *testing.T, stateDir, bin string, args ...string) *session {
+	t.Helper()
 	ptm, tty, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +54,7 @@ func startSession(t *testing.T, server, stateDir string, flags ...string) *sessi
 	if err := pty.Setsize(ptm, &pty.Winsize{Rows: 40, Cols: 160}); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"--server", server}, flags...)...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = []string{"HOME=" + stateDir, "XDG_STATE_HOME=" + filepath.Join(stateDir, "state"), "TERM=xterm",
 		"PATH=" + os.Getenv("PATH")}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
