@@ -30,3 +30,6 @@ func (r *keyReader) Read(b []byte) (int, error) {
 func (t *terminal) requestRedraw() {
 	t.press(wakeKey)
 }
+
+// rawMode does nothing here: go-prompt's reader sets the terminal's mode itself.
+func (t *terminal) rawMode() {}

@@ -133,6 +133,16 @@ func (r *ttyReader) suspend() {
 	r.t.requestRedraw() // the window may have changed size while zksh was stopped
 }
 
+// rawMode puts the controlling terminal in raw mode (go-prompt's reader does it again when it opens).
+func (t *terminal) rawMode() {
+	fd, err := controllingTTY()
+	if err != nil {
+		return
+	}
+	_ = term.SetRaw(fd)
+	syscall.Close(fd)
+}
+
 // underJobControl reports whether a job-control shell started zksh: its parent is in the same session
 // but another process group. Otherwise the kernel would discard the stop (an orphaned process group) or
 // nothing would continue zksh, so Ctrl-Z does nothing.

@@ -166,6 +166,11 @@ func (t *terminal) execute(line string) {
 	t.setPrompting(false)
 	t.lines <- line
 	<-t.done
+	if !t.quit.Load() {
+		// go-prompt draws the next prompt before it puts the terminal back in raw mode: a key pressed
+		// as the prompt appears would meet the normal mode, where Ctrl-D and Ctrl-C never reach it.
+		t.rawMode()
+	}
 	t.setPrompting(true)
 }
 

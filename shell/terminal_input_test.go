@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/go-zookeeper/zk"
+	"golang.org/x/sys/unix"
 
 	"github.com/zksh/zksh/internal/zktest"
 )
@@ -197,6 +198,14 @@ func TestTerminalEarlyTab(t *testing.T) {
 	s.waitFor("> get /early/only")
 	s.press(keyEnter)
 	s.waitFor("] 2> ")
+	// The terminal is raw by the time the prompt shows: a Ctrl-D pressed now reaches zksh.
+	tio, err := unix.IoctlGetTermios(int(s.tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tio.Lflag&unix.ICANON != 0 {
+		t.Error("the prompt showed with the terminal in its normal mode")
+	}
 	if strings.Contains(s.screen(0), "\nzksh: ") {
 		t.Errorf("an error was printed:\n%s", s.screen(0))
 	}
