@@ -110,12 +110,13 @@ func (sh *shell) dispatchInterrupts() {
 				sh.interrupted = true
 			}
 			sh.mu.Unlock()
+			if !sh.interactive || sig == syscall.SIGTERM {
+				// A script ends even when the signal lands as a command finishes (aborted first, so
+				// the loop sees it once the command returns).
+				sh.abortOnce.Do(func() { close(sh.aborted) })
+			}
 			if cancel != nil {
 				cancel()
-			}
-			if !sh.interactive || sig == syscall.SIGTERM {
-				// A script ends even when the signal lands as a command finishes.
-				sh.abortOnce.Do(func() { close(sh.aborted) })
 			}
 		}
 	}
