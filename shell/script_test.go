@@ -243,6 +243,17 @@ func TestScriptTrailingSlashOfCompletedPath(t *testing.T) {
 	}
 }
 
+func TestScriptSequentialCreateKeepsTrailingSlash(t *testing.T) {
+	root := testRoot(t)
+	env, out, errOut := scriptEnv(t, fmt.Sprintf("create %[1]s x\ncreate -s %[1]s/\n", root))
+	if err := Run(env); err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	if want := root + "/0000000000\n"; !strings.HasSuffix(out.String(), want) {
+		t.Fatalf("stdout %q, want it to end with %q", out, want)
+	}
+}
+
 func TestScriptNoHistory(t *testing.T) {
 	env, _, _ := scriptEnv(t, "ls /\n")
 	if err := Run(env); err != nil {
