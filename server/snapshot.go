@@ -66,7 +66,7 @@ func (s *Server) encodeSnapshot() []byte {
 		e.Int(sess.timeout)
 		e.Buffer(sess.passwd)
 	}
-	binary.BigEndian.PutUint32(e.Buf[:4], crc32.Checksum(e.Buf[4:], crcTable))
+	binary.BigEndian.PutUint32(e.Buf[:4], crc32.Checksum(e.Buf[4:], crcTable()))
 	return e.Buf
 }
 
@@ -79,7 +79,7 @@ func (s *Server) loadSnapshot(dir string) error {
 	if err != nil {
 		return err
 	}
-	if len(b) < 4 || crc32.Checksum(b[4:], crcTable) != binary.BigEndian.Uint32(b[:4]) {
+	if len(b) < 4 || crc32.Checksum(b[4:], crcTable()) != binary.BigEndian.Uint32(b[:4]) {
 		return errors.New("snapshot: checksum mismatch")
 	}
 	d := jute.NewDecoder(b[4:])

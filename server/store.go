@@ -18,7 +18,9 @@ import (
 // logFileName is the append-only transaction log inside DataLogDir.
 const logFileName = "zksh-txn.log"
 
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
+// crcTable is built on first use: every zksh command links this package, and building the table at
+// init would cost each one-shot command a quarter of a millisecond.
+var crcTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 // store is the append-only, checksummed log of committed writes. Each record is
 // [length uint32][crc32c uint32][payload]; the payload holds the zxid, the time and the effects.
@@ -127,7 +129,7 @@ func (s *Server) replay(f *os.File) (int64, error) {
 		if _, err := io.ReadFull(br, payload); err != nil {
 			return off, nil
 		}
-		if crc32.Checksum(payload, crcTable) != sum {
+		if crc32.Checksum(payload, crcTable()) != sum {
 			return off, nil
 		}
 		zxid, now, effects, err := decodeRecord(payload)
@@ -180,7 +182,7 @@ func encodeRecord(buf []byte, zxid, now int64, effects []effect) []byte {
 	}
 	payload := e.Buf[8:]
 	binary.BigEndian.PutUint32(e.Buf[:4], uint32(len(payload)))
-	binary.BigEndian.PutUint32(e.Buf[4:8], crc32.Checksum(payload, crcTable))
+	binary.BigEndian.PutUint32(e.Buf[4:8], crc32.Checksum(payload, crcTable()))
 	return e.Buf
 }
 
