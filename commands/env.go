@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/render"
 )
 
 // Settings are the global flags. Each has an environment twin (ZKSH_SERVER, ZKSH_OUTPUT...).
@@ -49,14 +51,28 @@ func DefaultSettings(getenv func(string) string) (Settings, error) {
 		s.Server = v
 	}
 	if v := getenv("ZKSH_OUTPUT"); v != "" {
+		if _, err := render.ParseFormat(v, false); err != nil {
+			return s, usageErrorf("", "ZKSH_OUTPUT: %v", err)
+		}
 		s.Output = v
 	}
 	if v := getenv("ZKSH_AUTH"); v != "" {
 		s.Auth = []string{v}
 	}
-	s.Verbose = truthy(getenv("ZKSH_VERBOSE"))
-	s.KeepGoing = truthy(getenv("ZKSH_KEEP_GOING"))
-	s.Local = truthy(getenv("ZKSH_LOCAL"))
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{
+		{"ZKSH_VERBOSE", &s.Verbose},
+		{"ZKSH_KEEP_GOING", &s.KeepGoing},
+		{"ZKSH_LOCAL", &s.Local},
+	} {
+		v, ok := parseBool(getenv(b.name))
+		if !ok {
+			return s, usageErrorf("", "%s=%s: want 1/true/yes/on or 0/false/no/off", b.name, getenv(b.name))
+		}
+		*b.dst = v
+	}
 	s.DataDir = getenv("ZKSH_DATA_DIR")
 	for _, d := range []struct {
 		name string
@@ -80,12 +96,15 @@ func DefaultSettings(getenv func(string) string) (Settings, error) {
 	return s, nil
 }
 
-func truthy(v string) bool {
+// parseBool reads a boolean environment variable; unset is false, anything unrecognised is not ok.
+func parseBool(v string) (value, ok bool) {
 	switch strings.ToLower(v) {
 	case "1", "true", "yes", "on":
-		return true
+		return true, true
+	case "", "0", "false", "no", "off":
+		return false, true
 	}
-	return false
+	return false, false
 }
 
 // Env is one per process and lives across REPL lines: the settings, the current znode and the lazily

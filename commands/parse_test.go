@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -262,6 +263,29 @@ func TestDefaultSettings(t *testing.T) {
 	s, _ = DefaultSettings(func(string) string { return "" })
 	if s.Server != DefaultServer || s.SessionTimeout != DefaultSessionTimeout {
 		t.Fatalf("defaults %+v", s)
+	}
+	// A wrong value is refused with the variable's name, not silently read as a default.
+	for name, value := range map[string]string{"ZKSH_LOCAL": "banana", "ZKSH_VERBOSE": "2", "ZKSH_OUTPUT": "xml"} {
+		_, err := DefaultSettings(func(k string) string { return map[string]string{name: value}[k] })
+		if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s: %v, want a usage error naming %s", name, value, err, name)
+		}
+	}
+}
+
+func TestServerFlagWinsOverLocalEnvironment(t *testing.T) {
+	s, err := DefaultSettings(func(k string) string { return map[string]string{"ZKSH_LOCAL": "1"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := NewEnv(&IOStreams{Out: io.Discard, ErrOut: io.Discard}, s)
+	root := NewRootCmd(env)
+	root.SetArgs([]string{"--server", "127.0.0.1:1", "version"})
+	if err := root.Execute(); err != nil {
+		t.Fatalf("--server with ZKSH_LOCAL set: %v", err)
+	}
+	if env.Settings.Local || env.Settings.Server != "127.0.0.1:1" {
+		t.Fatalf("settings %+v: --server should win over ZKSH_LOCAL", env.Settings)
 	}
 }
 

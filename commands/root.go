@@ -47,6 +47,10 @@ line). Paths may be relative to the current znode (see cd).`,
 			if _, err := render.ParseFormat(s.Output, false); err != nil {
 				return &UsageError{Cmd: cmd.CommandPath(), Err: err}
 			}
+			f := cmd.Flags()
+			if s.Local && !f.Changed("local") && (f.Changed("server") || cmd.Name() == "server" && cmd.HasParent()) {
+				s.Local = false // a flag, or the server command, wins over ZKSH_LOCAL
+			}
 			if err := checkSettings(cmd, s); err != nil {
 				return err
 			}

@@ -239,9 +239,13 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 			return nil, fmt.Errorf("zkServer.sh exited early:\n%s", out.String())
 		default:
 		}
-		// ruok answers before the server takes requests; srvr names its mode only once it does.
-		if reply, _ := FourLetter(inst.Addr, "srvr"); strings.Contains(reply, "Mode:") {
-			return inst, nil
+		// ruok answers before the server takes requests; srvr names its mode only once it does. The
+		// port was free when picked, so another test's server may have taken it since: only an Apache
+		// 3.8 naming our data directory will do.
+		if reply, _ := FourLetter(inst.Addr, "srvr"); isApacheServing(reply) {
+			if conf, _ := FourLetter(inst.Addr, "conf"); strings.Contains(conf, "dataDir="+data+"/") {
+				return inst, nil
+			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -262,6 +266,12 @@ func (i *Instance) Stop() {
 		i.kill()
 		os.RemoveAll(i.dir)
 	})
+}
+
+// isApacheServing reports whether a srvr reply comes from an Apache ZooKeeper 3.8 taking requests.
+func isApacheServing(srvr string) bool {
+	return strings.Contains(srvr, "Mode:") && strings.Contains(srvr, "Zookeeper version: 3.8") &&
+		!strings.Contains(srvr, "zksh")
 }
 
 // FourLetter sends a four-letter word and returns the whole reply.

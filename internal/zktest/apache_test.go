@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/server"
 )
 
 func TestMain(m *testing.M) { Main(m) }
@@ -50,3 +52,18 @@ func TestApacheServesAndNegotiatesShortSessions(t *testing.T) {
 type nopLogger struct{}
 
 func (nopLogger) Printf(string, ...interface{}) {}
+
+// A bundled zksh server that took the port picked for Apache must not pass for it.
+func TestBundledServerIsNotMistakenForApache(t *testing.T) {
+	srv := server.RunT(t)
+	reply, err := FourLetter(srv.Addr(), "srvr")
+	if err != nil || !strings.Contains(reply, "Mode:") {
+		t.Fatalf("srvr = %q, %v", reply, err)
+	}
+	if isApacheServing(reply) {
+		t.Fatalf("the zksh server's srvr reply passed for Apache's:\n%s", reply)
+	}
+	if reply, _ := FourLetter(Apache(t), "srvr"); !isApacheServing(reply) {
+		t.Fatalf("Apache's srvr reply not recognised:\n%s", reply)
+	}
+}
