@@ -252,13 +252,6 @@ func (st *store) writePendingLocked() {
 	st.pending = st.pending[:0]
 }
 
-// failed is the sticky error of a write or fsync, nil while the store is healthy.
-func (st *store) failed() error {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.err
-}
-
 // waitSync returns once the first seq records are durable, writing and fsyncing if no one else is.
 func (st *store) waitSync(seq uint64) error {
 	st.mu.Lock()

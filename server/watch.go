@@ -47,11 +47,6 @@ func (w *watchTable) add(path string, c *conn, mode watchMode) {
 	paths[path] = struct{}{}
 }
 
-func (w *watchTable) contains(path string, c *conn) bool {
-	_, ok := w.byPath[path][c]
-	return ok
-}
-
 func (w *watchTable) remove(path string, c *conn) bool {
 	set := w.byPath[path]
 	mode, ok := set[c]
