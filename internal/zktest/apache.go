@@ -241,9 +241,11 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 		}
 		// ruok answers before the server takes requests; srvr names its mode only once it does. The
 		// port was free when picked, so another test's server may have taken it since: only an Apache
-		// 3.8 naming our data directory will do.
+		// 3.8 naming our data directory will do (or, where conf is not whitelisted, an Apache 3.8
+		// while our JVM, which would have died on a taken port, still runs).
 		if reply, _ := FourLetter(inst.Addr, "srvr"); isApacheServing(reply) {
-			if conf, _ := FourLetter(inst.Addr, "conf"); strings.Contains(conf, "dataDir="+data+"/") {
+			conf, _ := FourLetter(inst.Addr, "conf")
+			if strings.Contains(conf, "dataDir="+data+"/") || strings.Contains(conf, "not in the whitelist") && inst.running() {
 				return inst, nil
 			}
 		}
@@ -251,6 +253,15 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 	}
 	inst.kill()
 	return nil, fmt.Errorf("Apache ZooKeeper was not serving on %s within 60s:\n%s", inst.Addr, out.String())
+}
+
+func (i *Instance) running() bool {
+	select {
+	case <-i.done:
+		return false
+	default:
+		return true
+	}
 }
 
 func (i *Instance) kill() {
