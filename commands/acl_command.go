@@ -43,13 +43,9 @@ func NewCmdGetACL(env *Env, runF func(context.Context, *GetACLOptions) error) *c
 
 func getACLRun(ctx context.Context, opts *GetACLOptions) error {
 	env := opts.Env
-	p, err := env.printer()
+	p, c, err := env.begin(ctx, "getAcl", opts.Path)
 	if err != nil {
 		return err
-	}
-	c, err := env.Conn(ctx)
-	if err != nil {
-		return opError("getAcl", opts.Path, err)
 	}
 	acl, st, err := c.GetACL(env.zkPath(opts.Path))
 	if err != nil {
@@ -107,13 +103,9 @@ world:anyone:r,digest:admin:BASE64SHA1:cdrwa,ip:10.0.0.0/8:r,auth::cdrwa. -R set
 
 func setACLRun(ctx context.Context, opts *SetACLOptions) error {
 	env := opts.Env
-	p, err := env.printer()
+	p, c, err := env.begin(ctx, "setAcl", opts.Path)
 	if err != nil {
 		return err
-	}
-	c, err := env.Conn(ctx)
-	if err != nil {
-		return opError("setAcl", opts.Path, err)
 	}
 	zp := env.zkPath(opts.Path)
 	if opts.Recursive {

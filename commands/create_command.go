@@ -218,13 +218,9 @@ func parsePerms(s string) (int32, error) {
 
 func createRun(ctx context.Context, opts *CreateOptions) error {
 	env := opts.Env
-	p, err := env.printer()
+	p, c, err := env.begin(ctx, "create", opts.Path)
 	if err != nil {
 		return err
-	}
-	c, err := env.Conn(ctx)
-	if err != nil {
-		return opError("create", opts.Path, err)
 	}
 	acl := opts.ACL
 	if acl == nil {

@@ -118,13 +118,9 @@ stderr; Ctrl-C stops it and reports how far it got.`,
 
 func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 	env := opts.Env
-	p, err := env.printer()
+	p, c, err := env.begin(ctx, "deleteall", opts.Path)
 	if err != nil {
 		return err
-	}
-	c, err := env.Conn(ctx)
-	if err != nil {
-		return opError("deleteall", opts.Path, err)
 	}
 	w := env.newWalker(c)
 	defer w.close()

@@ -54,13 +54,9 @@ otherwise null with "dataBase64", and the stat is always included.`,
 
 func getRun(ctx context.Context, opts *GetOptions) error {
 	env := opts.Env
-	p, err := env.printer()
+	p, c, err := env.begin(ctx, "get", opts.Path)
 	if err != nil {
 		return err
-	}
-	c, err := env.Conn(ctx)
-	if err != nil {
-		return opError("get", opts.Path, err)
 	}
 	var (
 		data []byte

@@ -64,13 +64,9 @@ number of children, data length, data version, modification time and ephemeral o
 
 func lsRun(ctx context.Context, opts *LsOptions) error {
 	env := opts.Env
-	p, err := env.printer()
+	p, c, err := env.begin(ctx, "ls", opts.Path)
 	if err != nil {
 		return err
-	}
-	c, err := env.Conn(ctx)
-	if err != nil {
-		return opError("ls", opts.Path, err)
 	}
 	if opts.Recursive {
 		return lsTree(ctx, env, c, p, opts.Path)

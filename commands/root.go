@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
 	"github.com/zksh/zksh/render"
@@ -217,6 +218,20 @@ func pathArg(c *cobra.Command) *cobra.Command {
 	}
 	c.Annotations[annotationPathArg] = "true"
 	return c
+}
+
+// begin is how a command that prints and talks to ZooKeeper starts: the line's printer (a usage
+// error for a bad format) and the session (an error naming op and path).
+func (e *Env) begin(ctx context.Context, op, path string) (render.Printer, *zk.Conn, error) {
+	p, err := e.printer()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := e.Conn(ctx)
+	if err != nil {
+		return nil, nil, opError(op, path, err)
+	}
+	return p, c, nil
 }
 
 // printer returns the printer for the line being run.

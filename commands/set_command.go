@@ -50,13 +50,9 @@ stdin, @@TEXT is the literal @TEXT. -v sets it only if the data version matches 
 
 func setRun(ctx context.Context, opts *SetOptions) error {
 	env := opts.Env
-	p, err := env.printer()
+	p, c, err := env.begin(ctx, "set", opts.Path)
 	if err != nil {
 		return err
-	}
-	c, err := env.Conn(ctx)
-	if err != nil {
-		return opError("set", opts.Path, err)
 	}
 	st, err := c.Set(env.zkPath(opts.Path), opts.Data, opts.Version)
 	if err != nil {

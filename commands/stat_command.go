@@ -44,13 +44,9 @@ says so on stderr and waits for its creation (exit 0 when it appears).`,
 
 func statRun(ctx context.Context, opts *StatOptions) error {
 	env := opts.Env
-	p, err := env.printer()
+	p, c, err := env.begin(ctx, "stat", opts.Path)
 	if err != nil {
 		return err
-	}
-	c, err := env.Conn(ctx)
-	if err != nil {
-		return opError("stat", opts.Path, err)
 	}
 	var (
 		ok bool
