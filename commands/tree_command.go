@@ -25,13 +25,9 @@ func NewCmdSync(env *Env, runF func(context.Context, string) error) *cobra.Comma
 			if runF != nil {
 				return runF(cmd.Context(), p)
 			}
-			pr, err := env.printer()
+			pr, c, err := env.begin(cmd.Context(), "sync", p)
 			if err != nil {
 				return err
-			}
-			c, err := env.Conn(cmd.Context())
-			if err != nil {
-				return opError("sync", p, err)
 			}
 			if _, err := c.Sync(env.zkPath(p)); err != nil {
 				return opError("sync", p, err)
@@ -56,14 +52,10 @@ func NewCmdGetAllChildrenNumber(env *Env, runF func(context.Context, string) err
 			if runF != nil {
 				return runF(cmd.Context(), p)
 			}
-			pr, err := env.printer()
+			ctx := cmd.Context()
+			pr, c, err := env.begin(ctx, "getAllChildrenNumber", p)
 			if err != nil {
 				return err
-			}
-			ctx := cmd.Context()
-			c, err := env.Conn(ctx)
-			if err != nil {
-				return opError("getAllChildrenNumber", p, err)
 			}
 			// The server counts in one request (ZooKeeper 3.6+); older servers are walked.
 			if rs, err := dialReadSession(ctx, c.Server(), env.Settings.SessionTimeout, env.Settings.Auth); err == nil {
@@ -126,14 +118,10 @@ mode the session is new and owns none.`,
 			if runF != nil {
 				return runF(cmd.Context(), p)
 			}
-			pr, err := env.printer()
+			ctx := cmd.Context()
+			pr, c, err := env.begin(ctx, "getEphemerals", p)
 			if err != nil {
 				return err
-			}
-			ctx := cmd.Context()
-			c, err := env.Conn(ctx)
-			if err != nil {
-				return opError("getEphemerals", p, err)
 			}
 			w := env.newWalker(c)
 			defer w.close()
