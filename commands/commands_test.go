@@ -212,7 +212,7 @@ func TestLs(t *testing.T) {
 		t.Fatalf("ls json: %+v", lj)
 	}
 
-	want := strings.Join([]string{root, root + "/a", root + "/a/x", root + "/a/x/deep", root + "/a-c", root + "/b", root + "/c"}, "\n") + "\n"
+	want := strings.Join([]string{root, root + "/a", root + "/a-c", root + "/b", root + "/c", root + "/a/x", root + "/a/x/deep"}, "\n") + "\n"
 	if r := zksh(t, "ls", "-R", root).must(t); r.out != want {
 		t.Fatalf("ls -R:\n%s\nwant:\n%s", r.out, want)
 	}

@@ -29,7 +29,8 @@ func NewCmdLs(env *Env, runF func(context.Context, *LsOptions) error) *cobra.Com
 		Use:   "ls [-s] [-w] [-R] [-l] [path]",
 		Short: "List a znode's children",
 		Long: `List a znode's children (default: the current znode), sorted by name.
--R lists the whole subtree, one path per line, depth first; -l prints one row per child with its
+-R lists the whole subtree, one path per line, in zkCli's order: the path, its children, then for
+each node in depth-first order the children of that node (siblings by name). -l prints one row per child with its
 number of children, data length, data version, modification time and ephemeral owner.`,
 		Example: "  zksh ls /\n  zksh ls -l /app\n  zksh ls -R /app",
 		Args:    rangeArgs(0, 1),
@@ -139,7 +140,7 @@ func lsTree(ctx context.Context, env *Env, c *zk.Conn, p render.Printer, path st
 			return opError("ls", path, zk.ErrNoNode)
 		}
 	}
-	sortDepthFirst(paths)
+	sortZkCli(paths, paths[0])
 	if err := p.Tree(env.IO.Out, render.Tree{Path: path, Paths: paths}); err != nil {
 		return opError("ls", path, err)
 	}

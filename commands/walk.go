@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -238,6 +239,34 @@ func forEach(ctx context.Context, n, maxWorkers int, fn func(worker, i int) erro
 // sortDepthFirst orders paths as a depth-first walk visits them, children by name.
 func sortDepthFirst(paths []string) {
 	sort.Slice(paths, func(i, j int) bool { return pathLess(paths[i], paths[j]) })
+}
+
+// sortZkCli orders the paths of the subtree under root (root among them) as zkCli's ls -R prints
+// them: root first, then, for each node in depth-first order (children by name), all of that node's
+// children by name. So a path's place is its parent's depth-first place, then its own name:
+// /r, /r/a, /r/b, /r/a/x, /r/a/y, /r/a/x/p, /r/b/z.
+func sortZkCli(paths []string, root string) {
+	sort.Slice(paths, func(i, j int) bool {
+		a, b := paths[i], paths[j]
+		if a == root || b == root {
+			return a == root && b != root
+		}
+		pa, na := splitPath(a)
+		pb, nb := splitPath(b)
+		if pa != pb {
+			return pathLess(pa, pb)
+		}
+		return na < nb
+	})
+}
+
+// splitPath splits a path other than / into its parent and its name.
+func splitPath(p string) (parent, name string) {
+	i := strings.LastIndexByte(p, '/')
+	if i == 0 {
+		return "/", p[1:]
+	}
+	return p[:i], p[i+1:]
 }
 
 // pathLess compares paths component by component, which is comparing them as strings in which "/"

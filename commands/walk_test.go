@@ -3,8 +3,11 @@ package commands
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/go-zookeeper/zk"
@@ -103,4 +106,91 @@ func TestWalkMultiReadNoAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	zksh(t, "ls", "-R", root+"/big").fails(t, 1, "not authorized")
+}
+
+// zkCliLsR runs Apache's zkCli.sh `ls -R root` against server and returns the listing: the lines
+// that are paths under root (zkCli also prints its connection banner and watcher events).
+func zkCliLsR(t *testing.T, server, root string) string {
+	t.Helper()
+	cmd := exec.Command(zktest.ZkCli(t), "-server", server, "ls", "-R", root)
+	cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS=-XX:TieredStopAtLevel=1 -Xshare:auto")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("zkCli.sh ls -R %s: %v\n%s", root, err, out)
+	}
+	var b strings.Builder
+	for _, l := range strings.Split(string(out), "\n") {
+		if l == root || strings.HasPrefix(l, root+"/") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TestLsRecursiveIsZkCli: ls -R prints the subtree in zkCli's order (each node's children together,
+// by name, nodes visited depth first), in every format, on Apache ZooKeeper and the bundled server.
+func TestLsRecursiveIsZkCli(t *testing.T) {
+	root := testRoot(t)
+	var paths []string
+	for _, p := range []string{"/b", "/a", "/c", "/a/y", "/a/x", "/a/x/q", "/a/x/p", "/a/x/q/deep", "/b/z",
+		"/c/n", "/c/m", "/c/m/k", "/zz", "/b10", "/b2", "/aa", "/a-c", "/a-c/1", "/A"} {
+		paths = append(paths, root+p)
+	}
+	local, stop, err := startLocalServer("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	lc, _, err := zk.Connect([]string{local}, 4e9, zk.WithLogger(nopLogger{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close()
+	mustCreate(t, lc, root, nil)
+	mustCreateAll(t, lc, paths...)
+	mustCreateAll(t, client(t), paths...)
+
+	for _, server := range []string{zktest.Apache(t), local} {
+		want := zkCliLsR(t, server, root)
+		if strings.Count(want, "\n") != len(paths)+1 {
+			t.Fatalf("%s: zkCli.sh listed %d paths, want %d:\n%s", server, strings.Count(want, "\n"), len(paths)+1, want)
+		}
+		run := func(args ...string) string {
+			streams, out, errOut := fakeIO("", false)
+			if code := Main(append([]string{"--server", server}, args...), streams, nil); code != 0 || errOut.Len() > 0 {
+				t.Fatalf("%s: zksh %q: exit %d, stderr %q", server, args, code, errOut)
+			}
+			return out.String()
+		}
+		if got := run("-o", "plain", "ls", "-R", root); got != want {
+			t.Errorf("%s: zksh ls -R:\n%s\nzkCli.sh ls -R:\n%s", server, got, want)
+		}
+		if got := run("-o", "table", "ls", "-R", root); got != want {
+			t.Errorf("%s: zksh -o table ls -R:\n%s\nwant:\n%s", server, got, want)
+		}
+		var tree struct{ Nodes []string }
+		decode(t, run("-o", "json", "ls", "-R", root), &tree)
+		if got := strings.Join(tree.Nodes, "\n") + "\n"; got != want {
+			t.Errorf("%s: zksh -o json ls -R nodes:\n%s\nwant:\n%s", server, got, want)
+		}
+	}
+}
+
+func TestSortZkCli(t *testing.T) {
+	tests := []struct {
+		root        string
+		paths, want []string
+	}{
+		{"/", []string{"/zookeeper/quota", "/b", "/", "/a/x", "/zookeeper", "/a", "/a/x/1", "/b/y"},
+			[]string{"/", "/a", "/b", "/zookeeper", "/a/x", "/a/x/1", "/b/y", "/zookeeper/quota"}},
+		{"/r", []string{"/r/a-c/1", "/r/a/x/deep", "/r/b", "/r/a-c", "/r/a", "/r/a/x", "/r"},
+			[]string{"/r", "/r/a", "/r/a-c", "/r/b", "/r/a/x", "/r/a/x/deep", "/r/a-c/1"}},
+		{"/r", []string{"/r"}, []string{"/r"}},
+	}
+	for _, tt := range tests {
+		sortZkCli(tt.paths, tt.root)
+		if !reflect.DeepEqual(tt.paths, tt.want) {
+			t.Errorf("sortZkCli(%s) = %q, want %q", tt.root, tt.paths, tt.want)
+		}
+	}
 }

@@ -75,7 +75,7 @@ type Listing struct {
 	Entries []Entry
 }
 
-// Tree is the result of a recursive listing (ls -R): every path, depth first.
+// Tree is the result of a recursive listing (ls -R): every path, in the order to print them.
 type Tree struct {
 	Path  string
 	Paths []string
