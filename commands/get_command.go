@@ -26,7 +26,8 @@ func NewCmdGet(env *Env, runF func(context.Context, *GetOptions) error) *cobra.C
 		Use:   "get [-s] [-w] [-b|-x] path",
 		Short: "Print a znode's data",
 		Long: `Print a znode's data. On a terminal, data that is not text is shown as a hex dump; use -b
-for base64 or -x for a hex dump anywhere. With -o json the data is "data" when it is valid UTF-8,
+for base64 or -x for a hex dump anywhere. Off a terminal, data that is not text is written exactly,
+without the newline added to text (zksh get /bin > file round-trips), unless -s or -w print more. With -o json the data is "data" when it is valid UTF-8,
 otherwise null with "dataBase64", and the stat is always included.`,
 		Example: "  zksh get /app/config\n  zksh get -s -o json /app/config\n  zksh get -w /app/config   # wait for the next change",
 		Args:    rangeArgs(1, 1),
@@ -71,7 +72,7 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 	if err != nil {
 		return opError("get", opts.Path, err)
 	}
-	n := render.Node{Path: opts.Path, Data: data, Stat: st, ShowStat: opts.Stat}
+	n := render.Node{Path: opts.Path, Data: data, Stat: st, ShowStat: opts.Stat, Alone: !opts.Stat && !opts.Watch}
 	switch {
 	case opts.Base64:
 		n.Encoding = render.Base64

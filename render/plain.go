@@ -29,6 +29,9 @@ func (p plainPrinter) data(w io.Writer, n Node) error {
 	if _, err := w.Write(n.Data); err != nil {
 		return err
 	}
+	if n.Alone && !n.ShowStat && !Printable(n.Data) {
+		return nil // binary off a terminal: exactly the bytes, so that get > file round-trips
+	}
 	_, err := io.WriteString(w, "\n")
 	return err
 }

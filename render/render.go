@@ -53,6 +53,9 @@ type Node struct {
 	Stat     *zk.Stat
 	ShowStat bool // -s: show the stat too (JSON always does)
 	Encoding Encoding
+	// Alone: nothing is printed after the data (no stat, no watch event), so data that is not text
+	// is written byte for byte, without zkCli's newline, when stdout is not a terminal.
+	Alone bool
 }
 
 // Children is a child listing, as ls returns it.

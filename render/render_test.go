@@ -198,3 +198,27 @@ func TestCountJSON(t *testing.T) {
 		t.Fatalf("%q", b.String())
 	}
 }
+
+func TestNodeDataAlone(t *testing.T) {
+	bin := []byte{0xff, 0x00, '\n', 0x10}
+	tests := []struct {
+		f    Format
+		tty  bool
+		n    Node
+		want string
+	}{
+		{Plain, false, Node{Data: bin, Alone: true}, string(bin)},
+		{Table, false, Node{Data: bin, Alone: true}, string(bin)},
+		{Plain, false, Node{Data: bin}, string(bin) + "\n"},
+		{Plain, false, Node{Data: []byte("text"), Alone: true}, "text\n"},
+		{Plain, false, Node{Data: []byte("a\x1b[2J"), Alone: true}, "a\x1b[2J"},
+		{Plain, false, Node{Alone: true}, "null\n"},
+		{Plain, true, Node{Data: bin, Alone: true}, "00000000  ff 00 0a 10                                       |....|\n"},
+	}
+	for _, tt := range tests {
+		got := print(t, tt.f, tt.tty, func(p Printer, w *bytes.Buffer) error { return p.Node(w, tt.n) })
+		if got != tt.want {
+			t.Errorf("%s tty=%v %+v: %q, want %q", tt.f, tt.tty, tt.n, got, tt.want)
+		}
+	}
+}
