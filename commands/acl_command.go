@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
@@ -107,35 +108,107 @@ func setACLRun(ctx context.Context, opts *SetACLOptions) error {
 	if err != nil {
 		return err
 	}
-	zp := env.zkPath(opts.Path)
+	var (
+		st      *zk.Stat
+		refused []error
+	)
 	if opts.Recursive {
-		w := env.newWalker(c)
-		levels, err := w.walk(ctx, zp, nil)
-		w.close()
-		if err != nil {
-			return opError("setAcl", opts.Path, err)
-		}
-		var all []string
-		for _, l := range levels[1:] {
-			all = append(all, l...)
-		}
-		err = forEach(ctx, len(all), inFlight, func(_, i int) error {
-			_, err := c.SetACL(all[i], opts.ACL, -1)
-			if errors.Is(err, zk.ErrNoNode) {
-				return nil
-			}
-			return err
-		})
-		if err != nil {
-			return opError("setAcl", opts.Path, err)
-		}
+		st, refused, err = setACLTree(ctx, env, c, opts)
+	} else {
+		st, err = c.SetACL(env.zkPath(opts.Path), opts.ACL, opts.Version)
 	}
-	st, err := c.SetACL(zp, opts.ACL, opts.Version)
 	if err != nil {
 		return aclError("setAcl", opts.Path, opts.ACL, err)
+	}
+	if len(refused) > 0 {
+		for _, e := range refused {
+			PrintError(env.IO.ErrOut, e)
+		}
+		return &ExitError{Code: ExitRefused, Op: "setAcl -R", Path: opts.Path,
+			Err: fmt.Errorf("%s refused (named above); the ACL is set on every other znode", count(len(refused), "znode"))}
 	}
 	if opts.Stat {
 		return p.Stat(env.IO.Out, opts.Path, st)
 	}
 	return nil
+}
+
+// setACLTree sets the ACL on every znode of the subtree, the path itself last, going on past the
+// znodes the session may not list or change, and returns those refusals (the path's own stat is nil
+// if it was refused); znodes deleted meanwhile are skipped.
+func setACLTree(ctx context.Context, env *Env, c *zk.Conn, opts *SetACLOptions) (*zk.Stat, []error, error) {
+	zp := env.zkPath(opts.Path)
+	w := env.newWalker(c)
+	w.skipNoAuth = true
+	levels, err := w.walk(ctx, zp, nil)
+	w.close()
+	if err != nil {
+		return nil, nil, opError("setAcl", opts.Path, err)
+	}
+	var all []string
+	for _, l := range levels[1:] {
+		all = append(all, l...)
+	}
+	denied := make([]bool, len(all))
+	err = forEach(ctx, len(all), inFlight, func(_, i int) error {
+		_, err := c.SetACL(all[i], opts.ACL, -1)
+		switch {
+		case errors.Is(err, zk.ErrNoNode):
+			return nil
+		case errors.Is(err, zk.ErrNoAuth):
+			denied[i] = true
+			return nil
+		case errors.Is(err, zk.ErrInvalidACL):
+			return err // the same for every znode: reported for the path
+		case err != nil:
+			return opError("setAcl", env.userPath(all[i]), err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := c.SetACL(zp, opts.ACL, opts.Version)
+	if err != nil && !errors.Is(err, zk.ErrNoAuth) {
+		return nil, nil, err
+	}
+	if err != nil && len(all) == 0 && len(w.refused) == 0 {
+		return nil, nil, err // a leaf: refused as setAcl without -R is
+	}
+	all, denied = append(all, zp), append(denied, err != nil)
+	// One line per znode, in ls -R's order: its ACL was refused, its children could not be listed, or both.
+	type refusal struct{ acl, list bool }
+	byPath := map[string]*refusal{}
+	for i, d := range denied {
+		if d {
+			byPath[env.userPath(all[i])] = &refusal{acl: true}
+		}
+	}
+	for _, r := range w.refused {
+		up := env.userPath(r)
+		if byPath[up] == nil {
+			byPath[up] = &refusal{}
+		}
+		byPath[up].list = true
+	}
+	paths := make([]string, 0, len(byPath))
+	for up := range byPath {
+		paths = append(paths, up)
+	}
+	sortZkCli(paths, opts.Path)
+	var refused []error
+	for _, up := range paths {
+		r := byPath[up]
+		var e error
+		switch {
+		case r.acl && r.list:
+			e = errors.New("not authorized (no auth) to change its ACL or to list its children")
+		case r.list:
+			e = errors.New("not authorized (no auth) to list its children, whose ACLs are unchanged")
+		default:
+			e = zk.ErrNoAuth
+		}
+		refused = append(refused, opError("setAcl", up, e))
+	}
+	return st, refused, nil
 }

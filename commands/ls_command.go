@@ -119,6 +119,7 @@ func lsRun(ctx context.Context, opts *LsOptions) error {
 func lsTree(ctx context.Context, env *Env, c *zk.Conn, p render.Printer, path string) error {
 	prog := env.progress("ls -R", "found %d nodes")
 	w := env.newWalker(c)
+	w.skipNoAuth = true // list all that may be listed; name the rest
 	levels, err := w.walk(ctx, env.zkPath(path), prog.update)
 	w.close()
 	prog.done()
@@ -136,6 +137,9 @@ func lsTree(ctx context.Context, env *Env, c *zk.Conn, p render.Printer, path st
 		return opError("ls", path, err)
 	}
 	if len(levels) == 1 {
+		if len(w.refused) == 1 { // the path itself may not be listed
+			return opError("ls", path, zk.ErrNoAuth)
+		}
 		if ok, _, err := c.Exists(env.zkPath(path)); err == nil && !ok {
 			return opError("ls", path, zk.ErrNoNode)
 		}
@@ -144,5 +148,12 @@ func lsTree(ctx context.Context, env *Env, c *zk.Conn, p render.Printer, path st
 	if err := p.Tree(env.IO.Out, render.Tree{Path: path, Paths: paths}); err != nil {
 		return opError("ls", path, err)
 	}
-	return nil
+	if len(w.refused) == 0 {
+		return nil
+	}
+	for _, r := range refusedPaths(env, w.refused, paths[0]) {
+		PrintError(env.IO.ErrOut, opError("ls", r, zk.ErrNoAuth))
+	}
+	return &ExitError{Code: ExitRefused, Op: "ls -R", Path: path,
+		Err: fmt.Errorf("the children of %s are missing from the listing (not authorized: named above)", count(len(w.refused), "znode"))}
 }

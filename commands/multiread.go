@@ -117,10 +117,11 @@ func (s *readSession) reply(ctx context.Context) (jute.ReplyHeader, *jute.Decode
 	return h, d, d.Err
 }
 
-// children lists the children of every path (nil for a path that does not exist), sending all
-// multiRead requests at once and reading the replies as they come.
-func (s *readSession) children(ctx context.Context, paths []string) ([][]string, error) {
-	out := make([][]string, len(paths))
+// children lists the children of every path (nil for a path that does not exist, or that the
+// session may not list: noAuth holds the indexes of those), sending all multiRead requests at once
+// and reading the replies as they come.
+func (s *readSession) children(ctx context.Context, paths []string) (out [][]string, noAuth []int, err error) {
+	out = make([][]string, len(paths))
 	nbatch := (len(paths) + multiReadBatch - 1) / multiReadBatch
 	first := s.xid + 1
 	werr := make(chan error, 1)
@@ -148,27 +149,31 @@ func (s *readSession) children(ctx context.Context, paths []string) ([][]string,
 		h, d, err := s.reply(ctx)
 		switch {
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		case h.Err == jute.ErrUnimplemented:
-			return nil, errNoMultiRead
+			return nil, nil, errNoMultiRead
 		case h.Err != 0:
-			return nil, fmt.Errorf("multiRead: %s", jute.ErrName(h.Err))
+			return nil, nil, fmt.Errorf("multiRead: %s", jute.ErrName(h.Err))
 		case h.Xid != first+int32(b):
-			return nil, fmt.Errorf("multiRead: reply %d out of order", h.Xid)
+			return nil, nil, fmt.Errorf("multiRead: reply %d out of order", h.Xid)
 		}
 		resp.Decode(d)
 		if d.Err != nil {
-			return nil, d.Err
+			return nil, nil, d.Err
 		}
 		base := b * multiReadBatch
 		if base+len(resp.Results) > len(paths) {
-			return nil, fmt.Errorf("multiRead: too many results")
+			return nil, nil, fmt.Errorf("multiRead: too many results")
 		}
 		for k, res := range resp.Results {
 			i := base + k
 			if res.Type == jute.OpError {
-				if res.Err != jute.ErrNoNode { // no node: it went away meanwhile
-					return nil, fmt.Errorf("getChildren %s: %s", paths[i], jute.ErrName(res.Err))
+				switch res.Err {
+				case jute.ErrNoNode: // it went away meanwhile
+				case jute.ErrNoAuth:
+					noAuth = append(noAuth, i)
+				default:
+					return nil, nil, fmt.Errorf("getChildren %s: %s", paths[i], jute.ErrName(res.Err))
 				}
 				continue
 			}
@@ -179,9 +184,9 @@ func (s *readSession) children(ctx context.Context, paths []string) ([][]string,
 		}
 	}
 	if err := <-werr; err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, noAuth, nil
 }
 
 // close ends the session; the server removes it at once instead of after its timeout.

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -35,6 +36,16 @@ type walker struct {
 
 	skipNoAuth bool         // leave out the children of znodes the session may not list
 	skipped    atomic.Int64 // how many znodes were left unlisted so
+	mu         sync.Mutex
+	refused    []string // the znodes left unlisted so (server paths)
+}
+
+// refuse notes that the session may not list path's children.
+func (w *walker) refuse(path string) {
+	w.skipped.Add(1)
+	w.mu.Lock()
+	w.refused = append(w.refused, path)
+	w.mu.Unlock()
 }
 
 // multiReadThreshold is the level size from which a walk uses multiRead.
@@ -79,7 +90,8 @@ func (w *walker) grow(ctx context.Context) {
 
 // walk lists the subtree under root (a server path) level by level, keeping inFlight getChildren
 // requests outstanding per session. levels[0] is {root}; levels[i] holds the nodes at depth i. Nodes
-// deleted while walking are left out. progress, if set, is called with the number of nodes found.
+// deleted while walking are left out (as zkCli's ls -R does). With skipNoAuth, a znode the session may
+// not list is kept but its children are not: it is added to w.refused and the walk goes on. progress, if set, is called with the number of nodes found.
 func (w *walker) walk(ctx context.Context, root string, progress func(found int)) ([][]string, error) {
 	defer relaxGC()()
 	levels := [][]string{{root}}
@@ -112,7 +124,7 @@ func (w *walker) walk(ctx context.Context, root string, progress func(found int)
 				return nil
 			}
 			if w.skipNoAuth && errors.Is(err, zk.ErrNoAuth) {
-				w.skipped.Add(1)
+				w.refuse(cur[i])
 				return nil
 			}
 			if err != nil {
@@ -157,11 +169,17 @@ func (w *walker) multiRead(ctx context.Context, paths []string) (next []string, 
 		}
 		w.reads = rs
 	}
-	kids, err := w.reads.children(ctx, paths)
+	kids, noAuth, err := w.reads.children(ctx, paths)
 	if err != nil {
 		w.reads.conn.Close()
 		w.reads, w.noReads = nil, true
 		return nil, ctx.Err() != nil
+	}
+	if len(noAuth) > 0 && !w.skipNoAuth {
+		return nil, false // getChildren reports the refusal
+	}
+	for _, i := range noAuth {
+		w.refuse(paths[i])
 	}
 	for i, names := range kids {
 		for _, n := range names {
@@ -234,6 +252,25 @@ func forEach(ctx context.Context, n, maxWorkers int, fn func(worker, i int) erro
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// refusedPaths returns the znodes a walk under root could not list (server paths) as user paths,
+// in the order ls -R prints them.
+func refusedPaths(env *Env, refused []string, root string) []string {
+	out := make([]string, len(refused))
+	for i, zp := range refused {
+		out[i] = env.userPath(zp)
+	}
+	sortZkCli(out, root)
+	return out
+}
+
+// count says "1 znode" or "3 znodes".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // sortDepthFirst orders paths as a depth-first walk visits them, children by name.

@@ -90,22 +90,88 @@ func TestWalkMultiRead(t *testing.T) {
 	}
 }
 
-// TestWalkMultiReadNoAuth: a node the session may not list fails the walk as getChildren would.
-func TestWalkMultiReadNoAuth(t *testing.T) {
+// TestLsRecursiveNotAuthorized: ls -R lists everything it may, names on stderr each znode whose
+// children it may not list, and exits 1; in small levels (getChildren) and big ones (multiRead), on
+// Apache ZooKeeper and the bundled server.
+func TestLsRecursiveNotAuthorized(t *testing.T) {
 	root := testRoot(t)
-	c := client(t)
-	paths := []string{root + "/big"}
-	for i := 0; i < multiReadThreshold; i++ {
-		paths = append(paths, fmt.Sprintf("%s/big/n%03d", root, i))
-	}
-	mustCreateAll(t, c, paths...)
-	if _, err := c.Create(root+"/big/n000/secret", nil, 0, zk.DigestACL(zk.PermAll, "u", "p")); err != nil {
+	local, stop, err := startLocalServer("")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.SetACL(root+"/big/n001", zk.WorldACL(zk.PermWrite), -1); err != nil {
+	defer stop()
+	lc, _, err := zk.Connect([]string{local}, 4e9, zk.WithLogger(nopLogger{}))
+	if err != nil {
 		t.Fatal(err)
 	}
-	zksh(t, "ls", "-R", root+"/big").fails(t, 1, "not authorized")
+	defer lc.Close()
+	mustCreate(t, lc, root, nil)
+
+	var listed []string // what ls -R can list
+	add := func(c *zk.Conn, p string, hidden bool) {
+		mustCreate(t, c, p, nil)
+		if !hidden {
+			listed = append(listed, p)
+		}
+	}
+	for _, server := range []string{zktest.Apache(t), local} {
+		c := client(t)
+		if server == local {
+			c = lc
+		}
+		listed = []string{root}
+		add(c, root+"/a", false)
+		add(c, root+"/a/hidden", true)
+		add(c, root+"/b", false)
+		add(c, root+"/b/c", false)
+		add(c, root+"/big", false)
+		for i := 0; i < multiReadThreshold+10; i++ {
+			add(c, fmt.Sprintf("%s/big/n%03d", root, i), false)
+		}
+		add(c, root+"/big/n007/x", true)
+		if _, err := c.SetACL(root+"/a", zk.DigestACL(zk.PermAll, "u", "p"), -1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SetACL(root+"/big/n007", zk.WorldACL(zk.PermAll&^zk.PermRead), -1); err != nil {
+			t.Fatal(err)
+		}
+		sortZkCli(listed, root)
+
+		streams, out, errOut := fakeIO("", false)
+		code := Main([]string{"--server", server, "ls", "-R", root}, streams, nil)
+		if code != 1 {
+			t.Errorf("%s: exit %d, want 1", server, code)
+		}
+		if want := strings.Join(listed, "\n") + "\n"; out.String() != want {
+			t.Errorf("%s: stdout:\n%s\nwant:\n%s", server, out, want)
+		}
+		wantErr := "zksh: ls " + root + "/a: not authorized (no auth)\n" +
+			"zksh: ls " + root + "/big/n007: not authorized (no auth)\n" +
+			"zksh: ls -R " + root + ": the children of 2 znodes are missing from the listing (not authorized: named above)\n"
+		if errOut.String() != wantErr {
+			t.Errorf("%s: stderr:\n%s\nwant:\n%s", server, errOut, wantErr)
+		}
+
+		// A path that may not be listed at all is refused as plain ls refuses it.
+		streams, out, errOut = fakeIO("", false)
+		code = Main([]string{"--server", server, "ls", "-R", root + "/a"}, streams, nil)
+		if code != 1 || out.Len() != 0 || errOut.String() != "zksh: ls "+root+"/a: not authorized (no auth)\n" {
+			t.Errorf("%s: ls -R of an unreadable path: exit %d, stdout %q, stderr %q", server, code, out, errOut)
+		}
+		// With the credentials, /a is listed too.
+		streams, out, _ = fakeIO("", false)
+		Main([]string{"--server", server, "--auth", "digest:u:p", "ls", "-R", root + "/a"}, streams, nil)
+		if out.String() != root+"/a\n"+root+"/a/hidden\n" {
+			t.Errorf("%s: ls -R with credentials: %q", server, out)
+		}
+		// Let the test's cleanup delete everything.
+		if err := c.AddAuth("digest", []byte("u:p")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SetACL(root+"/a", zk.WorldACL(zk.PermAll), -1); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // zkCliLsR runs Apache's zkCli.sh `ls -R root` against server and returns the listing: the lines
