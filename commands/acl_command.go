@@ -66,6 +66,7 @@ type SetACLOptions struct {
 	Version   int32
 	Stat      bool
 	Recursive bool
+	Force     bool // set an ACL that leaves the session no admin permission
 }
 
 // NewCmdSetACL builds `setAcl [-s] [-v version] [-R] path acl`.
@@ -75,7 +76,14 @@ func NewCmdSetACL(env *Env, runF func(context.Context, *SetACLOptions) error) *c
 		Use:   "setAcl [-s] [-v version] [-R] path acl",
 		Short: "Set a znode's ACL",
 		Long: `Set a znode's ACL, given as scheme:id:perms[,...] with perms from cdrwa, e.g.
-world:anyone:r,digest:admin:BASE64SHA1:cdrwa,ip:10.0.0.0/8:r,auth::cdrwa. -R sets it on the whole subtree.`,
+world:anyone:r,digest:admin:BASE64SHA1:cdrwa,ip:10.0.0.0/8:r,auth::cdrwa. -R sets it on the whole subtree,
+going on past the znodes the session may not list or change: each is named on stderr, and the exit
+status is 1.
+
+An ACL that grants none of the session's identities the admin permission (a) is refused (exit 2,
+nothing sent): the session could not change the ACL again. Identities are those the server reports
+(whoAmI) and the credentials given with --auth or addauth; the super user is not recognised, so use
+--force to set such an ACL anyway.`,
 		Example: "  zksh setAcl /app world:anyone:r,auth::cdrwa",
 		Args:    rangeArgs(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -90,6 +98,7 @@ world:anyone:r,digest:admin:BASE64SHA1:cdrwa,ip:10.0.0.0/8:r,auth::cdrwa. -R set
 			if opts.Recursive && opts.Version != -1 {
 				return usageErrorf(cmd.CommandPath(), "setAcl: -R cannot be combined with -v")
 			}
+			opts.Force = env.settings().Force
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -107,6 +116,11 @@ func setACLRun(ctx context.Context, opts *SetACLOptions) error {
 	p, c, err := env.begin(ctx, "setAcl", opts.Path)
 	if err != nil {
 		return err
+	}
+	if !opts.Force {
+		if err := env.checkAdmin(ctx, c, opts.Path, opts.ACL); err != nil {
+			return err
+		}
 	}
 	var (
 		st      *zk.Stat

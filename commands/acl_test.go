@@ -1,7 +1,9 @@
 package commands
 
 import (
+	"net"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/go-zookeeper/zk"
@@ -77,5 +79,134 @@ func TestSetACLRecursiveNotAuthorized(t *testing.T) {
 		}
 		setACL(s+"/a", zk.WorldACL(zk.PermAll))
 		setACL(s+"/d", zk.WorldACL(zk.PermAll))
+	}
+}
+
+func TestAdministers(t *testing.T) {
+	alice := digestID("alice", "pw")
+	me := sessionIdentities{
+		ips:           []net.IP{net.ParseIP("10.1.2.3")},
+		digests:       map[string]bool{alice: true},
+		authenticated: true,
+		others:        map[string]bool{"sasl:bob@EXAMPLE.COM": true},
+	}
+	nobody := sessionIdentities{ips: []net.IP{net.ParseIP("127.0.0.1")}}
+	tests := []struct {
+		acl         string
+		me, nobody_ bool
+	}{
+		{"world:anyone:cdrwa", true, true},
+		{"world:anyone:a", true, true},
+		{"world:anyone:cdrw", false, false},
+		{"auth::cdrwa", true, false},
+		{"auth::cdrw,world:anyone:r", false, false},
+		{"digest:" + alice + ":a", true, false},
+		{"digest:" + digestID("alice", "other") + ":cdrwa", false, false},
+		{"digest:alice:AAAAAAAAAAAAAAAAAAAAAAAAAAA=:cdrwa", false, false},
+		{"ip:10.1.2.3:cdrwa", true, false},
+		{"ip:10.0.0.0/8:a", true, false},
+		{"ip:10.1.2.4:cdrwa", false, false},
+		{"ip:127.0.0.1:a", false, true},
+		{"ip:127.0.0.0/8:cdrwa,world:anyone:r", false, true},
+		{"sasl:bob@EXAMPLE.COM:cdrwa", true, false},
+		{"sasl:eve@EXAMPLE.COM:cdrwa", false, false},
+		{"x509:CN=me:r,digest:" + alice + ":r", false, false},
+	}
+	for _, tt := range tests {
+		acl, err := parseACL(tt.acl)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.acl, err)
+		}
+		if got := me.administers(acl); got != tt.me {
+			t.Errorf("%s: administers = %v for alice at 10.1.2.3", tt.acl, got)
+		}
+		if got := nobody.administers(acl); got != tt.nobody_ {
+			t.Errorf("%s: administers = %v for an anonymous session at 127.0.0.1", tt.acl, got)
+		}
+	}
+	if digestID("super", "secret") != zktest.SuperDigest {
+		t.Errorf("digestID(super, secret) = %s, want %s", digestID("super", "secret"), zktest.SuperDigest)
+	}
+}
+
+// TestSetACLKeepsAdmin: setAcl refuses (exit 2, nothing sent) an ACL that leaves the session no admin
+// permission, unless --force; on Apache ZooKeeper and the bundled server.
+func TestSetACLKeepsAdmin(t *testing.T) {
+	root := testRoot(t)
+	local, stop, err := startLocalServer("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	lc, _, err := zk.Connect([]string{local}, 4e9, zk.WithLogger(nopLogger{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close()
+	mustCreate(t, lc, root, nil)
+	alice := digestID("alice", "pw")
+	for _, server := range []string{zktest.Apache(t), local} {
+		c := client(t)
+		if server == local {
+			c = lc
+		}
+		x := root + "/x"
+		mustCreateAll(t, c, x, x+"/child")
+		run := func(args ...string) (int, string) {
+			streams, _, errOut := fakeIO("", false)
+			return Main(append([]string{"--server", server}, args...), streams, nil), errOut.String()
+		}
+		unchanged := func(what string) {
+			t.Helper()
+			for _, p := range []string{x, x + "/child"} {
+				if acl, _, err := c.GetACL(p); err != nil || !reflect.DeepEqual(acl, zk.WorldACL(zk.PermAll)) {
+					t.Errorf("%s: %s: %s has ACL %v (%v), want it unchanged", server, what, p, acl, err)
+				}
+			}
+		}
+		for _, args := range [][]string{
+			{"setAcl", x, "world:anyone:r"},
+			{"setAcl", "-R", x, "world:anyone:r"},
+			{"setAcl", x, "digest:" + alice + ":cdrwa"},                             // not alice
+			{"setAcl", x, "auth::cdrwa"},                                            // no credentials: Apache would refuse it anyway
+			{"setAcl", x, "ip:10.0.0.0/8:cdrwa,world:anyone:cdrw"},                  // not from 10/8
+			{"--auth", "digest:alice:other", "setAcl", x, "digest:" + alice + ":a"}, // wrong password
+		} {
+			code, stderr := run(args...)
+			if code != 2 || !strings.Contains(stderr, "no admin permission (a)") || !strings.Contains(stderr, "--force") {
+				t.Errorf("%s: zksh %q: exit %d, stderr %q; want exit 2 naming the missing admin permission and --force", server, args, code, stderr)
+			}
+			unchanged(strings.Join(args, " "))
+		}
+		for _, args := range [][]string{
+			{"setAcl", x, "world:anyone:cdrwa"},
+			{"setAcl", x, "ip:127.0.0.1:cdrwa"},
+			{"setAcl", x, "ip:127.0.0.0/8:a,world:anyone:cdrw"},
+			{"--auth", "digest:alice:pw", "setAcl", x, "digest:" + alice + ":a,world:anyone:cdrw"},
+			{"--auth", "digest:alice:pw", "setAcl", x, "auth::cdrwa"},
+		} {
+			if code, stderr := run(args...); code != 0 {
+				t.Errorf("%s: zksh %q: exit %d, stderr %q", server, args, code, stderr)
+			}
+			if _, err := c.SetACL(x, zk.WorldACL(zk.PermAll), -1); err != nil {
+				c.AddAuth("digest", []byte("alice:pw"))
+				if _, err := c.SetACL(x, zk.WorldACL(zk.PermAll), -1); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// --force sets it anyway.
+		if code, stderr := run("--force", "setAcl", "-R", x, "world:anyone:cdr"); code != 0 {
+			t.Errorf("%s: --force setAcl: exit %d, stderr %q", server, code, stderr)
+		}
+		for _, p := range []string{x, x + "/child"} {
+			if acl, _, err := c.GetACL(p); err != nil || !reflect.DeepEqual(acl, zk.WorldACL(zk.PermCreate|zk.PermDelete|zk.PermRead)) {
+				t.Errorf("%s: --force: %s has ACL %v (%v)", server, p, acl, err)
+			}
+		}
+		code, _ := run("setAcl", x, "world:anyone:cdrwa")
+		if code != 1 {
+			t.Errorf("%s: setAcl after --force locked the ACL: exit %d, want 1 (not authorized)", server, code)
+		}
 	}
 }

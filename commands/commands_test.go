@@ -454,7 +454,7 @@ func TestAuthAndACL(t *testing.T) {
 	if !regexp.MustCompile(`^'digest,'alice:\S+\n: cdrwa\n$`).MatchString(r.out) {
 		t.Fatalf("getAcl: %q", r.out)
 	}
-	zksh(t, "--auth", "digest:alice:pw", "setAcl", root+"/secret", "world:anyone:r").must(t)
+	zksh(t, "--auth", "digest:alice:pw", "--force", "setAcl", root+"/secret", "world:anyone:r").must(t)
 	var acl struct {
 		ACL []struct{ Scheme, ID, Perms string }
 	}
@@ -471,7 +471,7 @@ func TestAuthAndACL(t *testing.T) {
 	if len(who.Identities) != 1 || who.Identities[0] != (ClientInfo{"ip", "127.0.0.1"}) {
 		t.Fatalf("whoami json: %+v", who)
 	}
-	zksh(t, "setAcl", root+"/none", "world:anyone:r").fails(t, 1, "node does not exist")
+	zksh(t, "setAcl", root+"/none", "world:anyone:cdrwa").fails(t, 1, "node does not exist")
 	zksh(t, "--auth", "digest:super:secret", "sync", root).must(t)
 	zksh(t, "--auth", "nosuchscheme:x", "sync", root).fails(t, 1, "authentication failed")
 	if r := zksh(t, "sync", root).must(t); r.out != "Sync is OK\n" {

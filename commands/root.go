@@ -89,7 +89,7 @@ line). Paths may be relative to the current znode (see cd).`,
 	f.StringVarP(&s.Output, "output", "o", s.Output, "output format: table, plain or json (default table on a terminal, else plain) (env ZKSH_OUTPUT)")
 	f.BoolVar(&s.Verbose, "verbose", s.Verbose, "show go-zookeeper's connection log on stderr")
 	f.BoolVar(&s.KeepGoing, "keep-going", s.KeepGoing, "scripts: run the remaining commands after one fails")
-	f.BoolVar(&s.Force, "force", s.Force, "allow deleteall / and deleteall /zookeeper")
+	f.BoolVar(&s.Force, "force", s.Force, "allow deleteall / and deleteall /zookeeper, and a setAcl that leaves the session no admin permission")
 	f.BoolVar(&s.Local, "local", s.Local, "start a bundled in-process ZooKeeper server on a free loopback port and use it")
 	f.StringVar(&s.DataDir, "data-dir", s.DataDir, "with --local: keep the server's data in DIR (default in memory)")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "plain", "json"}, cobra.ShellCompDirectiveNoFileComp))
