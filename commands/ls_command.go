@@ -30,8 +30,10 @@ func NewCmdLs(env *Env, runF func(context.Context, *LsOptions) error) *cobra.Com
 		Short: "List a znode's children",
 		Long: `List a znode's children (default: the current znode), sorted by name.
 -R lists the whole subtree, one path per line, in zkCli's order: the path, its children, then for
-each node in depth-first order the children of that node (siblings by name). -l prints one row per child with its
-number of children, data length, data version, modification time and ephemeral owner.`,
+each node in depth-first order the children of that node (siblings by name). A znode whose children
+the session may not list is named on stderr, the rest is listed, and the exit status is 1.
+-l prints one row per child with its number of children, data length, data version, modification
+time and ephemeral owner.`,
 		Example: "  zksh ls /\n  zksh ls -l /app\n  zksh ls -R /app",
 		Args:    rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
