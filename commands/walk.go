@@ -283,18 +283,27 @@ func sortDepthFirst(paths []string) {
 // children by name. So a path's place is its parent's depth-first place, then its own name:
 // /r, /r/a, /r/b, /r/a/x, /r/a/y, /r/a/x/p, /r/b/z.
 func sortZkCli(paths []string, root string) {
-	sort.Slice(paths, func(i, j int) bool {
-		a, b := paths[i], paths[j]
-		if a == root || b == root {
-			return a == root && b != root
+	type key struct{ path, parent, name string }
+	keys := make([]key, len(paths))
+	for i, p := range paths {
+		keys[i].path = p
+		if p != root {
+			keys[i].parent, keys[i].name = splitPath(p)
 		}
-		pa, na := splitPath(a)
-		pb, nb := splitPath(b)
-		if pa != pb {
-			return pathLess(pa, pb)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := &keys[i], &keys[j]
+		if a.path == root || b.path == root {
+			return a.path == root && b.path != root
 		}
-		return na < nb
+		if a.parent != b.parent {
+			return pathLess(a.parent, b.parent)
+		}
+		return a.name < b.name
 	})
+	for i := range keys {
+		paths[i] = keys[i].path
+	}
 }
 
 // splitPath splits a path other than / into its parent and its name.
