@@ -127,7 +127,7 @@ func setACLRun(ctx context.Context, opts *SetACLOptions) error {
 			return err
 		})
 		if err != nil {
-			return opError("setAcl", opts.Path, err)
+			return writeError("setAcl", opts.Path, err, "")
 		}
 	}
 	st, err := c.SetACL(zp, opts.ACL, opts.Version)

@@ -149,8 +149,9 @@ func parseACL(s string) ([]zk.ACL, error) {
 	return acl, nil
 }
 
-// aclError explains the server's "invalid ACL" for an ACL with the auth scheme, which names the
-// session's credentials: without any, the server refuses it.
+// aclError is writeError for writes that carry an ACL: it explains the server's "invalid ACL" for
+// an ACL with the auth scheme, which names the session's credentials: without any, the server
+// refuses it.
 func aclError(op, path string, acl []zk.ACL, err error) error {
 	if errors.Is(err, zk.ErrInvalidACL) {
 		for _, e := range acl {
@@ -160,7 +161,7 @@ func aclError(op, path string, acl []zk.ACL, err error) error {
 			}
 		}
 	}
-	return opError(op, path, err)
+	return writeError(op, path, err, "")
 }
 
 // checkACLID checks the id of the schemes ZooKeeper ships, so that a typo does not lock a znode away
@@ -255,7 +256,12 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 			return &ExitError{Code: ExitRefused, Op: "create", Path: opts.Path, Err: fmt.Errorf(
 				"not supported by the server (unimplemented): TTL znodes need extendedTypesEnabled=true in its zoo.cfg")}
 		}
-		return dataError("create", opts.Path, opts.Data, err)
+		var found string
+		if errors.Is(err, zk.ErrConnectionClosed) && !opts.Sequential && !opts.Ephemeral {
+			// (a sequential name is not known; an ephemeral one would be gone with a new session)
+			found = env.recheckData(ctx, opts.Path, opts.Data, false)
+		}
+		return dataError("create", opts.Path, opts.Data, err, found)
 	}
 	created = env.userPath(created)
 	env.wrote(parentOf(created))

@@ -251,9 +251,10 @@ func TestRefusalsExplained(t *testing.T) {
 	if err := os.WriteFile(big, make([]byte, 1200*1024), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	zksh(t, "create", root+"/big", "@"+big).fails(t, ExitRefused, "jute.maxbuffer")
+	// (the outcome is not known to zksh: see TestLostLargeWrite)
+	zksh(t, "create", root+"/big", "@"+big).fails(t, ExitUnavailable, "jute.maxbuffer")
 	zksh(t, "create", root+"/small", "x").must(t)
-	zksh(t, "set", root+"/small", "@"+big).fails(t, ExitRefused, "nothing was written")
+	zksh(t, "set", root+"/small", "@"+big).fails(t, ExitUnavailable, "jute.maxbuffer")
 	if data, _, err := c.Get(root + "/small"); err != nil || string(data) != "x" {
 		t.Fatalf("small after a refused set: %q %v", data, err)
 	}
