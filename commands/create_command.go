@@ -104,9 +104,17 @@ func resolveCreatePath(cmd *cobra.Command, env *Env, arg string, sequential bool
 	return resolveArg(cmd, env, arg)
 }
 
+// maxTTL is the longest TTL ZooKeeper takes: it keeps the TTL in the low 40 bits of the znode's
+// ephemeralOwner (Apache's EphemeralType.TTL.maxValue(), 0xFFFFFFFFFF ms, about 34 years).
+const maxTTL = 0xFFFFFFFFFF * time.Millisecond
+
 func parseTTL(s string) (time.Duration, error) {
-	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if ms <= 0 {
+	tooLong := fmt.Errorf("too long: at most %d ms (%v, about 34 years)", maxTTL.Milliseconds(), maxTTL)
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+		switch {
+		case err != nil || ms > maxTTL.Milliseconds():
+			return 0, tooLong
+		case ms <= 0:
 			return 0, fmt.Errorf("must be positive")
 		}
 		return time.Duration(ms) * time.Millisecond, nil
@@ -114,6 +122,9 @@ func parseTTL(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		return 0, fmt.Errorf("want milliseconds or a duration like 5s")
+	}
+	if d > maxTTL {
+		return 0, tooLong
 	}
 	if d < time.Millisecond {
 		return 0, fmt.Errorf("must be at least 1ms")

@@ -182,6 +182,9 @@ func checkSettings(cmd *cobra.Command, s Settings) error {
 	case s.WaitTimeout < 0:
 		return usageErrorf(use, "--wait-timeout %v: must not be negative (0 waits without limit)", s.WaitTimeout)
 	}
+	if err := checkSessionTimeout("--timeout", s.SessionTimeout); err != nil {
+		return &UsageError{Cmd: use, Err: err}
+	}
 	if s.Local && cmd.Name() == "server" && cmd.HasParent() {
 		return usageErrorf(use, "server: --local starts a server of its own; use one or the other")
 	}
@@ -294,9 +297,13 @@ func rewriteArgs(args []string) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			ms, err := strconv.Atoi(v)
-			if err != nil || ms <= 0 {
+			ms, err := strconv.ParseInt(v, 10, 64)
+			if err != nil && !errors.Is(err, strconv.ErrRange) || ms <= 0 && err == nil {
 				return nil, usageErrorf("zksh", "-timeout %q: want milliseconds", v)
+			}
+			if err != nil || ms > maxSessionTimeout.Milliseconds() {
+				return nil, usageErrorf("zksh", "-timeout %s: too large: at most %d (milliseconds, about 24 days: the session timeout is a 32-bit count of milliseconds)",
+					v, maxSessionTimeout.Milliseconds())
 			}
 			out = append(out, "--timeout="+(time.Duration(ms)*time.Millisecond).String())
 			i += n

@@ -147,3 +147,44 @@ func TestConnConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectTimeoutHonoured: --connect-timeout bounds the wait for a server that accepts the
+// connection and never answers (it used to take a second more, closing the half-open session).
+func TestConnectTimeoutHonoured(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	for _, timeout := range []time.Duration{time.Second, 2 * time.Second} {
+		start := time.Now()
+		r := mainRun("--server", ln.Addr().String(), "--connect-timeout", timeout.String(), "ls", "/")
+		elapsed := time.Since(start)
+		if r.code != ExitUnavailable || !strings.Contains(r.err, "within "+timeout.String()) {
+			t.Fatalf("%v: %+v", timeout, r)
+		}
+		if elapsed < timeout || elapsed > timeout+500*time.Millisecond {
+			t.Errorf("--connect-timeout %v took %v", timeout, elapsed)
+		}
+	}
+}
