@@ -260,6 +260,18 @@ var globalValueFlags = map[string]bool{"--server": true, "--timeout": true, "--c
 // -r and -waitforconnection), and -s HOSTS before the command (after it, -s is the command's own flag:
 // stat, sequential).
 func rewriteArgs(args []string) ([]string, error) {
+	if len(args) > 1 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		// The system shell's completion: the words typed so far, then the one being completed. The
+		// typed words are rewritten as the command itself would be, so that completion talks to
+		// the same server; the last word stays as typed. Words that do not parse yet (a -s without
+		// its value) are left to cobra as they are.
+		last := len(args) - 1
+		typed, err := rewriteArgs(args[1:last])
+		if err != nil {
+			return args, nil
+		}
+		return append(append([]string{args[0]}, typed...), args[last]), nil
+	}
 	out := make([]string, 0, len(args))
 	beforeCommand := true
 	for i := 0; i < len(args); i++ {
