@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zksh/zksh/internal/zktest"
+	"github.com/zksh/zksh/server"
 )
 
 // proxy forwards TCP connections to a ZooKeeper server and can cut them, so a test can make the
@@ -186,5 +187,55 @@ func TestConnectTimeoutHonoured(t *testing.T) {
 		if elapsed < timeout || elapsed > timeout+500*time.Millisecond {
 			t.Errorf("--connect-timeout %v took %v", timeout, elapsed)
 		}
+	}
+}
+
+// TestConnectDropsCredentials: connect to other servers does not send them the credentials added
+// for this one (addauth or --auth) unless --keep-auth says so; a new session on the same server
+// after expiry still has them.
+func TestConnectDropsCredentials(t *testing.T) {
+	a, b := server.RunT(t), server.RunT(t)
+	streams, out, _ := fakeIO("", false)
+	s, _ := DefaultSettings(func(string) string { return "" })
+	s.Server = a.Addr()
+	env := NewEnv(streams, s)
+	env.Interactive = true
+	env.Notify = func(string) {}
+	defer env.Close()
+	line := func(words ...string) string {
+		t.Helper()
+		out.Reset()
+		root := NewRootCmd(env)
+		root.SetArgs(words)
+		if err := root.ExecuteContext(context.Background()); err != nil {
+			t.Fatalf("%q: %v", words, err)
+		}
+		return out.String()
+	}
+	line("addauth", "digest", "bob:pw")
+	if ids := line("whoami"); !strings.Contains(ids, "digest: bob") {
+		t.Fatalf("whoami after addauth: %q", ids)
+	}
+	line("connect", b.Addr())
+	if ids := line("whoami"); strings.Contains(ids, "digest") {
+		t.Fatalf("whoami on the other server: %q", ids)
+	}
+	line("addauth", "digest", "carol:pw")
+	line("connect", "--keep-auth", a.Addr())
+	if ids := line("whoami"); !strings.Contains(ids, "digest: carol") || strings.Contains(ids, "bob") {
+		t.Fatalf("whoami after connect --keep-auth: %q", ids)
+	}
+	// The session expires; the new one on the same server has the credentials again.
+	line("create", "/mine", "x", "auth::cdrwa")
+	a.FastForward(time.Hour)
+	start := time.Now()
+	for env.State() != "EXPIRED" {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("state %s, never EXPIRED", env.State())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := line("get", "/mine"); got != "x\n" {
+		t.Fatalf("get after expiry: %q", got)
 	}
 }
