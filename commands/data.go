@@ -169,11 +169,18 @@ func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Even
 		if !ok {
 			return opError(op, path, zk.ErrClosing)
 		}
+		if ev.Err != nil || ev.Type == zk.EventNotWatching {
+			// The watch ended without an event (the session expired): nothing happened to the
+			// znode, so nothing goes to stdout, where a script reads events.
+			err := ev.Err
+			if err == nil {
+				err = zk.ErrSessionExpired
+			}
+			return &ExitError{Code: classify(err), Op: op, Path: path,
+				Err: fmt.Errorf("%s while waiting for the watch event (the watch is gone)", describe(err))}
+		}
 		if _, err := fmt.Fprintln(e.IO.Out, e.eventText(ev, f)); err != nil {
 			return opError(op, path, err)
-		}
-		if ev.Err != nil {
-			return opError(op, path, ev.Err)
 		}
 		return nil
 	case <-timeout:

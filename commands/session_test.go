@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
+
 	"github.com/zksh/zksh/internal/zktest"
 	"github.com/zksh/zksh/server"
 )
@@ -237,5 +239,66 @@ func TestConnectDropsCredentials(t *testing.T) {
 	}
 	if got := line("get", "/mine"); got != "x\n" {
 		t.Fatalf("get after expiry: %q", got)
+	}
+}
+
+// TestWatchSessionExpiredOneShot: a one-shot -w whose session expires prints no event on stdout (a
+// script reading events would take NotWatching for one): the error goes to stderr, exit 3. Against
+// the bundled server (FastForward) and Apache (a proxy cut for longer than the session timeout).
+func TestWatchSessionExpiredOneShot(t *testing.T) {
+	type target struct {
+		addr   string
+		expire func()
+	}
+	srv := server.RunT(t)
+	apache := newProxy(t, zktest.Apache(t))
+	targets := map[string]target{
+		"bundled": {srv.Addr(), func() { srv.FastForward(time.Hour) }},
+		"apache": {apache.ln.Addr().String(), func() {
+			apache.cut.Store(true)
+			apache.disconnect()
+			time.Sleep(2500 * time.Millisecond)
+			apache.cut.Store(false)
+		}},
+	}
+	c := dial(t, srv.Addr())
+	mustCreate(t, c, "/w", []byte("v"))
+	ca := dial(t, zktest.Apache(t))
+	if _, err := ca.Create("/TestWatchSessionExpiredOneShot", []byte("v"), 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ca.Delete("/TestWatchSessionExpiredOneShot", -1) })
+	for name, tg := range targets {
+		path := "/w"
+		if name == "apache" {
+			path = "/TestWatchSessionExpiredOneShot"
+		}
+		for _, args := range [][]string{{"get", "-w", path}, {"-o", "json", "ls", "-w", path}, {"stat", "-w", path}} {
+			streams, _, _ := fakeIO("", false)
+			out, errOut := &syncBuffer{}, &syncBuffer{}
+			streams.Out, streams.ErrOut = out, errOut
+			done := make(chan int, 1)
+			go func() {
+				done <- Main(append([]string{"--server", tg.addr, "--timeout", "1s"}, args...), streams, nil)
+			}()
+			start := time.Now()
+			for out.String() == "" { // the command has printed its result: the watch is set
+				if time.Since(start) > 10*time.Second {
+					t.Fatalf("%s %q: no output", name, args)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			before := out.String()
+			tg.expire()
+			var code int
+			select {
+			case code = <-done:
+			case <-time.After(15 * time.Second):
+				t.Fatalf("%s %q: still waiting", name, args)
+			}
+			if code != ExitUnavailable || out.String() != before || !strings.Contains(errOut.String(), "session expired") {
+				t.Errorf("%s %q: exit %d, stdout %q after %q, stderr %q", name, args, code, out.String(), before, errOut.String())
+			}
+		}
 	}
 }
