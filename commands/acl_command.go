@@ -175,7 +175,7 @@ func setACLTree(ctx context.Context, env *Env, c *zk.Conn, opts *SetACLOptions) 
 		case errors.Is(err, zk.ErrInvalidACL):
 			return err // the same for every znode: reported for the path
 		case err != nil:
-			return opError("setAcl", env.userPath(all[i]), err)
+			return writeError("setAcl", env.userPath(all[i]), err, "")
 		}
 		return nil
 	})

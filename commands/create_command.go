@@ -104,9 +104,17 @@ func resolveCreatePath(cmd *cobra.Command, env *Env, arg string, sequential bool
 	return resolveArg(cmd, env, arg)
 }
 
+// maxTTL is the longest TTL ZooKeeper takes: it keeps the TTL in the low 40 bits of the znode's
+// ephemeralOwner (Apache's EphemeralType.TTL.maxValue(), 0xFFFFFFFFFF ms, about 34 years).
+const maxTTL = 0xFFFFFFFFFF * time.Millisecond
+
 func parseTTL(s string) (time.Duration, error) {
-	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if ms <= 0 {
+	tooLong := fmt.Errorf("too long: at most %d ms (%v, about 34 years)", maxTTL.Milliseconds(), maxTTL)
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+		switch {
+		case err != nil || ms > maxTTL.Milliseconds():
+			return 0, tooLong
+		case ms <= 0:
 			return 0, fmt.Errorf("must be positive")
 		}
 		return time.Duration(ms) * time.Millisecond, nil
@@ -114,6 +122,9 @@ func parseTTL(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		return 0, fmt.Errorf("want milliseconds or a duration like 5s")
+	}
+	if d > maxTTL {
+		return 0, tooLong
 	}
 	if d < time.Millisecond {
 		return 0, fmt.Errorf("must be at least 1ms")
@@ -149,8 +160,9 @@ func parseACL(s string) ([]zk.ACL, error) {
 	return acl, nil
 }
 
-// aclError explains the server's "invalid ACL" for an ACL with the auth scheme, which names the
-// session's credentials: without any, the server refuses it.
+// aclError is writeError for writes that carry an ACL: it explains the server's "invalid ACL" for
+// an ACL with the auth scheme, which names the session's credentials: without any, the server
+// refuses it.
 func aclError(op, path string, acl []zk.ACL, err error) error {
 	if errors.Is(err, zk.ErrInvalidACL) {
 		for _, e := range acl {
@@ -160,7 +172,7 @@ func aclError(op, path string, acl []zk.ACL, err error) error {
 			}
 		}
 	}
-	return opError(op, path, err)
+	return writeError(op, path, err, "")
 }
 
 // checkACLID checks the id of the schemes ZooKeeper ships, so that a typo does not lock a znode away
@@ -255,7 +267,12 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 			return &ExitError{Code: ExitRefused, Op: "create", Path: opts.Path, Err: fmt.Errorf(
 				"not supported by the server (unimplemented): TTL znodes need extendedTypesEnabled=true in its zoo.cfg")}
 		}
-		return dataError("create", opts.Path, opts.Data, err)
+		var found string
+		if errors.Is(err, zk.ErrConnectionClosed) && !opts.Sequential && !opts.Ephemeral {
+			// (a sequential name is not known; an ephemeral one would be gone with a new session)
+			found = env.recheckData(ctx, opts.Path, opts.Data, false)
+		}
+		return dataError("create", opts.Path, opts.Data, err, found)
 	}
 	created = env.userPath(created)
 	env.wrote(parentOf(created))

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -66,14 +67,71 @@ func checkDataSize(op string, data []byte) error {
 	return nil
 }
 
-// dataError explains a connection lost while sending large data: the server closed it because the
-// request was larger than its jute.maxbuffer. Nothing was written.
-func dataError(op, path string, data []byte, err error) error {
-	if len(data) > serverDefaultData && errors.Is(err, zk.ErrConnectionClosed) {
-		return &ExitError{Code: ExitRefused, Op: op, Path: path, Err: fmt.Errorf(
-			"the server closed the connection: data of %d bytes is probably larger than its jute.maxbuffer (1 MiB by default); nothing was written", len(data))}
+// dataError is writeError for create and set, which carry data. A server closes the connection on
+// a request larger than its jute.maxbuffer (1 MiB unless configured), which cannot be told from any
+// other lost connection, so large data is named as a likely cause, not as a certain one. found is
+// what a read after reconnecting shows ("" if nothing could be read).
+func dataError(op, path string, data []byte, err error, found string) error {
+	if !errors.Is(err, zk.ErrConnectionClosed) && !sendFailed(err) {
+		return opError(op, path, err)
 	}
-	return opError(op, path, err)
+	var detail string
+	if len(data) > serverDefaultData {
+		detail = fmt.Sprintf(" (the data, %d bytes, may be over the server's jute.maxbuffer, 1 MiB by default, "+
+			"which makes it close the connection)", len(data))
+	}
+	if found != "" {
+		detail += "; " + found
+	}
+	return writeError(op, path, err, detail)
+}
+
+// recheckTimeout bounds the read that follows a write whose reply was lost.
+const recheckTimeout = 5 * time.Second
+
+// recheck runs read on the session once it is back (go-zookeeper reconnects by itself), to report
+// what the server shows after a write with an unknown outcome; "" if it could not be had in time.
+// It states what the read found, never whose write that was.
+func (e *Env) recheck(ctx context.Context, read func(c *zk.Conn) (string, error)) string {
+	ctx, cancel := context.WithTimeout(ctx, recheckTimeout)
+	defer cancel()
+	found := make(chan string, 1)
+	go func() {
+		c, err := e.Conn(ctx)
+		if err != nil {
+			found <- ""
+			return
+		}
+		s, err := read(c)
+		if err != nil {
+			s = ""
+		}
+		found <- s
+	}()
+	select {
+	case s := <-found:
+		return s
+	case <-ctx.Done():
+		return ""
+	}
+}
+
+// recheckData reads path after a create or set of data whose outcome is unknown.
+func (e *Env) recheckData(ctx context.Context, path string, data []byte, showVersion bool) string {
+	return e.recheck(ctx, func(c *zk.Conn) (string, error) {
+		got, st, err := c.Get(e.zkPath(path))
+		switch {
+		case errors.Is(err, zk.ErrNoNode):
+			return "a read after reconnecting does not find " + path, nil
+		case err != nil:
+			return "", err
+		case !bytes.Equal(got, data):
+			return "a read after reconnecting finds " + path + " with other data", nil
+		case showVersion:
+			return fmt.Sprintf("a read after reconnecting finds %s with the data sent (data version %d)", path, st.Version), nil
+		}
+		return "a read after reconnecting finds " + path + " with the data sent", nil
+	})
 }
 
 // eventText formats a watch event for the current output format (one line).
@@ -111,11 +169,18 @@ func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Even
 		if !ok {
 			return opError(op, path, zk.ErrClosing)
 		}
+		if ev.Err != nil || ev.Type == zk.EventNotWatching {
+			// The watch ended without an event (the session expired): nothing happened to the
+			// znode, so nothing goes to stdout, where a script reads events.
+			err := ev.Err
+			if err == nil {
+				err = zk.ErrSessionExpired
+			}
+			return &ExitError{Code: classify(err), Op: op, Path: path,
+				Err: fmt.Errorf("%s while waiting for the watch event (the watch is gone)", describe(err))}
+		}
 		if _, err := fmt.Fprintln(e.IO.Out, e.eventText(ev, f)); err != nil {
 			return opError(op, path, err)
-		}
-		if ev.Err != nil {
-			return opError(op, path, ev.Err)
 		}
 		return nil
 	case <-timeout:

@@ -173,7 +173,7 @@ func systemNodeError(op, path, zkPath string, err error) error {
 		return &ExitError{Code: ExitRefused, Op: op, Path: path,
 			Err: fmt.Errorf("ZooKeeper does not let anyone delete its system znodes (/zookeeper, /zookeeper/config, /zookeeper/quota)")}
 	}
-	return opError(op, path, err)
+	return writeError(op, path, err, "")
 }
 
 // isSystemNode reports whether p is /zookeeper or below it, which the server does not let anyone delete.
@@ -186,11 +186,14 @@ func deleteAllError(path string, err error, deleted int) error {
 		return &ExitError{Code: ExitInterrupted, Op: "deleteall", Path: path,
 			Err: fmt.Errorf("interrupted after deleting %d nodes", deleted)}
 	}
+	if errors.Is(err, zk.ErrConnectionClosed) && deleted > 0 {
+		return writeError("deleteall", path, err, fmt.Sprintf(" (after deleting %d nodes)", deleted))
+	}
 	if deleted > 0 {
 		return &ExitError{Code: classify(err), Op: "deleteall", Path: path,
 			Err: fmt.Errorf("%s (after deleting %d nodes)", describe(err), deleted)}
 	}
-	return opError("deleteall", path, err)
+	return writeError("deleteall", path, err, "")
 }
 
 // maxRetries bounds how often deleteall goes back for children created while it was deleting.

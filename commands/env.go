@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"strconv"
@@ -38,6 +39,22 @@ const (
 	DefaultSessionTimeout = 30 * time.Second
 	DefaultConnectTimeout = 10 * time.Second
 )
+
+// maxSessionTimeout is the largest session timeout a client can ask for: ZooKeeper's connect
+// request carries it as a 32-bit count of milliseconds.
+const maxSessionTimeout = math.MaxInt32 * time.Millisecond
+
+// checkSessionTimeout refuses a session timeout the connect request cannot carry.
+func checkSessionTimeout(name string, d time.Duration) error {
+	switch {
+	case d > maxSessionTimeout:
+		return fmt.Errorf("%s %v: too large: at most %v (%d ms: the session timeout is a 32-bit count of milliseconds)",
+			name, d, maxSessionTimeout, maxSessionTimeout.Milliseconds())
+	case d > 0 && d < time.Millisecond:
+		return fmt.Errorf("%s %v: must be at least 1ms (the session timeout is a count of milliseconds)", name, d)
+	}
+	return nil
+}
 
 // DefaultSettings returns the defaults overridden by ZKSH_* environment variables. --force has no
 // environment twin on purpose: deleting / should never be a setting left behind in a shell profile.
@@ -89,6 +106,11 @@ func DefaultSettings(getenv func(string) string) (Settings, error) {
 			}
 			if t < 0 || t == 0 && d.name != "ZKSH_WAIT_TIMEOUT" {
 				return s, usageErrorf("", "%s=%s: must be positive", d.name, v)
+			}
+			if d.name == "ZKSH_TIMEOUT" {
+				if err := checkSessionTimeout("ZKSH_TIMEOUT", t); err != nil {
+					return s, &UsageError{Err: err}
+				}
 			}
 			*d.dst = t
 		}
@@ -300,7 +322,7 @@ func (e *Env) Conn(ctx context.Context) (*zk.Conn, error) {
 	}
 	if err := e.waitSession(ctx, c, stateCh, dials); err != nil {
 		if fresh {
-			e.Close()
+			e.abandon(c)
 			close(ready)
 		}
 		return nil, err
@@ -464,6 +486,18 @@ func (e *Env) Close() {
 	if c != nil {
 		c.Close()
 	}
+}
+
+// abandon drops c, which never had a session, without waiting: go-zookeeper's Close waits up to a
+// second for the answer to a close request that nothing will answer, and the connect timeout the
+// user gave would be overrun by that second.
+func (e *Env) abandon(c *zk.Conn) {
+	e.mu.Lock()
+	if e.conn == c {
+		e.conn = nil
+	}
+	e.mu.Unlock()
+	go c.Close()
 }
 
 // shutdown closes the session and stops what Main started (the --local server).

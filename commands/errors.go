@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 
 	"github.com/go-zookeeper/zk"
@@ -80,6 +81,37 @@ func opError(op, path string, err error) error {
 	return &ExitError{Code: classify(err), Op: op, Path: path, Err: err}
 }
 
+// writeLostError is a write whose request went out and whose reply was lost with the connection:
+// the server may have applied it or not, and zksh cannot tell which.
+type writeLostError struct {
+	detail string // what else is known, e.g. what a read after reconnecting found
+}
+
+func (e *writeLostError) Error() string {
+	return "connection lost after the request was sent: it may or may not have been applied" + e.detail
+}
+
+// writeError is opError for the reply to a write request: a lost connection is an unknown outcome
+// (exit 3), never a refusal and never a success. detail, when not empty, adds what else is known.
+func writeError(op, path string, err error, detail string) error {
+	if errors.Is(err, zk.ErrConnectionClosed) {
+		return &ExitError{Code: ExitUnavailable, Op: op, Path: path, Err: &writeLostError{detail}}
+	}
+	if sendFailed(err) {
+		// The request did not all go out: the server cannot have read it.
+		return &ExitError{Code: ExitUnavailable, Op: op, Path: path,
+			Err: fmt.Errorf("connection lost while the request was being sent: it was not applied%s", detail)}
+	}
+	return opError(op, path, err)
+}
+
+// sendFailed reports whether err is go-zookeeper's failure to write a request to the socket (the
+// connection closed or reset while sending), which leaves the server with part of a request.
+func sendFailed(err error) bool {
+	var ne *net.OpError
+	return errors.As(err, &ne) && ne.Op == "write"
+}
+
 // classify maps an error to its exit code; the one place where that decision is made.
 func classify(err error) int {
 	var ee *ExitError
@@ -106,10 +138,18 @@ func classify(err error) int {
 		return ExitUnavailable
 	case isZKError(err):
 		return ExitRefused
+	case isNetError(err):
+		return ExitUnavailable
 	case isCobraUsage(err):
 		return ExitUsage
 	}
 	return ExitRefused
+}
+
+// isNetError reports a failure of the connection itself (go-zookeeper returns some as they are).
+func isNetError(err error) bool {
+	var ne *net.OpError
+	return errors.As(err, &ne)
 }
 
 // ExitCode maps an error returned by a command to the process exit code:

@@ -12,12 +12,14 @@ const ExitCodesHelp = `zksh exits with:
   0    success
   1    ZooKeeper refused the operation: node does not exist, node already exists, version
        does not match, node not empty, not authorized, invalid ACL, ephemeral nodes cannot
-       have children, a system znode, data over the server's jute.maxbuffer, not supported
-       by the server...
+       have children, a system znode, not supported by the server...
   2    usage error: unknown command or help topic, bad flag or argument, malformed path or
        host:port, bad ACL, unreadable @file, data too large to send
   3    could not connect (refused at once, or nothing answered within --connect-timeout),
-       session expired or connection lost, or a -w wait ran past --wait-timeout
+       session expired or connection lost (a write whose reply was lost has an unknown
+       outcome: it may or may not have been applied; data over the server's jute.maxbuffer
+       shows as this), a one-shot -w whose session expired, or a -w wait ran past
+       --wait-timeout
   130  interrupted (Ctrl-C)
 
 A script (commands piped to zksh) stops at the first failing command and exits with its code;

@@ -182,6 +182,9 @@ func checkSettings(cmd *cobra.Command, s Settings) error {
 	case s.WaitTimeout < 0:
 		return usageErrorf(use, "--wait-timeout %v: must not be negative (0 waits without limit)", s.WaitTimeout)
 	}
+	if err := checkSessionTimeout("--timeout", s.SessionTimeout); err != nil {
+		return &UsageError{Cmd: use, Err: err}
+	}
 	if s.Local && cmd.Name() == "server" && cmd.HasParent() {
 		return usageErrorf(use, "server: --local starts a server of its own; use one or the other")
 	}
@@ -257,6 +260,18 @@ var globalValueFlags = map[string]bool{"--server": true, "--timeout": true, "--c
 // -r and -waitforconnection), and -s HOSTS before the command (after it, -s is the command's own flag:
 // stat, sequential).
 func rewriteArgs(args []string) ([]string, error) {
+	if len(args) > 1 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		// The system shell's completion: the words typed so far, then the one being completed. The
+		// typed words are rewritten as the command itself would be, so that completion talks to
+		// the same server; the last word stays as typed. Words that do not parse yet (a -s without
+		// its value) are left to cobra as they are.
+		last := len(args) - 1
+		typed, err := rewriteArgs(args[1:last])
+		if err != nil {
+			return args, nil
+		}
+		return append(append([]string{args[0]}, typed...), args[last]), nil
+	}
 	out := make([]string, 0, len(args))
 	beforeCommand := true
 	for i := 0; i < len(args); i++ {
@@ -294,9 +309,13 @@ func rewriteArgs(args []string) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			ms, err := strconv.Atoi(v)
-			if err != nil || ms <= 0 {
+			ms, err := strconv.ParseInt(v, 10, 64)
+			if err != nil && !errors.Is(err, strconv.ErrRange) || ms <= 0 && err == nil {
 				return nil, usageErrorf("zksh", "-timeout %q: want milliseconds", v)
+			}
+			if err != nil || ms > maxSessionTimeout.Milliseconds() {
+				return nil, usageErrorf("zksh", "-timeout %s: too large: at most %d (milliseconds, about 24 days: the session timeout is a 32-bit count of milliseconds)",
+					v, maxSessionTimeout.Milliseconds())
 			}
 			out = append(out, "--timeout="+(time.Duration(ms)*time.Millisecond).String())
 			i += n

@@ -91,17 +91,21 @@ func NewCmdPwd(env *Env) *cobra.Command {
 
 // ConnectOptions are connect's parsed inputs.
 type ConnectOptions struct {
-	Env    *Env
-	Server string
+	Env      *Env
+	Server   string
+	KeepAuth bool // send the credentials added so far to the new servers too
 }
 
 // NewCmdConnect builds `connect HOSTS`.
 func NewCmdConnect(env *Env, runF func(context.Context, *ConnectOptions) error) *cobra.Command {
 	opts := &ConnectOptions{Env: env}
 	cmd := &cobra.Command{
-		Use:     "connect host:port[,host:port...][/chroot]",
-		Short:   "Close the session and connect to other servers",
-		Example: "  connect zk1:2181,zk2:2181/app",
+		Use:   "connect [--keep-auth] host:port[,host:port...][/chroot]",
+		Short: "Close the session and connect to other servers",
+		Long: `Close the session and connect to other servers. The credentials given so far (--auth,
+ZKSH_AUTH, addauth) were given for the servers in use and are not sent to the new ones, unless
+--keep-auth says so.`,
+		Example: "  connect zk1:2181,zk2:2181/app\n  connect --keep-auth zk3:2181",
 		Args:    rangeArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, _, err := parseConnectString(args[0]); err != nil {
@@ -114,6 +118,7 @@ func NewCmdConnect(env *Env, runF func(context.Context, *ConnectOptions) error) 
 			return connectRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.KeepAuth, "keep-auth", false, "send the credentials given so far (--auth, addauth) to the new servers too")
 	return cmd
 }
 
@@ -121,6 +126,11 @@ func connectRun(ctx context.Context, opts *ConnectOptions) error {
 	env := opts.Env
 	env.Close()
 	env.setServer(opts.Server)
+	if !opts.KeepAuth {
+		env.mu.Lock()
+		env.Settings.Auth = nil
+		env.mu.Unlock()
+	}
 	env.Cwd, env.prevCwd = "/", ""
 	if _, err := env.Conn(ctx); err != nil {
 		return opError("connect", "", err)
@@ -180,7 +190,7 @@ func addAuthRun(ctx context.Context, opts *AddAuthOptions) error {
 		return &ExitError{Code: classify(err), Op: "addauth",
 			Err: fmt.Errorf("the server refused the %s credentials (%s)", opts.Scheme, describe(err))}
 	}
-	// Remember it, so a session opened after close or connect has it too.
+	// Remember it, so a session opened after close (or connect --keep-auth) has it too.
 	env.mu.Lock()
 	env.Settings.Auth = append(env.Settings.Auth, opts.Scheme+":"+opts.Cred)
 	env.mu.Unlock()

@@ -2,6 +2,9 @@ package commands
 
 import (
 	"context"
+	"errors"
+
+	"github.com/go-zookeeper/zk"
 
 	"github.com/spf13/cobra"
 )
@@ -56,7 +59,11 @@ func setRun(ctx context.Context, opts *SetOptions) error {
 	}
 	st, err := c.Set(env.zkPath(opts.Path), opts.Data, opts.Version)
 	if err != nil {
-		return dataError("set", opts.Path, opts.Data, err)
+		var found string
+		if errors.Is(err, zk.ErrConnectionClosed) {
+			found = env.recheckData(ctx, opts.Path, opts.Data, true)
+		}
+		return dataError("set", opts.Path, opts.Data, err, found)
 	}
 	if opts.Stat {
 		if err := p.Stat(env.IO.Out, opts.Path, st); err != nil {
