@@ -4,6 +4,7 @@ import (
 	"net"
 	"testing"
 
+	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/server/jute"
 )
 
@@ -85,7 +86,7 @@ func checkTree(t *testing.T, tr *tree) {
 			t.Fatalf("%s not indexed", n.path)
 		}
 		for name, c := range n.children {
-			if c.parent != n || c.name != name || c.path != joinPath(n.path, name) {
+			if c.parent != n || c.name != name || c.path != znodepath.Join(n.path, name) {
 				t.Fatalf("bad link %s -> %s", n.path, name)
 			}
 			walk(c)

@@ -3,6 +3,8 @@ package server
 import (
 	"strconv"
 	"strings"
+
+	"github.com/zksh/zksh/internal/znodepath"
 )
 
 // Quotas, as Apache's DataTree keeps them: a quota on path X is the node
@@ -56,7 +58,7 @@ func (t *tree) quotaPrefix(path string) string {
 	if len(t.quotas) == 0 {
 		return ""
 	}
-	for p := path; p != "/" && p != ""; p = parentPath(p) {
+	for p := path; p != "/" && p != ""; p = znodepath.Parent(p) {
 		if _, ok := t.quotas[p]; ok {
 			return p
 		}

@@ -38,7 +38,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -200,8 +199,16 @@ func Run() (*Server, error) {
 	return s, nil
 }
 
+// Tester is the part of *testing.T that RunT uses. It is an interface so that the server, and any
+// program that links it, does not import the testing package.
+type Tester interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 // RunT is Run for tests: it fails t on error and closes the server when the test ends.
-func RunT(t testing.TB) *Server {
+func RunT(t Tester) *Server {
 	t.Helper()
 	s, err := Run()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/server/jute"
 )
 
@@ -116,14 +117,11 @@ func (s *Server) loadSnapshot(dir string) error {
 			t.nodes["/"] = n
 			continue
 		}
-		parent := t.nodes[parentPath(n.path)]
+		parent := t.nodes[znodepath.Parent(n.path)]
 		if parent == nil {
 			return fmt.Errorf("snapshot: %s has no parent", n.path)
 		}
-		n.name = n.path[len(parentPath(n.path)):]
-		if parent != t.root {
-			n.name = n.name[1:]
-		}
+		n.name = znodepath.Name(n.path)
 		n.hash = javaHash(n.name)
 		n.parent = parent
 		if parent.children == nil {

@@ -2,9 +2,9 @@ package server
 
 import (
 	"sort"
-	"strings"
 	"unicode/utf16"
 
+	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/server/jute"
 )
 
@@ -171,26 +171,10 @@ func newTree() *tree {
 
 // add links a system node with zeroed stat.
 func (t *tree) add(parent *znode, name string, acl []jute.ACL) *znode {
-	n := &znode{name: name, path: joinPath(parent.path, name), acl: acl, data: []byte{}}
+	n := &znode{name: name, path: znodepath.Join(parent.path, name), acl: acl, data: []byte{}}
 	parent.addChild(n)
 	t.nodes[n.path] = n
 	return n
-}
-
-func joinPath(parent, name string) string {
-	if parent == "/" {
-		return "/" + name
-	}
-	return parent + "/" + name
-}
-
-// parentPath returns the parent of an absolute path ("/" for top-level nodes).
-func parentPath(p string) string {
-	i := strings.LastIndexByte(p, '/')
-	if i <= 0 {
-		return "/"
-	}
-	return p[:i]
 }
 
 // get finds a node by path. The empty path is the root too, as in Apache's DataTree (which files
@@ -205,7 +189,7 @@ func (t *tree) get(path string) *znode {
 // create links a new node under parent; the caller has validated everything.
 func (t *tree) create(parent *znode, path string, data []byte, acl []jute.ACL, owner, zxid, now int64) *znode {
 	n := &znode{
-		name: path[strings.LastIndexByte(path, '/')+1:], path: path, data: data, acl: acl,
+		name: znodepath.Name(path), path: path, data: data, acl: acl,
 		czxid: zxid, mzxid: zxid, pzxid: zxid, ctime: now, mtime: now, owner: owner,
 	}
 	parent.cversion++

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/server/jute"
 )
 
@@ -170,7 +171,7 @@ func (t *tree) relink(parent *znode, n *znode) {
 func (s *Server) applyEffect(zxid, now int64, e effect) error {
 	switch e.kind {
 	case effCreate:
-		parent := s.tree.get(parentPath(e.path))
+		parent := s.tree.get(znodepath.Parent(e.path))
 		if parent == nil || s.tree.get(e.path) != nil {
 			return errReplay(e)
 		}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/server/jute"
 )
 
@@ -116,7 +117,7 @@ func (w *watchTable) trigger(path string, typ int32, into map[*conn]struct{}) ma
 	visit(path, false)
 	if w.recursive > 0 {
 		for p := path; p != "/"; {
-			p = parentPath(p)
+			p = znodepath.Parent(p)
 			visit(p, true)
 		}
 	}
@@ -151,7 +152,7 @@ func newWatches() *watches { return &watches{data: newWatchTable(), child: newWa
 
 func (ws *watches) nodeCreated(path string) {
 	notify(ws.data.trigger(path, jute.EventNodeCreated, nil), nil, jute.EventNodeCreated, path)
-	pp := parentPath(path)
+	pp := znodepath.Parent(path)
 	notify(ws.child.trigger(pp, jute.EventNodeChildrenChanged, nil), nil, jute.EventNodeChildrenChanged, pp)
 }
 
@@ -159,7 +160,7 @@ func (ws *watches) nodeDeleted(path string) {
 	done := ws.data.trigger(path, jute.EventNodeDeleted, nil)
 	notify(done, nil, jute.EventNodeDeleted, path)
 	notify(ws.child.trigger(path, jute.EventNodeDeleted, nil), done, jute.EventNodeDeleted, path)
-	pp := parentPath(path)
+	pp := znodepath.Parent(path)
 	notify(ws.child.trigger(pp, jute.EventNodeChildrenChanged, nil), nil, jute.EventNodeChildrenChanged, pp)
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 
+	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/server/jute"
 )
 
@@ -119,7 +120,7 @@ func (s *Server) create(c *conn, typ int32, path string, data []byte, acl []jute
 	case jute.FlagPersistentSequential, jute.FlagEphemeralSequential, jute.FlagPersistentSequentialWithTTL:
 		path += fmt.Sprintf("%010d", parent.cversion)
 	}
-	if !validPath(path) {
+	if znodepath.Validate(path) != nil {
 		return nil, jute.ErrBadArguments
 	}
 	if s.tree.get(path) != nil {
@@ -188,7 +189,7 @@ func (s *Server) deleteContainer(path string) int32 {
 }
 
 func (s *Server) setData(c *conn, path string, data []byte, version int32) (*znode, int32) {
-	if !validPath(path) {
+	if znodepath.Validate(path) != nil {
 		return nil, jute.ErrBadArguments
 	}
 	n := s.tree.get(path)
@@ -206,7 +207,7 @@ func (s *Server) setData(c *conn, path string, data []byte, version int32) (*zno
 }
 
 func (s *Server) setACL(c *conn, path string, acl []jute.ACL, version int32) (*znode, int32) {
-	if !validPath(path) {
+	if znodepath.Validate(path) != nil {
 		return nil, jute.ErrBadArguments
 	}
 	acl, code := fixupACL(acl, c.auth)
@@ -228,7 +229,7 @@ func (s *Server) setACL(c *conn, path string, acl []jute.ACL, version int32) (*z
 }
 
 func (s *Server) check(c *conn, path string, version int32) int32 {
-	if !validPath(path) {
+	if znodepath.Validate(path) != nil {
 		return jute.ErrBadArguments
 	}
 	n := s.tree.get(path)

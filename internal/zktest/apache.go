@@ -2,7 +2,8 @@
 // behaviour zksh relies on is checked against the server it replaces.
 //
 // A test binary shares one instance (Apache) started on first use and stopped by Main; scenarios that
-// need their own settings start a dedicated one (StartApache).
+// need their own settings start a dedicated one (StartApache). Tests that need a ZooKeeper but not
+// Apache's in particular use Server, which falls back to the bundled server where Java is absent.
 package zktest
 
 import (
@@ -145,6 +146,9 @@ func Main(m interface{ Run() int }) {
 	code := m.Run()
 	if shared != nil {
 		shared.Stop()
+	}
+	if bundled != nil {
+		bundled.Close()
 	}
 	os.Exit(code)
 }
