@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/zksh/zksh/internal/znodepath"
 )
 
 // completeTimeout bounds the server round trip of one shell completion.
@@ -61,7 +63,7 @@ func completeZnode(env *Env, s *Settings) cobra.CompletionFunc {
 		}
 		// A complete name: offer the next level too, so "get /a" shows /a/x, /a/y.
 		if exact && prefix != "" {
-			kids, _, err := c.Children(env.zkPath(joinChild(parent, prefix)))
+			kids, _, err := c.Children(env.zkPath(znodepath.Join(parent, prefix)))
 			if err == nil {
 				sort.Strings(kids)
 				for _, k := range kids {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
+
+	"github.com/zksh/zksh/internal/znodepath"
 )
 
 // CreateOptions are create's parsed inputs.
@@ -275,7 +277,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		return dataError("create", opts.Path, opts.Data, err, found)
 	}
 	created = env.userPath(created)
-	env.wrote(parentOf(created))
+	env.wrote(znodepath.Parent(created))
 	if err := p.Created(env.IO.Out, created); err != nil {
 		return opError("create", opts.Path, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
+	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/render"
 )
 
@@ -54,7 +55,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	if err := c.Delete(env.zkPath(opts.Path), opts.Version); err != nil {
 		return systemNodeError("delete", opts.Path, env.zkPath(opts.Path), err)
 	}
-	env.wrote(parentOf(opts.Path))
+	env.wrote(znodepath.Parent(opts.Path))
 	return nil
 }
 
@@ -134,8 +135,8 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 		}
 		roots = roots[:0]
 		for _, n := range names {
-			if !isSystemNode(joinChild(zp, n)) {
-				roots = append(roots, joinChild(zp, n))
+			if !isSystemNode(znodepath.Join(zp, n)) {
+				roots = append(roots, znodepath.Join(zp, n))
 			}
 		}
 	} else if ok, _, err := c.Exists(zp); err != nil || !ok {
@@ -154,7 +155,7 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 		}
 		return deleteAllError(opts.Path, err, int(d.deleted.Load()))
 	}
-	env.wrote(parentOf(opts.Path))
+	env.wrote(znodepath.Parent(opts.Path))
 	if opts.Path == "/" {
 		env.wrote("/")
 	}
@@ -253,7 +254,7 @@ func (d *deleter) children(ctx context.Context, nodes []string) ([]string, error
 			return nil
 		}
 		for _, n := range names {
-			children[i] = append(children[i], joinChild(nodes[i], n))
+			children[i] = append(children[i], znodepath.Join(nodes[i], n))
 		}
 		return err
 	})

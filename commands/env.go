@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/render"
 )
 
@@ -212,7 +213,7 @@ func parseConnectString(s string) (servers []string, chroot string, err error) {
 		hosts, chroot = s[:i], s[i:]
 		if chroot == "/" {
 			chroot = ""
-		} else if err := validatePath(chroot); err != nil {
+		} else if err := znodepath.Validate(chroot); err != nil {
 			return nil, "", usageErrorf("", "server %q: chroot %v", s, err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
+	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/render"
 )
 
@@ -92,7 +93,7 @@ func lsRun(ctx context.Context, opts *LsOptions) error {
 	if opts.Long {
 		entries := make([]render.Entry, len(names))
 		err = forEach(ctx, len(names), inFlight, func(_, i int) error {
-			ok, cst, err := c.Exists(joinChild(zp, names[i]))
+			ok, cst, err := c.Exists(znodepath.Join(zp, names[i]))
 			if err != nil {
 				return err
 			}

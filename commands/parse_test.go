@@ -13,6 +13,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
+
+	"github.com/zksh/zksh/internal/znodepath"
 )
 
 // parse runs a command built with a capturing runF; it never contacts a server.
@@ -215,14 +217,14 @@ func TestResolvePath(t *testing.T) {
 		{"/", "/x/y", "/x/y"},
 	}
 	for _, tt := range tests {
-		got, err := resolvePath(tt.cwd, tt.in)
+		got, err := znodepath.Resolve(tt.cwd, tt.in)
 		if err != nil || got != tt.want {
-			t.Errorf("resolvePath(%q, %q) = %q, %v; want %q", tt.cwd, tt.in, got, err, tt.want)
+			t.Errorf("znodepath.Resolve(%q, %q) = %q, %v; want %q", tt.cwd, tt.in, got, err, tt.want)
 		}
 	}
 	for _, bad := range []string{"", "/a/", "a/", "/a//b", "/a/../b", "/./a", "/a\x00", "/a\x01b", "//"} {
-		if got, err := resolvePath("/", bad); err == nil {
-			t.Errorf("resolvePath(/, %q) = %q, want error", bad, got)
+		if got, err := znodepath.Resolve("/", bad); err == nil {
+			t.Errorf("znodepath.Resolve(/, %q) = %q, want error", bad, got)
 		}
 	}
 }

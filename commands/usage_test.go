@@ -228,6 +228,8 @@ func TestBadInputMessages(t *testing.T) {
 		{[]string{"--timeout", "5000", "ls", "/"}, `zksh: ls: invalid --timeout "5000": needs a unit (e.g. 5000ms or 5s)`},
 		{[]string{"get", "-b", "-x", "/a"}, `zksh: get: -b (base64) and -x (hex dump) cannot be combined`},
 		{[]string{"get", "/a\x1b[31m"}, `zksh: get "/a\x1b[31m": invalid character in path`},
+		// Outside the BMP: a surrogate pair to Apache, which refuses it; refused here before sending.
+		{[]string{"create", "/a😀", "x"}, `zksh: create /a😀: invalid character in path (U+1F600)`},
 		{[]string{"create", "/a", "x", "world:anyone:"}, `no permissions`},
 		{[]string{"create", "/a", "x", "digest:bob:secret:cdrwa"}, `"secret" is not a password hash`},
 		{[]string{"get", ""}, `zksh: get "": empty path`},

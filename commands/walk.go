@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/internal/znodepath"
 )
 
 // inFlight is how many requests the tree walks keep outstanding on one session.
@@ -132,7 +134,7 @@ func (w *walker) walk(ctx context.Context, root string, progress func(found int)
 			}
 			paths := make([]string, len(names))
 			for j, n := range names {
-				paths[j] = joinChild(cur[i], n)
+				paths[j] = znodepath.Join(cur[i], n)
 			}
 			children[i] = paths
 			n := found.Add(int64(len(names)))
@@ -183,7 +185,7 @@ func (w *walker) multiRead(ctx context.Context, paths []string) (next []string, 
 	}
 	for i, names := range kids {
 		for _, n := range names {
-			next = append(next, joinChild(paths[i], n))
+			next = append(next, znodepath.Join(paths[i], n))
 		}
 	}
 	return next, true

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zksh/zksh/commands"
 	"github.com/zksh/zksh/completion"
+	"github.com/zksh/zksh/internal/znodepath"
 )
 
 // statLimit is the most children whose own children are counted with the listing (for the trailing
@@ -90,7 +91,7 @@ func countChildren(ctx context.Context, conn *zk.Conn, parent string, names []st
 		go func() {
 			defer wg.Done()
 			for n := range work {
-				st, err := existsStat(conn, joinPath(parent, n))
+				st, err := existsStat(conn, znodepath.Join(parent, n))
 				mu.Lock()
 				has[n] = err == nil && st != nil && st.NumChildren > 0
 				mu.Unlock()
@@ -116,11 +117,4 @@ func existsStat(conn *zk.Conn, p string) (*zk.Stat, error) {
 		return nil, err
 	}
 	return st, nil
-}
-
-func joinPath(parent, name string) string {
-	if parent == "/" {
-		return "/" + name
-	}
-	return parent + "/" + name
 }
