@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // client is a raw ZooKeeper client speaking the wire protocol directly, so a

@@ -8,12 +8,12 @@
 // Files: harness_test.go (targets, S, running a scenario), normalize_test.go,
 // compare_test.go (diffs, TestConformance), client_test.go and
 // ops_test.go (the raw client), multi_test.go, jute_test.go (adapters over
-// server/jute), gozk_test.go, realclients_test.go (zkCli.sh and kazoo with
+// jute), gozk_test.go, realclients_test.go (zkCli.sh and kazoo with
 // testdata/), config_test.go (non-default settings), scenarios_*_test.go.
 //
 // A scenario (scenarios_*_test.go) is a function of *S. It opens sessions
 // with S.Connect (a raw client that can send every 3.8 opcode, encoding with
-// package server/jute) or S.GoZK, and every operation writes one line to the
+// package jute) or S.GoZK, and every operation writes one line to the
 // transcript: the request, the error code, the reply header's zxid and the
 // decoded reply, with notifications logged before the reply they preceded on
 // the socket. Scenarios share a server; each lives under its own root path.

@@ -3,11 +3,11 @@ package integration
 import (
 	"fmt"
 
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // The raw client encodes and decodes with the bundled server's jute codec
-// (package server/jute), so the record layouts are written once. These
+// (package jute), so the record layouts are written once. These
 // adapters only keep the client's call sites short; any codec bug would show
 // up against Apache ZooKeeper, the reference.
 

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // Digest returns the digest ACL id for "user:password": user:base64(sha1(user:password)), as

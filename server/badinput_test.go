@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zksh/zksh/jute"
 	"github.com/zksh/zksh/server"
-	"github.com/zksh/zksh/server/jute"
 )
 
 func expectClosed(t *testing.T, nc net.Conn, within time.Duration) {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // Config configures a Server. The zero value is an in-memory server on a free loopback port.

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/zksh/zksh/internal/zktest"
+	"github.com/zksh/zksh/jute"
 	"github.com/zksh/zksh/server"
-	"github.com/zksh/zksh/server/jute"
 )
 
 func TestMain(m *testing.M) { zktest.Main(m) }

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zksh/zksh/jute"
 	"github.com/zksh/zksh/server"
-	"github.com/zksh/zksh/server/jute"
 )
 
 func fourLetter(t *testing.T, addr, word string) string {

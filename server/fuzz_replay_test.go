@@ -10,7 +10,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // FuzzRequestSequence feeds a sequence of request frames ([length][frame]...) from two sessions to

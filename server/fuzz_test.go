@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/zksh/zksh/internal/znodepath"
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // FuzzRequest feeds arbitrary request frames to a session on a live tree. No frame may panic,

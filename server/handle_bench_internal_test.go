@@ -5,7 +5,7 @@ import (
 	"net"
 	"testing"
 
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // benchHandle measures one request through handle (decode, apply, encode the reply), the server's

@@ -15,8 +15,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/zksh/zksh/jute"
 	"github.com/zksh/zksh/server"
-	"github.com/zksh/zksh/server/jute"
 )
 
 // settleGoroutines waits until the goroutine count falls to at most want, and fails with a dump

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // KeeperError is a ZooKeeper error code (KeeperException.Code) returned by the direct helpers.

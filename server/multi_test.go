@@ -3,8 +3,8 @@ package server_test
 import (
 	"testing"
 
+	"github.com/zksh/zksh/jute"
 	"github.com/zksh/zksh/server"
-	"github.com/zksh/zksh/server/jute"
 )
 
 func TestMulti(t *testing.T) {

@@ -3,7 +3,7 @@ package server
 import (
 	"strings"
 
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // readOp answers a request that changes no data.

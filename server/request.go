@@ -4,7 +4,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // handle processes one request frame from an established connection. It returns false when the

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zksh/zksh/jute"
 	"github.com/zksh/zksh/server"
-	"github.com/zksh/zksh/server/jute"
 )
 
 func TestSessionTimeoutNegotiation(t *testing.T) {

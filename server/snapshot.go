@@ -11,7 +11,7 @@ import (
 	"sort"
 
 	"github.com/zksh/zksh/internal/znodepath"
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // snapFileName is the snapshot inside DataDir: the whole tree and the sessions as of one zxid, so

@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/zksh/zksh/jute"
 	"github.com/zksh/zksh/server"
-	"github.com/zksh/zksh/server/jute"
 )
 
 func startAt(t *testing.T, dir string) *server.Server {

@@ -5,7 +5,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/zksh/zksh/internal/znodepath"
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // Ephemeral owners that mark containers and TTL nodes (EphemeralType).

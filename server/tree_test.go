@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zksh/zksh/jute"
 	"github.com/zksh/zksh/server"
-	"github.com/zksh/zksh/server/jute"
 )
 
 func TestSystemNodes(t *testing.T) {

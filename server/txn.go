@@ -2,7 +2,7 @@ package server
 
 import (
 	"github.com/zksh/zksh/internal/znodepath"
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // effect is one change to the tree or the sessions, as logged by the store and replayed at start.

@@ -2,7 +2,7 @@ package server
 
 import (
 	"github.com/zksh/zksh/internal/znodepath"
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // watchMode is WatcherMode: a one-shot watch, or an addWatch persistent (recursive) one.

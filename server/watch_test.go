@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/zksh/zksh/jute"
 	"github.com/zksh/zksh/server"
-	"github.com/zksh/zksh/server/jute"
 )
 
 func evs(list []jute.WatcherEvent) string {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/zksh/zksh/internal/znodepath"
-	"github.com/zksh/zksh/server/jute"
+	"github.com/zksh/zksh/jute"
 )
 
 // writeOp applies one write within the current txn and returns its reply body or error code.
