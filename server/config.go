@@ -28,7 +28,10 @@ type Config struct {
 	ExtendedTypesEnabled bool          // TTL nodes; else createTTL answers Unimplemented as Apache does
 	SuperDigest          string        // "super:base64(sha1(super:password))"
 	JuteMaxBuffer        int           // default 0xfffff as Apache
-	Logger               *slog.Logger  // nil = discard
+	Logger               *slog.Logger  // nil = discard; warnings (a torn log tail dropped...) go here
+	// RepairLog cuts a damaged transaction log at its first damaged record, dropping every record
+	// from there (a warning says how many bytes and records), instead of refusing to start.
+	RepairLog bool
 	// ContainerCheckInterval is how often empty containers and expired TTL nodes are removed
 	// (Apache's znode.container.checkIntervalMs, 60s there); default 100ms, so they go about as
 	// soon as they are due. FastForward also runs the check.

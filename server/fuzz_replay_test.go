@@ -102,7 +102,7 @@ func FuzzRequestSequence(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer lf.Close()
-		if _, err := s2.replay(lf); err != nil {
+		if _, err := s2.replayLog(lf, lf.Name(), false); err != nil {
 			t.Fatalf("replay: %v", err)
 		}
 		checkTree(t, s2.tree)

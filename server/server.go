@@ -106,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.stats.minLatency = -1
 	if cfg.DataDir != "" {
-		st, err := openStore(cfg.DataDir, cfg.DataLogDir, s)
+		st, err := openStore(cfg.DataDir, cfg.DataLogDir, cfg.RepairLog, s)
 		if err != nil {
 			return nil, err
 		}
