@@ -101,13 +101,15 @@ func openStore(dataDir, logDir string, repair bool, s *Server) (*store, error) {
 		}
 		good = 0
 	}
-	if err := f.Truncate(good); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Sync(); err != nil { // what was dropped must stay dropped before anything is appended
-		f.Close()
-		return nil, err
+	if info, err := f.Stat(); err != nil || info.Size() != good {
+		if err := f.Truncate(good); err != nil {
+			f.Close()
+			return nil, err
+		}
+		if err := f.Sync(); err != nil { // what was dropped stays dropped before anything is appended
+			f.Close()
+			return nil, err
+		}
 	}
 	if _, err := f.Seek(good, io.SeekStart); err != nil {
 		f.Close()
