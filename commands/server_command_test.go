@@ -1,7 +1,10 @@
 package commands
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -165,4 +168,146 @@ func findCmd(root interface {
 }, name string) *cobra.Command {
 	c, _, _ := root.Find([]string{name})
 	return c
+}
+
+// runServer starts `zksh args...` (a server command) in the background and waits for its listening
+// line; stop cancels it and returns its error and everything it wrote on stderr.
+func runServer(t *testing.T, args ...string) (addr string, stop func() (error, string)) {
+	t.Helper()
+	streams, _, _ := fakeIO("", false)
+	errOut := &syncBuffer{}
+	streams.ErrOut = errOut
+	env := NewEnv(streams, Settings{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		root := NewRootCmd(env)
+		root.SetArgs(args)
+		root.SetErr(errOut)
+		done <- root.ExecuteContext(ctx)
+	}()
+	re := regexp.MustCompile(`zksh server listening on (127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if m := re.FindStringSubmatch(errOut.String()); m != nil {
+			addr = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("%v: stopped with %v: %q", args, err, errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("%v: no listening line: %q", args, errOut.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return addr, func() (error, string) {
+		cancel()
+		err := <-done
+		return err, errOut.String()
+	}
+}
+
+// writeLog makes n acknowledged writes in a data directory through --local and returns the log
+// and where each record starts (plus its end).
+func writeLog(t *testing.T, dir string, n int) ([]byte, []int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		streams, _, errOut := fakeIO("", false)
+		if code := Main([]string{"--local", "--data-dir", dir, "create", fmt.Sprintf("/n%02d", i), "v"}, streams, nil); code != 0 {
+			t.Fatalf("create: %d %q", code, errOut)
+		}
+	}
+	log, err := os.ReadFile(filepath.Join(dir, "zksh-txn.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bounds []int
+	for off := 0; off < len(log); off += 8 + int(binary.BigEndian.Uint32(log[off:])) {
+		bounds = append(bounds, off)
+	}
+	return log, append(bounds, len(log))
+}
+
+// children lists / through --local (the znodes the data directory holds, zookeeper aside).
+func localChildren(t *testing.T, dir string) string {
+	t.Helper()
+	streams, out, errOut := fakeIO("", false)
+	if code := Main([]string{"--local", "--data-dir", dir, "ls", "/"}, streams, nil); code != 0 {
+		t.Fatalf("ls: %d %q", code, errOut)
+	}
+	return out.String()
+}
+
+// TestServerRefusesDamagedLog: a log damaged in the middle stops `zksh server` and `zksh --local
+// --data-dir` with exit 3, naming the file and the offset, and the file stays as it was;
+// `zksh server --repair` cuts it after saying what goes.
+func TestServerRefusesDamagedLog(t *testing.T) {
+	dir := t.TempDir()
+	log, bounds := writeLog(t, dir, 12)
+	full := localChildren(t, dir)
+	// Each --local run is a session: records for its open and close surround each create.
+	k := len(bounds) / 2
+	bad := append([]byte(nil), log...)
+	bad[bounds[k]+10] ^= 0x04
+	path := filepath.Join(dir, "zksh-txn.log")
+	if err := os.WriteFile(path, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	where := fmt.Sprintf("%s: damaged record at offset %d", path, bounds[k])
+	for _, args := range [][]string{
+		{"--local", "--data-dir", dir, "ls", "/"},
+		{"server", "--data-dir", dir, "--port", "0"},
+	} {
+		streams, _, errOut := fakeIO("", false)
+		if code := Main(args, streams, nil); code != ExitUnavailable || !strings.Contains(errOut.String(), where) ||
+			!strings.Contains(errOut.String(), "--repair") {
+			t.Fatalf("%v: exit %d, %q; want 3 and %q", args, code, errOut, where)
+		}
+		if now, _ := os.ReadFile(path); !bytes.Equal(now, bad) {
+			t.Fatalf("%v changed the damaged log", args)
+		}
+	}
+	_, stop := runServer(t, "server", "--data-dir", dir, "--port", "0", "--repair")
+	err, stderr := stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("offset=%d bytes=%d records_after=%d", bounds[k], len(log)-bounds[k], len(bounds)-2-k)
+	if !strings.Contains(stderr, want) || !strings.Contains(stderr, path) {
+		t.Fatalf("--repair said %q, want %q", stderr, want)
+	}
+	got := localChildren(t, dir)
+	if got == full || !strings.Contains(got, "n00") {
+		t.Fatalf("after --repair: %q (before: %q)", got, full)
+	}
+}
+
+// TestServerWarnsOfTornTail: a log cut in the middle of its last record starts, and says on
+// stderr what it dropped: the file, the offset and the bytes.
+func TestServerWarnsOfTornTail(t *testing.T) {
+	dir := t.TempDir()
+	log, bounds := writeLog(t, dir, 3)
+	last := bounds[len(bounds)-2]
+	path := filepath.Join(dir, "zksh-txn.log")
+	if err := os.Truncate(path, int64(len(log)-3)); err != nil {
+		t.Fatal(err)
+	}
+	_, stop := runServer(t, "server", "--data-dir", dir, "--port", "0")
+	err, stderr := stop()
+	want := fmt.Sprintf("offset=%d bytes=%d", last, len(log)-3-last)
+	if err != nil || !strings.Contains(stderr, "torn") || !strings.Contains(stderr, path) || !strings.Contains(stderr, want) {
+		t.Fatalf("zksh server on a torn log: %v %q, want %q", err, stderr, want)
+	}
+	// --local says so too.
+	if err := os.WriteFile(path, log[:len(log)-3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	streams, _, errOut := fakeIO("", false)
+	if code := Main([]string{"--local", "--data-dir", dir, "ls", "/"}, streams, nil); code != 0 || !strings.Contains(errOut.String(), want) {
+		t.Fatalf("--local on a torn log: %d %q", code, errOut)
+	}
 }

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"io"
 	"reflect"
 	"sort"
 	"testing"
@@ -32,7 +33,7 @@ func TestWalkMultiRead(t *testing.T) {
 	mustCreateAll(t, c, paths...)
 	sort.Strings(want)
 
-	local, stop, err := startLocalServer("")
+	local, stop, err := startLocalServer("", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
