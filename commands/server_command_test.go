@@ -8,12 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
+
+	"github.com/zksh/zksh/internal/zktest"
 )
 
 func TestLocal(t *testing.T) {
@@ -211,6 +214,38 @@ func runServer(t *testing.T, args ...string) (addr string, stop func() (error, s
 	}
 }
 
+// refusedServer runs `zksh args...` (a server command) that must not start: it returns the exit
+// code and stderr, or fails the test (stopping the server) if the server came up.
+func refusedServer(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	streams, _, _ := fakeIO("", false)
+	errOut := &syncBuffer{}
+	streams.ErrOut = errOut
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		root := NewRootCmd(NewEnv(streams, Settings{}))
+		root.SetArgs(args)
+		root.SetErr(errOut)
+		err := root.ExecuteContext(ctx)
+		PrintError(errOut, err)
+		done <- ExitCode(err)
+	}()
+	for {
+		select {
+		case code := <-done:
+			return code, errOut.String()
+		case <-time.After(5 * time.Millisecond):
+		}
+		if strings.Contains(errOut.String(), "zksh server listening") {
+			cancel()
+			<-done
+			t.Fatalf("%v started: %q", args, errOut.String())
+		}
+	}
+}
+
 // writeLog makes n acknowledged writes in a data directory through --local and returns the log
 // and where each record starts (plus its end).
 func writeLog(t *testing.T, dir string, n int) ([]byte, []int) {
@@ -262,9 +297,8 @@ func TestServerRefusesDamagedLog(t *testing.T) {
 		{"--local", "--data-dir", dir, "ls", "/"},
 		{"server", "--data-dir", dir, "--port", "0"},
 	} {
-		streams, _, errOut := fakeIO("", false)
-		if code := Main(args, streams, nil); code != ExitUnavailable || !strings.Contains(errOut.String(), where) ||
-			!strings.Contains(errOut.String(), "--repair") {
+		code, errOut := refusedServer(t, args...)
+		if code != ExitUnavailable || !strings.Contains(errOut, where) || !strings.Contains(errOut, "--repair") {
 			t.Fatalf("%v: exit %d, %q; want 3 and %q", args, code, errOut, where)
 		}
 		if now, _ := os.ReadFile(path); !bytes.Equal(now, bad) {
@@ -309,5 +343,80 @@ func TestServerWarnsOfTornTail(t *testing.T) {
 	streams, _, errOut := fakeIO("", false)
 	if code := Main([]string{"--local", "--data-dir", dir, "ls", "/"}, streams, nil); code != 0 || !strings.Contains(errOut.String(), want) {
 		t.Fatalf("--local on a torn log: %d %q", code, errOut)
+	}
+}
+
+// TestServerRefusesApacheDataDir: pointed (by zoo.cfg's dataDir or dataLogDir) at the data of a
+// real Apache ZooKeeper, zksh server refuses with exit 2 and writes nothing there.
+func TestServerRefusesApacheDataDir(t *testing.T) {
+	inst := zktest.StartApache(t, zktest.Options{})
+	c, _, err := zk.Connect([]string{inst.Addr}, 4*time.Second, zk.WithLogger(nopLogger{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/kept-by-apache", []byte("v"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	// Apache fsyncs before it answers: its files are complete; copy them, then stop it.
+	apacheData := t.TempDir()
+	copyTree(t, inst.DataDir, apacheData)
+	inst.Stop()
+	var names []string
+	entries, _ := os.ReadDir(filepath.Join(apacheData, "version-2"))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "log.") }) ||
+		!slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "snapshot.") }) {
+		t.Fatalf("Apache left %v", names)
+	}
+	empty := t.TempDir()
+	for _, lines := range []string{
+		"dataDir=" + apacheData,
+		"dataDir=" + empty + "\ndataLogDir=" + apacheData,
+	} {
+		cfg := filepath.Join(t.TempDir(), "zoo.cfg")
+		if err := os.WriteFile(cfg, []byte("clientPort=0\n"+lines+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, errOut := refusedServer(t, "server", "--config", cfg)
+		if code != ExitUsage || !strings.Contains(errOut, apacheData+" holds Apache ZooKeeper data") ||
+			!strings.Contains(errOut, "does not read") {
+			t.Fatalf("%s: exit %d %q", lines, code, errOut)
+		}
+		for _, d := range []string{apacheData, empty} {
+			if _, err := os.Stat(filepath.Join(d, "zksh-txn.log")); err == nil {
+				t.Fatalf("%s: zksh wrote its log in %s", lines, d)
+			}
+		}
+	}
+	// --local --data-dir too.
+	streams, _, errOut := fakeIO("", false)
+	if code := Main([]string{"--local", "--data-dir", apacheData, "ls", "/"}, streams, nil); code != ExitUsage ||
+		!strings.Contains(errOut.String(), "holds Apache ZooKeeper data") {
+		t.Fatalf("--local on Apache's data: %d %q", code, errOut)
+	}
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
