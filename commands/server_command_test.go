@@ -420,3 +420,29 @@ func copyTree(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestServerRefusesEnsembleConfig: a zoo.cfg with server.N lines (directly or in its
+// dynamicConfigFile) is refused with exit 2: the bundled server is single-node.
+func TestServerRefusesEnsembleConfig(t *testing.T) {
+	dir := t.TempDir()
+	dyn := filepath.Join(dir, "zoo.cfg.dynamic")
+	if err := os.WriteFile(dyn, []byte("server.1=127.0.0.1:2888:3888:participant;127.0.0.1:2181\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{
+		"clientPort=0\ndataDir=" + dir + "\nserver.1=127.0.0.1:2888:3888\nserver.2=127.0.0.2:2888:3888\n",
+		"clientPort=0\ndataDir=" + dir + "\ndynamicConfigFile=" + dyn + "\n",
+	} {
+		cfg := filepath.Join(dir, "zoo.cfg")
+		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, errOut := refusedServer(t, "server", "--config", cfg)
+		if code != ExitUsage || !strings.Contains(errOut, "single-node") || !strings.Contains(errOut, "server.1=") {
+			t.Fatalf("%q: exit %d %q", text, code, errOut)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "zksh-txn.log")); err == nil {
+			t.Fatalf("%q: the refused server wrote its log", text)
+		}
+	}
+}
