@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/zksh/zksh/server/jute"
 )
@@ -84,7 +85,7 @@ func FuzzRequestSequence(f *testing.F) {
 			n = min(n, len(input))
 			frame := input[:n]
 			input = input[n:]
-			s.handle(conns[i%2], frame)
+			s.handle(conns[i%2], frame, time.Now())
 		}
 		s.mu.Lock()
 		s.sweepContainers()
