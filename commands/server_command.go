@@ -35,7 +35,7 @@ type ServerOptions struct {
 	Storage string // what the start-up line says about persistence
 }
 
-// NewCmdServer builds `server [--config zoo.cfg] [--port 2181] [--bind 127.0.0.1] [--data-dir DIR]`.
+// NewCmdServer builds `server [--config zoo.cfg] [--port 2181] [--bind 127.0.0.1] [--data-dir DIR] [--repair]`.
 func NewCmdServer(env *Env, runF func(context.Context, *ServerOptions) error) *cobra.Command {
 	opts := &ServerOptions{Env: env}
 	var (
@@ -51,7 +51,9 @@ It prints one line on stderr once it accepts connections. --config reads a zoo.c
 does (clientPort, clientPortAddress, dataDir, tickTime, ...); flags given explicitly override it.
 Without clientPortAddress it listens on --bind (127.0.0.1), not on every interface as Apache does.
 Settings neither given nor in the file take Apache ZooKeeper's defaults (maxClientCnxns 60, ...).
-Without a data directory the tree lives in memory.`,
+Without a data directory the tree lives in memory. A transaction log damaged before its end stops
+it (exit 3) and is left as it is; --repair cuts the log at the damage, dropping the writes from there.
+A directory of Apache ZooKeeper's, or a zoo.cfg with server.N lines, is refused (exit 2).`,
 		Example: "  zksh server --port 2181\n  zksh server --config /etc/zookeeper/zoo.cfg",
 		Args:    rangeArgs(0, 0),
 		GroupID: "session",
