@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"io"
 	"net"
 	"reflect"
 	"strings"
@@ -15,7 +16,7 @@ import (
 // it may not change or list, and exits 1; on Apache ZooKeeper and the bundled server.
 func TestSetACLRecursiveNotAuthorized(t *testing.T) {
 	root := testRoot(t)
-	local, stop, err := startLocalServer("")
+	local, stop, err := startLocalServer("", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestAdministers(t *testing.T) {
 // permission, unless --force; on Apache ZooKeeper and the bundled server.
 func TestSetACLKeepsAdmin(t *testing.T) {
 	root := testRoot(t)
-	local, stop, err := startLocalServer("")
+	local, stop, err := startLocalServer("", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

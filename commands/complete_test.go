@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 // server the command line names, however it is given: --server, -s and zkCli's -server before the
 // command, or ZKSH_SERVER; here a bundled server on a port that is not the default.
 func TestCompletionUsesServerFlags(t *testing.T) {
-	addr, stop, err := startLocalServer("")
+	addr, stop, err := startLocalServer("", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 // keeps zkCli's newline. On Apache ZooKeeper and the bundled server.
 func TestGetBinaryRoundTrip(t *testing.T) {
 	root := testRoot(t)
-	local, stop, err := startLocalServer("")
+	local, stop, err := startLocalServer("", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -174,7 +174,7 @@ func (p *cuttingProxy) serve(c, s net.Conn) {
 // servers returns the address of Apache ZooKeeper and of a bundled server started for the test.
 func bothServers(t *testing.T) map[string]string {
 	t.Helper()
-	local, stop, err := startLocalServer("")
+	local, stop, err := startLocalServer("", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,9 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 
@@ -12,14 +14,14 @@ import (
 )
 
 func init() {
-	startLocalServer = func(dataDir string) (string, func(), error) {
-		s, err := server.New(server.Config{DataDir: dataDir})
+	startLocalServer = func(dataDir string, errOut io.Writer) (string, func(), error) {
+		s, err := server.New(server.Config{DataDir: dataDir, Logger: warnLogger(errOut)})
 		if err != nil {
-			return "", nil, err
+			return "", nil, serverStartError("--local", err)
 		}
 		if err := s.Start(); err != nil {
 			_ = s.Close()
-			return "", nil, err
+			return "", nil, serverStartError("--local", err)
 		}
 		return s.Addr(), func() { _ = s.Close() }, nil
 	}
@@ -33,12 +35,13 @@ type ServerOptions struct {
 	Storage string // what the start-up line says about persistence
 }
 
-// NewCmdServer builds `server [--config zoo.cfg] [--port 2181] [--bind 127.0.0.1] [--data-dir DIR]`.
+// NewCmdServer builds `server [--config zoo.cfg] [--port 2181] [--bind 127.0.0.1] [--data-dir DIR] [--repair]`.
 func NewCmdServer(env *Env, runF func(context.Context, *ServerOptions) error) *cobra.Command {
 	opts := &ServerOptions{Env: env}
 	var (
 		configFile, bind string
 		port             int
+		repair           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "server [--config zoo.cfg] [--port 2181] [--bind 127.0.0.1] [--data-dir DIR]",
@@ -48,7 +51,9 @@ It prints one line on stderr once it accepts connections. --config reads a zoo.c
 does (clientPort, clientPortAddress, dataDir, tickTime, ...); flags given explicitly override it.
 Without clientPortAddress it listens on --bind (127.0.0.1), not on every interface as Apache does.
 Settings neither given nor in the file take Apache ZooKeeper's defaults (maxClientCnxns 60, ...).
-Without a data directory the tree lives in memory.`,
+Without a data directory the tree lives in memory. A transaction log damaged before its end stops
+it (exit 3) and is left as it is; --repair cuts the log at the damage, dropping the writes from there.
+A directory of Apache ZooKeeper's, or a zoo.cfg with server.N lines, is refused (exit 2).`,
 		Example: "  zksh server --port 2181\n  zksh server --config /etc/zookeeper/zoo.cfg",
 		Args:    rangeArgs(0, 0),
 		GroupID: "session",
@@ -86,9 +91,11 @@ Without a data directory the tree lives in memory.`,
 			if d := env.settings().DataDir; d != "" {
 				cfg.DataDir = d
 			}
+			cfg.Logger = warnLogger(env.IO.ErrOut)
 			if env.settings().Verbose {
 				cfg.Logger = slog.New(slog.NewTextHandler(env.IO.ErrOut, nil))
 			}
+			cfg.RepairLog = repair
 			opts.Config = cfg
 			opts.Storage = "in memory"
 			if cfg.DataDir != "" {
@@ -103,6 +110,7 @@ Without a data directory the tree lives in memory.`,
 	cmd.Flags().StringVar(&configFile, "config", "", "read settings from a zoo.cfg")
 	cmd.Flags().IntVar(&port, "port", 2181, "client port (0 picks a free one)")
 	cmd.Flags().StringVar(&bind, "bind", "127.0.0.1", "address to listen on")
+	cmd.Flags().BoolVar(&repair, "repair", false, "cut a damaged transaction log at its first damaged record (drops every write from there)")
 	return cmd
 }
 
@@ -110,11 +118,11 @@ Without a data directory the tree lives in memory.`,
 func serverRun(ctx context.Context, opts *ServerOptions) error {
 	s, err := server.New(opts.Config)
 	if err != nil {
-		return &ExitError{Code: ExitUnavailable, Op: "server", Err: err}
+		return serverStartError("server", err)
 	}
 	if err := s.Start(); err != nil {
 		_ = s.Close()
-		return &ExitError{Code: ExitUnavailable, Op: "server", Err: err}
+		return serverStartError("server", err)
 	}
 	fmt.Fprintf(opts.Env.IO.ErrOut, "zksh server listening on %s (%s)\n", s.Addr(), opts.Storage)
 	<-ctx.Done()
@@ -122,4 +130,24 @@ func serverRun(ctx context.Context, opts *ServerOptions) error {
 		return &ExitError{Code: ExitRefused, Op: "server", Err: err}
 	}
 	return nil
+}
+
+// warnLogger shows the server's warnings and errors (a torn log tail dropped, a client cut off)
+// on w.
+func warnLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// serverStartError classifies why the bundled server did not start: a directory of Apache
+// ZooKeeper's is a usage error (2); a damaged log or anything else leaves it unavailable (3).
+func serverStartError(op string, err error) error {
+	var apache *server.ApacheDataError
+	if errors.As(err, &apache) {
+		return &ExitError{Code: ExitUsage, Op: op, Err: err}
+	}
+	var damage *server.LogDamageError
+	if errors.As(err, &damage) {
+		err = fmt.Errorf("%w (zksh server --repair, with the same data directory, cuts the log there and drops them)", err)
+	}
+	return &ExitError{Code: ExitUnavailable, Op: op, Err: err}
 }

@@ -1,16 +1,22 @@
 package commands
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
+
+	"github.com/zksh/zksh/internal/zktest"
 )
 
 func TestLocal(t *testing.T) {
@@ -165,4 +171,278 @@ func findCmd(root interface {
 }, name string) *cobra.Command {
 	c, _, _ := root.Find([]string{name})
 	return c
+}
+
+// runServer starts `zksh args...` (a server command) in the background and waits for its listening
+// line; stop cancels it and returns its error and everything it wrote on stderr.
+func runServer(t *testing.T, args ...string) (addr string, stop func() (error, string)) {
+	t.Helper()
+	streams, _, _ := fakeIO("", false)
+	errOut := &syncBuffer{}
+	streams.ErrOut = errOut
+	env := NewEnv(streams, Settings{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		root := NewRootCmd(env)
+		root.SetArgs(args)
+		root.SetErr(errOut)
+		done <- root.ExecuteContext(ctx)
+	}()
+	re := regexp.MustCompile(`zksh server listening on (127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if m := re.FindStringSubmatch(errOut.String()); m != nil {
+			addr = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("%v: stopped with %v: %q", args, err, errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("%v: no listening line: %q", args, errOut.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return addr, func() (error, string) {
+		cancel()
+		err := <-done
+		return err, errOut.String()
+	}
+}
+
+// refusedServer runs `zksh args...` (a server command) that must not start: it returns the exit
+// code and stderr, or fails the test (stopping the server) if the server came up.
+func refusedServer(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	streams, _, _ := fakeIO("", false)
+	errOut := &syncBuffer{}
+	streams.ErrOut = errOut
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		root := NewRootCmd(NewEnv(streams, Settings{}))
+		root.SetArgs(args)
+		root.SetErr(errOut)
+		err := root.ExecuteContext(ctx)
+		PrintError(errOut, err)
+		done <- ExitCode(err)
+	}()
+	for {
+		select {
+		case code := <-done:
+			return code, errOut.String()
+		case <-time.After(5 * time.Millisecond):
+		}
+		if strings.Contains(errOut.String(), "zksh server listening") {
+			cancel()
+			<-done
+			t.Fatalf("%v started: %q", args, errOut.String())
+		}
+	}
+}
+
+// writeLog makes n acknowledged writes in a data directory through --local and returns the log
+// and where each record starts (plus its end).
+func writeLog(t *testing.T, dir string, n int) ([]byte, []int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		streams, _, errOut := fakeIO("", false)
+		if code := Main([]string{"--local", "--data-dir", dir, "create", fmt.Sprintf("/n%02d", i), "v"}, streams, nil); code != 0 {
+			t.Fatalf("create: %d %q", code, errOut)
+		}
+	}
+	log, err := os.ReadFile(filepath.Join(dir, "zksh-txn.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bounds []int
+	for off := 0; off < len(log); off += 8 + int(binary.BigEndian.Uint32(log[off:])) {
+		bounds = append(bounds, off)
+	}
+	return log, append(bounds, len(log))
+}
+
+// children lists / through --local (the znodes the data directory holds, zookeeper aside).
+func localChildren(t *testing.T, dir string) string {
+	t.Helper()
+	streams, out, errOut := fakeIO("", false)
+	if code := Main([]string{"--local", "--data-dir", dir, "ls", "/"}, streams, nil); code != 0 {
+		t.Fatalf("ls: %d %q", code, errOut)
+	}
+	return out.String()
+}
+
+// TestServerRefusesDamagedLog: a log damaged in the middle stops `zksh server` and `zksh --local
+// --data-dir` with exit 3, naming the file and the offset, and the file stays as it was;
+// `zksh server --repair` cuts it after saying what goes.
+func TestServerRefusesDamagedLog(t *testing.T) {
+	dir := t.TempDir()
+	log, bounds := writeLog(t, dir, 12)
+	full := localChildren(t, dir)
+	// Each --local run is a session: records for its open and close surround each create.
+	k := len(bounds) / 2
+	bad := append([]byte(nil), log...)
+	bad[bounds[k]+10] ^= 0x04
+	path := filepath.Join(dir, "zksh-txn.log")
+	if err := os.WriteFile(path, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	where := fmt.Sprintf("%s: damaged record at offset %d", path, bounds[k])
+	for _, args := range [][]string{
+		{"--local", "--data-dir", dir, "ls", "/"},
+		{"server", "--data-dir", dir, "--port", "0"},
+	} {
+		code, errOut := refusedServer(t, args...)
+		if code != ExitUnavailable || !strings.Contains(errOut, where) || !strings.Contains(errOut, "--repair") {
+			t.Fatalf("%v: exit %d, %q; want 3 and %q", args, code, errOut, where)
+		}
+		if now, _ := os.ReadFile(path); !bytes.Equal(now, bad) {
+			t.Fatalf("%v changed the damaged log", args)
+		}
+	}
+	_, stop := runServer(t, "server", "--data-dir", dir, "--port", "0", "--repair")
+	err, stderr := stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("offset=%d bytes=%d records_after=%d", bounds[k], len(log)-bounds[k], len(bounds)-2-k)
+	if !strings.Contains(stderr, want) || !strings.Contains(stderr, path) {
+		t.Fatalf("--repair said %q, want %q", stderr, want)
+	}
+	got := localChildren(t, dir)
+	if got == full || !strings.Contains(got, "n00") {
+		t.Fatalf("after --repair: %q (before: %q)", got, full)
+	}
+}
+
+// TestServerWarnsOfTornTail: a log cut in the middle of its last record starts, and says on
+// stderr what it dropped: the file, the offset and the bytes.
+func TestServerWarnsOfTornTail(t *testing.T) {
+	dir := t.TempDir()
+	log, bounds := writeLog(t, dir, 3)
+	last := bounds[len(bounds)-2]
+	path := filepath.Join(dir, "zksh-txn.log")
+	if err := os.Truncate(path, int64(len(log)-3)); err != nil {
+		t.Fatal(err)
+	}
+	_, stop := runServer(t, "server", "--data-dir", dir, "--port", "0")
+	err, stderr := stop()
+	want := fmt.Sprintf("offset=%d bytes=%d", last, len(log)-3-last)
+	if err != nil || !strings.Contains(stderr, "torn") || !strings.Contains(stderr, path) || !strings.Contains(stderr, want) {
+		t.Fatalf("zksh server on a torn log: %v %q, want %q", err, stderr, want)
+	}
+	// --local says so too.
+	if err := os.WriteFile(path, log[:len(log)-3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	streams, _, errOut := fakeIO("", false)
+	if code := Main([]string{"--local", "--data-dir", dir, "ls", "/"}, streams, nil); code != 0 || !strings.Contains(errOut.String(), want) {
+		t.Fatalf("--local on a torn log: %d %q", code, errOut)
+	}
+}
+
+// TestServerRefusesApacheDataDir: pointed (by zoo.cfg's dataDir or dataLogDir) at the data of a
+// real Apache ZooKeeper, zksh server refuses with exit 2 and writes nothing there.
+func TestServerRefusesApacheDataDir(t *testing.T) {
+	inst := zktest.StartApache(t, zktest.Options{})
+	c, _, err := zk.Connect([]string{inst.Addr}, 4*time.Second, zk.WithLogger(nopLogger{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/kept-by-apache", []byte("v"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	// Apache fsyncs before it answers: its files are complete; copy them, then stop it.
+	apacheData := t.TempDir()
+	copyTree(t, inst.DataDir, apacheData)
+	inst.Stop()
+	var names []string
+	entries, _ := os.ReadDir(filepath.Join(apacheData, "version-2"))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "log.") }) ||
+		!slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "snapshot.") }) {
+		t.Fatalf("Apache left %v", names)
+	}
+	empty := t.TempDir()
+	for _, lines := range []string{
+		"dataDir=" + apacheData,
+		"dataDir=" + empty + "\ndataLogDir=" + apacheData,
+	} {
+		cfg := filepath.Join(t.TempDir(), "zoo.cfg")
+		if err := os.WriteFile(cfg, []byte("clientPort=0\n"+lines+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, errOut := refusedServer(t, "server", "--config", cfg)
+		if code != ExitUsage || !strings.Contains(errOut, apacheData+" holds Apache ZooKeeper data") ||
+			!strings.Contains(errOut, "does not read") {
+			t.Fatalf("%s: exit %d %q", lines, code, errOut)
+		}
+		for _, d := range []string{apacheData, empty} {
+			if _, err := os.Stat(filepath.Join(d, "zksh-txn.log")); err == nil {
+				t.Fatalf("%s: zksh wrote its log in %s", lines, d)
+			}
+		}
+	}
+	// --local --data-dir too.
+	streams, _, errOut := fakeIO("", false)
+	if code := Main([]string{"--local", "--data-dir", apacheData, "ls", "/"}, streams, nil); code != ExitUsage ||
+		!strings.Contains(errOut.String(), "holds Apache ZooKeeper data") {
+		t.Fatalf("--local on Apache's data: %d %q", code, errOut)
+	}
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServerRefusesEnsembleConfig: a zoo.cfg with server.N lines (directly or in its
+// dynamicConfigFile) is refused with exit 2: the bundled server is single-node.
+func TestServerRefusesEnsembleConfig(t *testing.T) {
+	dir := t.TempDir()
+	dyn := filepath.Join(dir, "zoo.cfg.dynamic")
+	if err := os.WriteFile(dyn, []byte("server.1=127.0.0.1:2888:3888:participant;127.0.0.1:2181\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{
+		"clientPort=0\ndataDir=" + dir + "\nserver.1=127.0.0.1:2888:3888\nserver.2=127.0.0.2:2888:3888\n",
+		"clientPort=0\ndataDir=" + dir + "\ndynamicConfigFile=" + dyn + "\n",
+	} {
+		cfg := filepath.Join(dir, "zoo.cfg")
+		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, errOut := refusedServer(t, "server", "--config", cfg)
+		if code != ExitUsage || !strings.Contains(errOut, "single-node") || !strings.Contains(errOut, "server.1=") {
+			t.Fatalf("%q: exit %d %q", text, code, errOut)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "zksh-txn.log")); err == nil {
+			t.Fatalf("%q: the refused server wrote its log", text)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"reflect"
@@ -35,7 +36,7 @@ func TestWalkMultiRead(t *testing.T) {
 	mustCreateAll(t, c, paths...)
 	sort.Strings(want)
 
-	local, stop, err := startLocalServer("")
+	local, stop, err := startLocalServer("", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestWalkMultiRead(t *testing.T) {
 // Apache ZooKeeper and the bundled server.
 func TestLsRecursiveNotAuthorized(t *testing.T) {
 	root := testRoot(t)
-	local, stop, err := startLocalServer("")
+	local, stop, err := startLocalServer("", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +203,7 @@ func TestLsRecursiveIsZkCli(t *testing.T) {
 		"/c/n", "/c/m", "/c/m/k", "/zz", "/b10", "/b2", "/aa", "/a-c", "/a-c/1", "/A"} {
 		paths = append(paths, root+p)
 	}
-	local, stop, err := startLocalServer("")
+	local, stop, err := startLocalServer("", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,8 @@ package integration
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,4 +71,32 @@ func TestRestrictedConfig(t *testing.T) {
 		c.MaxSessionTimeout = 3000 * time.Millisecond
 	})
 	compareScenarios(t, ref, ours, restrictedScenarios)
+}
+
+// TestConfDataDirs: with a data directory, conf names directories that exist and hold what
+// dataDirSize and dataLogSize count (Apache names its version-2 subdirectories, where its files
+// are; the bundled server its data directory, where its files are).
+func TestConfDataDirs(t *testing.T) {
+	ref, ours := targets(t, nil, func(c *server.Config) { c.DataDir = t.TempDir() })
+	compareScenarios(t, ref, ours, []scenario{{"4lw_conf_dirs", func(s *S) {
+		_, v := keyed(s.fourLetter("conf"), "=")
+		for _, k := range [][2]string{{"dataDir", "dataDirSize"}, {"dataLogDir", "dataLogSize"}} {
+			info, err := os.Stat(v[k[0]])
+			s.logf("%s names an existing directory: %v", k[0], err == nil && info.IsDir())
+			s.logf("%s is the size of its files: %v", k[1], v[k[1]] == strconv.FormatInt(filesSize(v[k[0]]), 10))
+		}
+		_, d := keyed(s.fourLetter("dirs"), ": ")
+		s.logf("dirs agrees with conf: %v", d["datadir_size"] == v["dataDirSize"] && d["logdir_size"] == v["dataLogSize"])
+	}}})
+}
+
+func filesSize(dir string) int64 {
+	var total int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+			total += info.Size()
+		}
+	}
+	return total
 }

@@ -101,6 +101,19 @@ func nodeCount(s *S) int {
 	return n
 }
 
+// latencyFacts reduces "min/avg/max" to what holds on any server: whole
+// milliseconds around an average with at most 4 decimals, in order.
+func latencyFacts(minS, avgS, maxS string) string {
+	minMs, err1 := strconv.ParseInt(minS, 10, 64)
+	maxMs, err2 := strconv.ParseInt(maxS, 10, 64)
+	avg, err3 := strconv.ParseFloat(avgS, 64)
+	decimals := len(avgS) - strings.IndexByte(avgS, '.') - 1
+	if err1 != nil || err2 != nil || err3 != nil || !strings.Contains(avgS, ".") || decimals > 4 {
+		return fmt.Sprintf("unparsed %q/%q/%q", minS, avgS, maxS)
+	}
+	return fmt.Sprintf("whole ms, avg with 1-4 decimals; min<=avg<=max: %v", float64(minMs) <= avg && avg <= float64(maxMs))
+}
+
 func init() {
 	register(
 		scenario{"4lw_ruok_isro", func(s *S) {
@@ -172,6 +185,31 @@ func init() {
 				_, ok := v[k]
 				s.logf("  %s present: %v", k, ok)
 			}
+		}},
+		scenario{"4lw_gtmk", func(s *S) {
+			s.logf("gtmk -> %q", s.fourLetter("gtmk"))
+		}},
+		scenario{"4lw_latency", func(s *S) {
+			latency := regexp.MustCompile(`Latency min/avg/max: (\d+)/([\d.]+)/(\d+)\n`)
+			s.logf("srst -> %q", s.fourLetter("srst"))
+			s.logf("after srst: %q", latency.FindString(s.fourLetter("srvr")))
+			c := s.Connect(0)
+			c.Create("a", "", modePersistent)
+			for i := 0; i < 5; i++ {
+				c.Set("a", "v", -1)
+				c.Get("a", false)
+			}
+			m := latency.FindStringSubmatch(s.fourLetter("srvr"))
+			if m == nil {
+				s.logf("srvr has no latency line")
+				return
+			}
+			s.logf("srvr latency: %s", latencyFacts(m[1], m[2], m[3]))
+			_, v := keyed(s.fourLetter("mntr"), "\t")
+			s.logf("mntr latency: %s", latencyFacts(v["zk_min_latency"], v["zk_avg_latency"], v["zk_max_latency"]))
+			s.logf("mntr agrees with srvr: %v", v["zk_min_latency"] == m[1] && v["zk_avg_latency"] == m[2] && v["zk_max_latency"] == m[3])
+			s.logf("srst -> %q", s.fourLetter("srst"))
+			s.logf("after srst: %q", latency.FindString(s.fourLetter("srvr")))
 		}},
 		scenario{"4lw_conf_envi", func(s *S) {
 			out := s.fourLetter("conf")

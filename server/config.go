@@ -28,7 +28,10 @@ type Config struct {
 	ExtendedTypesEnabled bool          // TTL nodes; else createTTL answers Unimplemented as Apache does
 	SuperDigest          string        // "super:base64(sha1(super:password))"
 	JuteMaxBuffer        int           // default 0xfffff as Apache
-	Logger               *slog.Logger  // nil = discard
+	Logger               *slog.Logger  // nil = discard; warnings (a torn log tail dropped...) go here
+	// RepairLog cuts a damaged transaction log at its first damaged record, dropping every record
+	// from there (a warning says how many bytes and records), instead of refusing to start.
+	RepairLog bool
 	// ContainerCheckInterval is how often empty containers and expired TTL nodes are removed
 	// (Apache's znode.container.checkIntervalMs, 60s there); default 100ms, so they go about as
 	// soon as they are due. FastForward also runs the check.
@@ -36,6 +39,8 @@ type Config struct {
 	// ConnectTimeout closes a connection that has not sent its connect request within it; default
 	// 10s, Apache's zookeeper.nio.sessionlessCnxnTimeout.
 	ConnectTimeout time.Duration
+
+	dynamicConfigFile string // zoo.cfg's dynamicConfigFile, checked by LoadConfigFile
 }
 
 // DefaultMaxClientCnxns is Apache's default limit of connections per client address.
@@ -79,8 +84,34 @@ func (c Config) withDefaults() Config {
 }
 
 // ParseConfig reads a zoo.cfg (Java properties). It returns one warning per key it ignores, such as
-// server.N or initLimit. Relative directories are kept as written; LoadConfigFile resolves them.
+// initLimit. Relative directories are kept as written; LoadConfigFile resolves them. A server.N
+// line is an error: it is an ensemble member's configuration, and a single-node server started
+// from it would accept writes on its own beside the ensemble (split brain).
 func ParseConfig(r io.Reader) (Config, []string, error) {
+	cfg, warnings, err := parseConfig(r)
+	if err == nil && cfg.dynamicConfigFile != "" {
+		warnings = append(warnings, fmt.Sprintf("dynamicConfigFile %s not read (LoadConfigFile reads it)", cfg.dynamicConfigFile))
+	}
+	return cfg, warnings, err
+}
+
+// ensembleError refuses an ensemble member's configuration.
+func ensembleError(where, line string) error {
+	return fmt.Errorf("%s: %q: this is an ensemble member's configuration, and the zksh server is single-node: "+
+		"started from it, it would accept writes on its own, apart from the ensemble (split brain); "+
+		"use a zoo.cfg without server.N lines", where, line)
+}
+
+func isServerLine(key string) bool {
+	id, ok := strings.CutPrefix(key, "server.")
+	if !ok || id == "" {
+		return false
+	}
+	_, err := strconv.ParseUint(id, 10, 64)
+	return err == nil
+}
+
+func parseConfig(r io.Reader) (Config, []string, error) {
 	cfg := Config{ClientPort: 2181, MaxClientCnxns: DefaultMaxClientCnxns}
 	var warnings []string
 	var minMs, maxMs int64 = -1, -1
@@ -107,7 +138,12 @@ func ParseConfig(r io.Reader) (Config, []string, error) {
 		}
 		var err error
 		var n int64
+		if isServerLine(key) {
+			return Config{}, warnings, ensembleError(fmt.Sprintf("zoo.cfg line %d", line), text)
+		}
 		switch key {
+		case "dynamicConfigFile":
+			cfg.dynamicConfigFile = value
 		case "clientPort":
 			if n, err = num(); err == nil {
 				cfg.ClientPort = int(n)
@@ -202,9 +238,19 @@ func LoadConfigFile(path string) (Config, []string, error) {
 		return Config{}, nil, err
 	}
 	defer f.Close()
-	cfg, warnings, err := ParseConfig(f)
+	cfg, warnings, err := parseConfig(f)
 	if err != nil {
 		return cfg, warnings, fmt.Errorf("%s: %w", path, err)
+	}
+	if dyn := cfg.dynamicConfigFile; dyn != "" {
+		servers, err := dynamicServers(dyn)
+		if err != nil {
+			return cfg, warnings, fmt.Errorf("%s: dynamicConfigFile: %w", path, err)
+		}
+		if servers != "" {
+			return cfg, warnings, ensembleError(dyn, servers)
+		}
+		warnings = append(warnings, fmt.Sprintf("ignoring dynamicConfigFile %s (it names no servers)", dyn))
 	}
 	for _, dir := range []*string{&cfg.DataDir, &cfg.DataLogDir} {
 		if *dir != "" && !filepath.IsAbs(*dir) {
@@ -216,4 +262,19 @@ func LoadConfigFile(path string) (Config, []string, error) {
 		}
 	}
 	return cfg, warnings, nil
+}
+
+// dynamicServers returns the first server.N line of a dynamic configuration file, or "".
+func dynamicServers(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if key, _, ok := splitProperty(line); ok && isServerLine(key) {
+			return line, nil
+		}
+	}
+	return "", nil
 }

@@ -24,7 +24,6 @@ minSessionTimeout=1500
 extendedTypesEnabled=true
 DigestAuthenticationProvider.superDigest=super:abc=
 jute.maxbuffer=1000000
-server.1=zk1:2888:3888
 authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider
 `))
 	if err != nil {
@@ -36,10 +35,10 @@ authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider
 		cfg.JuteMaxBuffer != 1000000 || strings.Join(cfg.FourLetterWords, ",") != "ruok,stat,mntr" {
 		t.Fatalf("config %+v", cfg)
 	}
-	if len(warnings) != 4 {
+	if len(warnings) != 3 {
 		t.Fatalf("warnings %q", warnings)
 	}
-	for _, key := range []string{"initLimit", "syncLimit", "server.1", "authProvider.1"} {
+	for _, key := range []string{"initLimit", "syncLimit", "authProvider.1"} {
 		if !strings.Contains(strings.Join(warnings, "\n"), key) {
 			t.Errorf("no warning for %s", key)
 		}
@@ -71,5 +70,40 @@ func TestLoadConfigFileResolvesRelativeDirs(t *testing.T) {
 	}
 	if _, _, err := server.LoadConfigFile(filepath.Join(dir, "missing.cfg")); err == nil {
 		t.Fatal("missing file accepted")
+	}
+}
+
+// TestEnsembleConfigRefused: an ensemble member's zoo.cfg (server.N lines, in the file or in its
+// dynamicConfigFile) is refused: a single-node server started from it would accept writes apart
+// from the ensemble.
+func TestEnsembleConfigRefused(t *testing.T) {
+	for _, text := range []string{
+		"dataDir=/d\nserver.1=zk1:2888:3888\n",
+		"server.3 = zk3:2888:3888:participant;2181\ndataDir=/d\n",
+	} {
+		if _, _, err := server.ParseConfig(strings.NewReader(text)); err == nil || !strings.Contains(err.Error(), "single-node") {
+			t.Errorf("%q: %v", text, err)
+		}
+	}
+	// server.x is not a server line: an ordinary unknown key.
+	if _, w, err := server.ParseConfig(strings.NewReader("server.x=1\n")); err != nil || len(w) != 1 {
+		t.Errorf("server.x: %v %q", err, w)
+	}
+	dir := t.TempDir()
+	dyn := filepath.Join(dir, "zoo.cfg.dynamic.100000000")
+	os.WriteFile(dyn, []byte("server.1=zk1:2888:3888:participant;0.0.0.0:2181\nserver.2=zk2:2888:3888:participant;0.0.0.0:2181\n"), 0o644)
+	cfgPath := filepath.Join(dir, "zoo.cfg")
+	os.WriteFile(cfgPath, []byte("dataDir="+dir+"\ndynamicConfigFile="+dyn+"\n"), 0o644)
+	if _, _, err := server.LoadConfigFile(cfgPath); err == nil || !strings.Contains(err.Error(), "single-node") ||
+		!strings.Contains(err.Error(), dyn) {
+		t.Fatalf("dynamic file with servers: %v", err)
+	}
+	os.WriteFile(dyn, []byte("# nothing\n"), 0o644)
+	if _, w, err := server.LoadConfigFile(cfgPath); err != nil || !strings.Contains(strings.Join(w, "\n"), "dynamicConfigFile") {
+		t.Fatalf("dynamic file without servers: %v %q", err, w)
+	}
+	os.Remove(dyn)
+	if _, _, err := server.LoadConfigFile(cfgPath); err == nil {
+		t.Fatal("missing dynamic file accepted")
 	}
 }

@@ -50,17 +50,21 @@ type conn struct {
 	lastZxid    int64 // s.mu
 	lastOp      string
 	lastCxid    int32
-	minLat      int64
-	maxLat      int64
-	totalLat    int64
-	latCount    int64
+	latency     latency          // s.latMu
+	pendingLat  []pendingLatency // outMu: writes whose latency ends when they are durable
+}
+
+// pendingLatency is a write request waiting for its log record (seq) to be durable.
+type pendingLatency struct {
+	seq      uint64
+	received time.Time
 }
 
 func newConn(s *Server, nc net.Conn, ip string) *conn {
 	c := &conn{
 		s: s, nc: nc, ip: ip, remote: nc.RemoteAddr().String(),
 		wake: make(chan struct{}, 1), writerDone: make(chan struct{}),
-		established: time.Now(), minLat: -1, lastOp: "NA", lastZxid: -1, lastCxid: -1,
+		established: time.Now(), lastOp: "NA", lastZxid: -1, lastCxid: -1,
 	}
 	c.room = sync.NewCond(&c.outMu)
 	return c
@@ -177,18 +181,29 @@ func (c *conn) writeLoop() {
 		c.outMu.Lock()
 		buf, c.out = c.out, buf[:0]
 		closing, closedNow, need := c.closing, c.closedNow, c.needSeq
+		lats := c.pendingLat
+		c.pendingLat = nil
 		c.room.Broadcast()
 		c.outMu.Unlock()
 		if closedNow {
 			c.nc.Close()
 			return
 		}
-		if c.s.durable != nil && len(buf) > 0 {
+		for _, l := range lats {
+			need = max(need, l.seq)
+		}
+		if c.s.durable != nil && (len(buf) > 0 || len(lats) > 0) {
 			// Even with need 0: a store that failed an append must not let a reply out.
 			if err := c.s.durable.waitSync(need); err != nil {
 				c.s.log.Error("store sync failed; closing connection", "err", err)
 				c.closeNow()
 				return
+			}
+		}
+		if len(lats) > 0 {
+			now := time.Now()
+			for _, l := range lats {
+				c.s.recordLatency(c, l.received, now)
 			}
 		}
 		if len(buf) > 0 {
@@ -267,6 +282,7 @@ func (c *conn) readLoop() {
 	var buf []byte
 	for {
 		frame, err := jute.ReadFrame(br, c.s.cfg.JuteMaxBuffer, buf)
+		received := time.Now()
 		if err != nil {
 			if errors.Is(err, jute.ErrLength) {
 				c.s.log.Warn("closing connection: bad frame", "client", c.remote, "err", err)
@@ -279,7 +295,7 @@ func (c *conn) readLoop() {
 			buf = nil // an idle connection does not keep its largest request's buffer
 		}
 		c.received.Add(1)
-		if !c.s.handle(c, frame) {
+		if !c.s.handle(c, frame, received) {
 			c.closeAfterFlush()
 			c.drain(br)
 			return
@@ -320,6 +336,14 @@ func (c *conn) cleanup() {
 	}
 	c.session = nil
 	s.mu.Unlock()
+}
+
+// durableLatency holds a write's latency until the writer has seen its record (seq) durable.
+func (c *conn) durableLatency(seq uint64, received time.Time) {
+	c.outMu.Lock()
+	c.pendingLat = append(c.pendingLat, pendingLatency{seq, received})
+	c.outMu.Unlock()
+	c.signal()
 }
 
 // enqueueRaw queues bytes without framing (four-letter word answers).

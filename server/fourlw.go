@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -16,7 +15,10 @@ const Version = "3.8.0-zksh, built on 2026-01-01 00:00 UTC"
 
 // fourLetterWords are the commands answered on the client port before a session is established.
 var fourLetterWords = []string{"ruok", "srvr", "stat", "mntr", "conf", "cons", "envi", "wchs", "wchc",
-	"wchp", "dump", "isro", "crst", "srst", "dirs"}
+	"wchp", "dump", "isro", "crst", "srst", "dirs", "gtmk"}
+
+// traceMask is what gtmk answers: Apache's default trace mask (this server does not trace).
+const traceMask = 306
 
 func isFourLetterWord(w string) bool {
 	for _, x := range fourLetterWords {
@@ -49,12 +51,17 @@ func (s *Server) fourLetterWord(c *conn, w string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats.received++
+	s.latMu.Lock()
+	lat := s.latency
+	s.latMu.Unlock()
 	var b strings.Builder
 	switch w {
 	case "ruok":
 		b.WriteString("imok")
 	case "isro":
 		b.WriteString("rw")
+	case "gtmk":
+		b.WriteString(strconv.Itoa(traceMask)) // no newline, as Apache
 	case "srvr", "stat":
 		fmt.Fprintf(&b, "Zookeeper version: %s\n", Version)
 		if w == "stat" {
@@ -65,7 +72,7 @@ func (s *Server) fourLetterWord(c *conn, w string) {
 			}
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "Latency min/avg/max: %d/%s/%d\n", s.minLatency(), javaDouble(s.avgLatency()), s.stats.maxLatency)
+		fmt.Fprintf(&b, "Latency min/avg/max: %d/%s/%d\n", lat.minimum(), javaDouble(lat.average()), lat.max)
 		fmt.Fprintf(&b, "Received: %d\nSent: %d\nConnections: %d\nOutstanding: 0\nZxid: 0x%x\nMode: standalone\nNode count: %d\n",
 			s.stats.received, s.stats.sent, s.live, s.zxid, s.nodeCount())
 	case "mntr":
@@ -78,15 +85,15 @@ func (s *Server) fourLetterWord(c *conn, w string) {
 			{"zk_server_state", "standalone"},
 			{"zk_ephemerals_count", strconv.Itoa(ephemerals)},
 			{"zk_num_alive_connections", strconv.Itoa(s.live)},
-			{"zk_avg_latency", javaDouble(s.avgLatency())},
+			{"zk_avg_latency", javaDouble(lat.average())},
 			{"zk_outstanding_requests", "0"},
 			{"zk_znode_count", strconv.Itoa(s.nodeCount())},
 			{"zk_global_sessions", strconv.Itoa(len(s.sessions))},
 			{"zk_packets_sent", strconv.FormatInt(s.stats.sent, 10)},
 			{"zk_packets_received", strconv.FormatInt(s.stats.received, 10)},
 			{"zk_watch_count", strconv.Itoa(s.watches.count())},
-			{"zk_min_latency", strconv.FormatInt(s.minLatency(), 10)},
-			{"zk_max_latency", strconv.FormatInt(s.stats.maxLatency, 10)},
+			{"zk_min_latency", strconv.FormatInt(lat.minimum(), 10)},
+			{"zk_max_latency", strconv.FormatInt(lat.max, 10)},
 			{"zk_approximate_data_size", strconv.FormatInt(s.tree.dataSize, 10)},
 			{"zk_local_sessions", "0"},
 			{"zk_open_file_descriptor_count", strconv.Itoa(openFDs())},
@@ -97,11 +104,9 @@ func (s *Server) fourLetterWord(c *conn, w string) {
 			fmt.Fprintf(&b, "%s\t%s\n", l[0], l[1])
 		}
 	case "conf":
-		dataDir, logDir := "", ""
-		if s.cfg.DataDir != "" {
-			dataDir = filepath.Join(s.cfg.DataDir, "version-2")
-			logDir = filepath.Join(s.cfg.DataLogDir, "version-2")
-		}
+		// Apache names its version-2 subdirectories, where its files are; this server keeps its
+		// files in the directories themselves, so it names them.
+		dataDir, logDir := s.cfg.DataDir, s.cfg.DataLogDir
 		fmt.Fprintf(&b, "clientPort=%d\nsecureClientPort=-1\ndataDir=%s\ndataDirSize=%d\ndataLogDir=%s\ndataLogSize=%d\n",
 			s.port(), dataDir, s.dirSize(s.cfg.DataDir), logDir, s.dirSize(s.cfg.DataLogDir))
 		fmt.Fprintf(&b, "tickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nclientPortListenBacklog=-1\nserverId=0\n",
@@ -113,14 +118,21 @@ func (s *Server) fourLetterWord(c *conn, w string) {
 		}
 		b.WriteString("\n")
 	case "crst":
+		s.latMu.Lock()
 		for cc := range s.conns {
-			cc.minLat, cc.maxLat, cc.totalLat, cc.latCount = -1, 0, 0, 0
+			cc.latency = latency{}
+		}
+		s.latMu.Unlock()
+		for cc := range s.conns {
 			cc.received.Store(0)
 			cc.sent.Store(0)
 		}
 		b.WriteString("Connection stats reset.\n")
 	case "srst":
-		s.stats = serverStats{minLatency: -1}
+		s.stats = serverStats{}
+		s.latMu.Lock()
+		s.latency = latency{}
+		s.latMu.Unlock()
 		b.WriteString("Server stats reset.\n")
 	case "envi":
 		host, _ := os.Hostname()
@@ -238,17 +250,12 @@ func (s *Server) connInfo(c *conn, brief bool) string {
 	}
 	out := fmt.Sprintf(" /%s[%d](queued=0,recved=%d,sent=%d", c.remote, interest, c.received.Load(), c.sent.Load())
 	if !brief && c.session != nil {
-		avg := int64(0)
-		if c.latCount > 0 {
-			avg = c.totalLat / c.latCount
-		}
-		minLat := c.minLat
-		if minLat < 0 {
-			minLat = 0
-		}
+		s.latMu.Lock()
+		lat := c.latency
+		s.latMu.Unlock()
 		out += fmt.Sprintf(",sid=0x%x,lop=%s,est=%d,to=%d,lcxid=0x%x,lzxid=0x%x,lresp=%d,llat=0,minlat=%d,avglat=%d,maxlat=%d",
 			c.session.id, c.lastOp, c.established.UnixMilli(), c.session.timeout, c.lastCxid, c.lastZxid,
-			time.Since(s.startTime).Milliseconds(), minLat, avg, c.maxLat)
+			time.Since(s.startTime).Milliseconds(), lat.minimum(), lat.averageMs(), lat.max)
 	}
 	return out + ")"
 }
@@ -275,21 +282,6 @@ func sortedKeys(m map[string]struct{}) []string {
 
 // nodeCount is DataTree.getNodeCount: Apache's node map holds the root twice ("" and "/").
 func (s *Server) nodeCount() int { return len(s.tree.nodes) + 1 }
-
-func (s *Server) minLatency() int64 {
-	if s.stats.minLatency < 0 {
-		return 0
-	}
-	return s.stats.minLatency
-}
-
-func (s *Server) avgLatency() float64 {
-	if s.stats.latencyCount == 0 {
-		return 0
-	}
-	avg := float64(s.stats.totalLatency) / float64(s.stats.latencyCount)
-	return float64(int64(avg*10000+0.5)) / 10000
-}
 
 // javaDouble formats a float as Java's Double.toString does for ordinary values ("0.0", "2.1892").
 func javaDouble(f float64) string {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/zksh/zksh/jute"
 )
@@ -84,7 +85,7 @@ func FuzzRequestSequence(f *testing.F) {
 			n = min(n, len(input))
 			frame := input[:n]
 			input = input[n:]
-			s.handle(conns[i%2], frame)
+			s.handle(conns[i%2], frame, time.Now())
 		}
 		s.mu.Lock()
 		s.sweepContainers()
@@ -102,7 +103,7 @@ func FuzzRequestSequence(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer lf.Close()
-		if _, err := s2.replay(lf); err != nil {
+		if _, err := s2.replayLog(lf, lf.Name(), false); err != nil {
 			t.Fatalf("replay: %v", err)
 		}
 		checkTree(t, s2.tree)

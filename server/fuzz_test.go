@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 	"testing"
+	"time"
 
 	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/jute"
@@ -60,7 +61,7 @@ func FuzzRequest(f *testing.F) {
 		s.sessions[sess.id] = sess
 		s.attach(c, sess)
 		s.mu.Unlock()
-		s.handle(c, frame)
+		s.handle(c, frame, time.Now())
 		// Whatever the frame did (it may have closed the session), the server must still write.
 		if err := s.Create("/after", nil); err != nil {
 			t.Fatalf("server stopped working after the fuzzed frame: %v", err)

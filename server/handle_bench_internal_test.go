@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/zksh/zksh/jute"
 )
@@ -33,7 +34,7 @@ func benchHandle(b *testing.B, frame []byte, dataDir string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if !s.handle(c, frame) {
+		if !s.handle(c, frame, time.Now()) {
 			b.Fatal("connection closed")
 		}
 	}

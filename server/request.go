@@ -9,8 +9,9 @@ import (
 
 // handle processes one request frame from an established connection. It returns false when the
 // connection must close once its replies are flushed.
-func (s *Server) handle(c *conn, frame []byte) (keep bool) {
-	start := time.Now()
+// received is when the frame was read: a request's latency runs from then until its reply may
+// leave (for a write, once it is durable), as Apache measures it.
+func (s *Server) handle(c *conn, frame []byte, received time.Time) (keep bool) {
 	d := jute.NewDecoder(frame)
 	var h jute.RequestHeader
 	h.Decode(d)
@@ -39,9 +40,17 @@ func (s *Server) handle(c *conn, frame []byte) (keep bool) {
 	}
 	s.touch(sess)
 	s.stats.received++
+	var logged uint64
+	if s.store != nil {
+		logged = s.store.written.Load()
+	}
 	keep = s.dispatch(c, sess, h, body)
-	lat := time.Since(start).Milliseconds()
-	s.recordLatency(c, lat)
+	s.stats.sent++
+	if s.store != nil && s.store.written.Load() != logged {
+		c.durableLatency(s.store.written.Load(), received)
+	} else {
+		s.recordLatency(c, received, time.Now())
+	}
 	if h.Xid >= 0 {
 		c.lastCxid = h.Xid
 	}
@@ -49,25 +58,57 @@ func (s *Server) handle(c *conn, frame []byte) (keep bool) {
 	return keep
 }
 
-func (s *Server) recordLatency(c *conn, lat int64) {
-	st := &s.stats
-	st.sent++
-	if st.minLatency < 0 || lat < st.minLatency {
-		st.minLatency = lat
+// recordLatency adds a request answered at end to the server's and c's latency.
+func (s *Server) recordLatency(c *conn, start, end time.Time) {
+	// Whole milliseconds of a monotonic clock, as Apache's Time.currentElapsedTime: a request
+	// that straddles a millisecond boundary counts 1, so the average stays true.
+	ms := msTick(end.Sub(s.startTime)) - msTick(start.Sub(s.startTime))
+	s.latMu.Lock()
+	s.latency.add(ms)
+	c.latency.add(ms)
+	s.latMu.Unlock()
+}
+
+// msTick is d in whole milliseconds, rounded down (also before the origin).
+func msTick(d time.Duration) int64 {
+	ms := int64(d / time.Millisecond)
+	if d < 0 && d%time.Millisecond != 0 {
+		ms--
 	}
-	if lat > st.maxLatency {
-		st.maxLatency = lat
+	return ms
+}
+
+// latency is min/avg/max request latency in milliseconds, as Apache's AvgMinMaxCounter keeps it.
+type latency struct {
+	min, max, total, count int64
+}
+
+func (l *latency) add(ms int64) {
+	if l.count == 0 || ms < l.min {
+		l.min = ms
 	}
-	st.totalLatency += lat
-	st.latencyCount++
-	if c.minLat < 0 || lat < c.minLat {
-		c.minLat = lat
+	l.max = max(l.max, ms)
+	l.total += ms
+	l.count++
+}
+
+func (l *latency) minimum() int64 { return l.min } // 0 when empty
+
+// average is rounded to 4 decimals, half up, as Apache's srvr and mntr show it.
+func (l *latency) average() float64 {
+	if l.count == 0 {
+		return 0
 	}
-	if lat > c.maxLat {
-		c.maxLat = lat
+	avg := float64(l.total) / float64(l.count)
+	return float64(int64(avg*10000+0.5)) / 10000
+}
+
+// averageMs is the whole-millisecond average cons shows per connection.
+func (l *latency) averageMs() int64 {
+	if l.count == 0 {
+		return 0
 	}
-	c.totalLat += lat
-	c.latCount++
+	return l.total / l.count
 }
 
 // decode reads a request body; trailing bytes are ignored, as Apache does.

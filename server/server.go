@@ -67,7 +67,11 @@ type Server struct {
 	startTime     time.Time
 	secret        [16]byte
 	stats         serverStats
-	lastSweep     time.Time
+	// latMu guards every latency counter (the server's and each connection's). Taken after s.mu
+	// or alone (connection writers record a write's latency once it is durable), held only to add.
+	latMu     sync.Mutex
+	latency   latency
+	lastSweep time.Time
 
 	done      chan struct{}
 	wg        sync.WaitGroup
@@ -75,11 +79,9 @@ type Server struct {
 	closeErr  error
 }
 
-// serverStats are the counters the four-letter words report.
+// serverStats are the request counters the four-letter words report.
 type serverStats struct {
-	received, sent             int64
-	minLatency, maxLatency     int64
-	totalLatency, latencyCount int64
+	received, sent int64
 }
 
 // New binds the listener (so Addr is known) and opens the store; Start serves.
@@ -103,9 +105,8 @@ func New(cfg Config) (*Server, error) {
 	if _, err := rand.Read(s.secret[:]); err != nil {
 		return nil, err
 	}
-	s.stats.minLatency = -1
 	if cfg.DataDir != "" {
-		st, err := openStore(cfg.DataDir, cfg.DataLogDir, s)
+		st, err := openStore(cfg.DataDir, cfg.DataLogDir, cfg.RepairLog, s)
 		if err != nil {
 			return nil, err
 		}

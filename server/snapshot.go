@@ -81,11 +81,11 @@ func (s *Server) loadSnapshot(dir string) error {
 		return err
 	}
 	if len(b) < 4 || crc32.Checksum(b[4:], crcTable()) != binary.BigEndian.Uint32(b[:4]) {
-		return errors.New("snapshot: checksum mismatch")
+		return errors.New("snapshot damaged (checksum mismatch): not starting with less than was acknowledged")
 	}
 	d := jute.NewDecoder(b[4:])
 	if d.String() != snapMagic {
-		return errors.New("snapshot: not a zksh snapshot")
+		return errors.New("not a zksh snapshot")
 	}
 	zxid := d.Long()
 	count := d.Int()
@@ -136,7 +136,7 @@ func (s *Server) loadSnapshot(dir string) error {
 		s.sessions[sess.id] = sess
 	}
 	if d.Err != nil || t.root == nil {
-		return fmt.Errorf("snapshot: %v", d.Err)
+		return fmt.Errorf("snapshot does not decode: %v", d.Err)
 	}
 	t.rebuildQuotas()
 	s.tree = t

@@ -54,8 +54,14 @@ func errReplay(e effect) error {
 	return fmt.Errorf("store: cannot replay effect %d on %q", e.kind, e.path)
 }
 
-// openStore replays the log into s and opens it for appending.
-func openStore(dataDir, logDir string, s *Server) (*store, error) {
+// openStore replays the log into s and opens it for appending. A torn tail is dropped with a
+// warning; other damage is a *LogDamageError and leaves the file untouched, unless repair.
+func openStore(dataDir, logDir string, repair bool, s *Server) (*store, error) {
+	for _, d := range []string{dataDir, logDir} {
+		if err := checkNotApacheData(d); err != nil {
+			return nil, err
+		}
+	}
 	for _, d := range []string{dataDir, logDir} {
 		_, statErr := os.Stat(d)
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -80,12 +86,12 @@ func openStore(dataDir, logDir string, s *Server) (*store, error) {
 	}
 	if err := s.loadSnapshot(dataDir); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", dataDir, err)
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dataDir, snapFileName), err)
 	}
-	good, err := s.replay(f)
+	good, err := s.replayLog(f, path, repair)
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	if good > snapshotThreshold {
 		// Compact: everything replayed goes into a snapshot, the log starts again empty.
@@ -95,9 +101,15 @@ func openStore(dataDir, logDir string, s *Server) (*store, error) {
 		}
 		good = 0
 	}
-	if err := f.Truncate(good); err != nil {
-		f.Close()
-		return nil, err
+	if info, err := f.Stat(); err != nil || info.Size() != good {
+		if err := f.Truncate(good); err != nil {
+			f.Close()
+			return nil, err
+		}
+		if err := f.Sync(); err != nil { // what was dropped stays dropped before anything is appended
+			f.Close()
+			return nil, err
+		}
 	}
 	if _, err := f.Seek(good, io.SeekStart); err != nil {
 		f.Close()
@@ -111,38 +123,81 @@ func openStore(dataDir, logDir string, s *Server) (*store, error) {
 	return st, nil
 }
 
-// replay applies every intact record and returns the offset after the last one.
-func (s *Server) replay(f *os.File) (int64, error) {
+// replayLog replays the log at path and returns the offset where appending resumes. Bytes after
+// the last intact record are dropped only if they are a torn tail, or on repair; either way with a
+// warning that says what goes.
+func (s *Server) replayLog(f *os.File, path string, repair bool) (int64, error) {
+	info, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	good, lastZxid, stop, err := s.replay(f)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	if good >= info.Size() {
+		return good, nil
+	}
+	tail, err := examineTail(f, good, info.Size(), lastZxid, stop)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	dropped := info.Size() - good
+	if tail.torn {
+		s.log.Warn("transaction log ends in a torn record (an append cut short by a crash); dropping it",
+			"file", path, "offset", good, "bytes", dropped)
+		return good, nil
+	}
+	damage := &LogDamageError{File: path, Offset: good, Bytes: dropped, After: tail.after, Reason: tail.reason}
+	if !repair {
+		return 0, damage
+	}
+	s.log.Warn("repair: cutting the damaged transaction log at its first damaged record",
+		"file", path, "offset", good, "bytes", dropped, "records_after", tail.after, "damage", tail.reason)
+	return good, nil
+}
+
+// replay applies every intact record. It returns the offset after the last one, that record's
+// zxid, and why the bytes after it (if any) are not a record.
+func (s *Server) replay(f *os.File) (off, lastZxid int64, stop string, err error) {
 	br := bufio.NewReaderSize(f, 1<<20)
-	var off int64
 	var hdr [8]byte
 	for {
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
-			return off, nil // end of log or torn header
+			return off, lastZxid, "incomplete header", nil
 		}
 		n := binary.BigEndian.Uint32(hdr[:4])
 		sum := binary.BigEndian.Uint32(hdr[4:])
 		if n > 1<<30 {
-			return off, nil
+			return off, lastZxid, "length out of range", nil
 		}
 		payload := make([]byte, n)
 		if _, err := io.ReadFull(br, payload); err != nil {
-			return off, nil
+			return off, lastZxid, "incomplete record", nil
 		}
 		if crc32.Checksum(payload, crcTable()) != sum {
-			return off, nil
+			return off, lastZxid, "checksum mismatch", nil
 		}
 		zxid, now, effects, err := decodeRecord(payload)
 		if err != nil {
-			return off, nil
+			return off, lastZxid, "record does not decode", nil
+		}
+		// Every zxid is logged (a failed write as an empty record), so the log counts up by one.
+		if lastZxid != 0 && zxid != lastZxid+1 {
+			return off, lastZxid, fmt.Sprintf("zxid 0x%x does not follow 0x%x", zxid, lastZxid), nil
+		}
+		if zxid > s.zxid+1 {
+			return 0, 0, "", fmt.Errorf("the log goes on from zxid 0x%x but the snapshot (if any) ends at 0x%x: "+
+				"the writes between are missing (snapshot %s deleted or replaced?)", zxid, s.zxid, snapFileName)
 		}
 		off += 8 + int64(n)
+		lastZxid = zxid
 		if zxid <= s.zxid {
 			continue // already in the snapshot
 		}
 		for _, e := range effects {
 			if err := s.applyEffect(zxid, now, e); err != nil {
-				return 0, err
+				return 0, 0, "", err
 			}
 		}
 		s.zxid = zxid

@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -111,10 +113,23 @@ func TestPersistenceTornTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Close()
+	// A whole record that fails its checksum is not a torn append: refused, the file untouched,
+	// unless a repair is asked for.
 	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
 	f.Write([]byte{0, 0, 0, 5, 1, 2, 3, 4, 9, 9, 9, 9, 9})
 	f.Close()
-	srv = startAt(t, dir)
+	before, _ := os.ReadFile(log)
+	var damage *server.LogDamageError
+	if _, err := server.New(server.Config{DataDir: dir}); !errors.As(err, &damage) {
+		t.Fatalf("corrupt final record: %v", err)
+	}
+	if after, _ := os.ReadFile(log); !bytes.Equal(before, after) {
+		t.Fatal("a refused log was changed")
+	}
+	srv, err = server.New(server.Config{DataDir: dir, RepairLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer srv.Close()
 	if !srv.Exists("/a") || !srv.Exists("/c") {
 		t.Fatal("records lost after a corrupt tail")

@@ -113,7 +113,7 @@ func TestPanickingWriteKeepsItsZxid(t *testing.T) {
 	s.mu.Unlock()
 
 	frame := jute.Marshal(&jute.RequestHeader{Xid: 1, Type: jute.OpDelete}, &jute.PathVersionRequest{Path: "/a", Version: -1})
-	if s.handle(c, frame) {
+	if s.handle(c, frame, time.Now()) {
 		t.Fatal("connection kept after a panic")
 	}
 	want := s.Zxid()
