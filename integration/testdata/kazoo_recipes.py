@@ -292,6 +292,8 @@ cache_wait(lambda: any(e[0] == TreeEvent.INITIALIZED for e in events))
 a.create(root + "/tree/a", b"1")
 a.create(root + "/tree/a/b", b"2")
 cache_wait(lambda: cache.get_data(root + "/tree/a/b") is not None)
+# The cache must hold the first data before the change, or a slow fetch sees "changed" as added.
+cache_wait(lambda: (cache.get_data(root + "/tree/a") or (None, None))[1] == b"1")
 a.set(root + "/tree/a", b"changed")
 cache_wait(lambda: (cache.get_data(root + "/tree/a") or (None, None))[1] == b"changed")
 a.delete(root + "/tree/a", recursive=True)
