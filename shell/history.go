@@ -4,7 +4,13 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	prompt "github.com/elk-language/go-prompt"
+	istrings "github.com/elk-language/go-prompt/strings"
+
+	"github.com/zksh/zksh/internal/cmdline"
 )
 
 // historyCap is how many lines the history file keeps; it is compacted when it grows to twice that.
@@ -62,8 +68,8 @@ func tail(s []string, n int) []string {
 	return s
 }
 
-// add records a line that was run. Lines holding credentials are kept out of the file; the in-memory
-// history of this session (arrow keys) may still hold them.
+// add records a line that was run. Lines holding credentials are kept out of it (and out of the arrow
+// keys' history: see promptHistory).
 func (h *history) add(line string) {
 	line = strings.TrimSpace(line)
 	if line == "" || strings.ContainsAny(line, "\n\r") || holdsCredentials(line) {
@@ -112,17 +118,20 @@ func (h *history) compact() {
 }
 
 // holdsCredentials reports whether a line carries a secret: addauth, --auth, or a digest user:password.
+// It judges the words the command would get (quotes removed, as cmdline splits them) and, in case the
+// line cannot be split, the blank-separated fields with their quotes trimmed too.
 func holdsCredentials(line string) bool {
-	// Words of every command on the line ("ls /; addauth digest u:p" holds a password too).
-	words := strings.FieldsFunc(line, func(r rune) bool { return r == ';' || r == ' ' || r == '\t' })
-	for _, w := range words {
-		if w == "addauth" {
-			return true
-		}
+	var words []string
+	for _, w := range cmdline.Scan(line) {
+		words = append(words, w.Value)
+	}
+	for _, f := range strings.Fields(line) {
+		words = append(words, strings.Trim(f, `"'`))
 	}
 	for _, w := range words {
-		w = strings.Trim(w, `"'`)
 		switch {
+		case strings.Contains(w, "addauth"): // "pwd;addauth digest u:p" holds a password too
+			return true
 		case w == "--auth" || w == "-auth" || strings.HasPrefix(w, "--auth=") || strings.HasPrefix(w, "-auth="):
 			return true
 		case strings.Contains(w, "digest:"):
@@ -131,4 +140,76 @@ func holdsCredentials(line string) bool {
 		}
 	}
 	return false
+}
+
+// promptHistory is the terminal's arrow-key history (go-prompt's HistoryInterface): go-prompt adds every
+// line entered, so lines holding credentials are dropped here, before they can come back with Up.
+type promptHistory struct {
+	lines    []string
+	tmp      []string // the entries being walked, the line being typed last; edits survive walking
+	selected int
+}
+
+func newPromptHistory(lines []string) *promptHistory {
+	h := &promptHistory{}
+	for _, l := range lines {
+		if !holdsCredentials(l) {
+			h.lines = append(h.lines, l)
+		}
+	}
+	h.lines = tail(h.lines, historyCap)
+	h.Clear()
+	return h
+}
+
+func (h *promptHistory) Add(line string) {
+	if !holdsCredentials(line) {
+		h.lines = append(h.lines, line)
+		if len(h.lines) > historyCap {
+			h.lines = slices.Clone(tail(h.lines, historyCap))
+		}
+	}
+	h.Clear()
+}
+
+// Clear ends a walk through the history (go-prompt calls it after a line and on Ctrl-C).
+func (h *promptHistory) Clear() {
+	h.tmp = append(slices.Clone(h.lines), "")
+	h.selected = len(h.tmp) - 1
+}
+
+func (h *promptHistory) Older(buf *prompt.Buffer, cols istrings.Width, rows int) (*prompt.Buffer, bool) {
+	if h.selected == 0 {
+		return buf, false
+	}
+	return h.move(buf, -1, cols, rows), true
+}
+
+func (h *promptHistory) Newer(buf *prompt.Buffer, cols istrings.Width, rows int) (*prompt.Buffer, bool) {
+	if h.selected >= len(h.tmp)-1 {
+		return buf, false
+	}
+	return h.move(buf, 1, cols, rows), true
+}
+
+func (h *promptHistory) move(buf *prompt.Buffer, by int, cols istrings.Width, rows int) *prompt.Buffer {
+	h.tmp[h.selected] = buf.Text()
+	h.selected += by
+	b := prompt.NewBuffer()
+	b.InsertTextMoveCursor(h.tmp[h.selected], cols, rows, false)
+	return b
+}
+
+func (h *promptHistory) Get(i int) (string, bool) {
+	if i < 0 || i >= len(h.lines) {
+		return "", false
+	}
+	return h.lines[i], true
+}
+
+func (h *promptHistory) Entries() []string { return h.lines }
+
+func (h *promptHistory) DeleteAll() {
+	h.lines = nil
+	h.Clear()
 }

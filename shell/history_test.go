@@ -74,6 +74,12 @@ func TestHoldsCredentials(t *testing.T) {
 		"ls --auth=digest:u:p /":       true,
 		"ls -auth digest:u:p /":        true,
 		`create /a x "digest:u:h:cdr"`: true,
+		`"addauth" digest u:secret`:    true,
+		`'addauth' digest u:secret`:    true,
+		"  addauth\tdigest u:p":        true,
+		`ls "--auth=digest:u:p" /`:     true,
+		`ls '-auth' x /`:               true,
+		`"addauth digest u:p`:          true, // unbalanced: refused, but never recorded either
 		"get /auth":                    false,
 		"create /authors x":            false,
 	} {

@@ -141,7 +141,8 @@ create %[1]s one
 create %[1]s/a "hello world"
 cd %[1]s
 get a
-set a 'two words'; get a
+set a 'two words'
+get a
 ls %[1]s/
 pwd
 `, root)
@@ -221,7 +222,7 @@ func TestScriptExitEndsScript(t *testing.T) {
 }
 
 func TestScriptUsageErrors(t *testing.T) {
-	for _, line := range []string{`get "/unbalanced`, "get /a | cat", "get /a > file", "redo 1 2", "history extra"} {
+	for _, line := range []string{`get "/unbalanced`, `set /a "x"y`, "get /a | cat", "redo 1 2", "history extra"} {
 		t.Run(line, func(t *testing.T) {
 			env, _, _ := scriptEnv(t, line+"\n")
 			err := Run(env)

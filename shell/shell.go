@@ -15,10 +15,9 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/mattn/go-shellwords"
-
 	"github.com/zksh/zksh/commands"
 	"github.com/zksh/zksh/completion"
+	"github.com/zksh/zksh/internal/cmdline"
 )
 
 // Run runs the shell on env: the interactive REPL when stdin and stdout are terminals, otherwise a
@@ -190,47 +189,32 @@ func isBlank(line string) bool {
 	return t == "" || strings.HasPrefix(t, "#")
 }
 
-// runLine runs one line, which may hold several commands separated by ';'. record adds it to history.
+// runLine runs one line: one command, its words split as zkCli splits them. record adds it to history.
 func (sh *shell) runLine(line string, record bool) error {
-	cmds, err := splitLine(line)
+	words, err := splitLine(line)
 	if err != nil {
 		return err
 	}
-	if len(cmds) == 1 && cmds[0][0] == "redo" {
-		return sh.redo(cmds[0])
+	if len(words) == 0 {
+		return nil
 	}
-	if record && !(len(cmds) == 1 && (cmds[0][0] == "exit" || cmds[0][0] == "quit")) {
+	if words[0] == "redo" {
+		return sh.redo(words)
+	}
+	if record && words[0] != "exit" && words[0] != "quit" {
 		sh.hist.add(line)
 	}
-	for _, words := range cmds {
-		if err := sh.runCommand(words); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sh.runCommand(words)
 }
 
-// splitLine splits a line into commands (';' separates them) and words, with POSIX shell quoting.
-func splitLine(line string) ([][]string, error) {
-	var cmds [][]string
-	rest := line
-	for {
-		p := shellwords.NewParser()
-		words, err := p.Parse(rest)
-		if err != nil {
-			return nil, &commands.UsageError{Err: fmt.Errorf("cannot split %q: unbalanced quotes or parentheses", line)}
-		}
-		if len(words) > 0 {
-			cmds = append(cmds, words)
-		}
-		if p.Position < 0 {
-			return cmds, nil
-		}
-		if c := rest[p.Position]; c != ';' {
-			return nil, &commands.UsageError{Err: fmt.Errorf("unexpected %q: quote it (zksh runs no pipelines or redirections)", c)}
-		}
-		rest = rest[p.Position+1:]
+// splitLine splits a line into words (see cmdline): a line zkCli would store other than as typed is a
+// usage error.
+func splitLine(line string) ([]string, error) {
+	words, err := cmdline.Split(line)
+	if err != nil {
+		return nil, &commands.UsageError{Err: fmt.Errorf("cannot split the line: %w", err)}
 	}
+	return words, nil
 }
 
 // runCommand runs one command: a shell built-in, or the command tree.
@@ -315,7 +299,7 @@ func (sh *shell) redo(words []string) error {
 		return &commands.UsageError{Cmd: "redo", Err: fmt.Errorf("redo %s: no such history entry (1..%d)", words[1], len(entries))}
 	}
 	line := entries[n-1]
-	if f := strings.Fields(line); len(f) > 0 && f[0] == "redo" {
+	if w, _ := cmdline.Split(line); len(w) > 0 && w[0] == "redo" {
 		return &commands.UsageError{Cmd: "redo", Err: fmt.Errorf("redo %d: entry is itself a redo", n)}
 	}
 	if sh.interactive {
