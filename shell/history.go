@@ -2,6 +2,7 @@ package shell
 
 import (
 	"bufio"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,9 @@ import (
 
 // historyCap is how many lines the history file keeps; it is compacted when it grows to twice that.
 const historyCap = 1000
+
+// historyLineMax bounds a line kept in history: a longer one (pasted data) is run but not recorded.
+const historyLineMax = 64 << 10
 
 // history is the command history, one line per entry, in $XDG_STATE_HOME/zksh/history. Every session
 // appends its lines as they are run, so sessions share it; entries are numbered from 1 in file order.
@@ -51,11 +55,24 @@ func (h *history) entries() []string {
 	}
 	defer f.Close()
 	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		if l := sc.Text(); l != "" {
+	br := bufio.NewReaderSize(f, historyLineMax+1)
+	for {
+		l, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// Longer than any line add writes: skip it, read on.
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
+			}
+			if err != nil {
+				break
+			}
+			continue
+		}
+		if l := strings.TrimSuffix(string(l), "\n"); l != "" {
 			lines = append(lines, l)
+		}
+		if err != nil {
+			break
 		}
 	}
 	return tail(lines, historyCap)
@@ -69,10 +86,10 @@ func tail(s []string, n int) []string {
 }
 
 // add records a line that was run. Lines holding credentials are kept out of it (and out of the arrow
-// keys' history: see promptHistory).
+// keys' history: see promptHistory), and so are lines too long to be typed again.
 func (h *history) add(line string) {
 	line = strings.TrimSpace(line)
-	if line == "" || strings.ContainsAny(line, "\n\r") || holdsCredentials(line) {
+	if !recordable(line) {
 		return
 	}
 	h.mem = append(h.mem, line)
@@ -117,6 +134,11 @@ func (h *history) compact() {
 	}
 }
 
+// recordable reports whether a line may be kept in history: one line, not too long, no credentials.
+func recordable(line string) bool {
+	return line != "" && len(line) <= historyLineMax && !strings.ContainsAny(line, "\n\r") && !holdsCredentials(line)
+}
+
 // holdsCredentials reports whether a line carries a secret: addauth, --auth, or a digest user:password.
 // It judges the words the command would get (quotes removed, as cmdline splits them) and, in case the
 // line cannot be split, the blank-separated fields with their quotes trimmed too.
@@ -143,7 +165,8 @@ func holdsCredentials(line string) bool {
 }
 
 // promptHistory is the terminal's arrow-key history (go-prompt's HistoryInterface): go-prompt adds every
-// line entered, so lines holding credentials are dropped here, before they can come back with Up.
+// line entered, so lines history does not keep (credentials) are dropped here, before they can come back
+// with Up.
 type promptHistory struct {
 	lines    []string
 	tmp      []string // the entries being walked, the line being typed last; edits survive walking
@@ -153,7 +176,7 @@ type promptHistory struct {
 func newPromptHistory(lines []string) *promptHistory {
 	h := &promptHistory{}
 	for _, l := range lines {
-		if !holdsCredentials(l) {
+		if recordable(l) {
 			h.lines = append(h.lines, l)
 		}
 	}
@@ -163,7 +186,7 @@ func newPromptHistory(lines []string) *promptHistory {
 }
 
 func (h *promptHistory) Add(line string) {
-	if !holdsCredentials(line) {
+	if recordable(strings.TrimSpace(line)) {
 		h.lines = append(h.lines, line)
 		if len(h.lines) > historyCap {
 			h.lines = slices.Clone(tail(h.lines, historyCap))

@@ -108,12 +108,13 @@ func (sh *shell) dispatchInterrupts() {
 			if cancel != nil {
 				sh.interrupted = true
 			}
-			sh.mu.Unlock()
 			if !sh.interactive || sig == syscall.SIGTERM {
 				// A script ends even when the signal lands as a command finishes (aborted first, so
-				// the loop sees it once the command returns).
+				// the loop sees it once the command returns). Under the lock: a command about to
+				// start sees it (see startCommand).
 				sh.abortOnce.Do(func() { close(sh.aborted) })
 			}
+			sh.mu.Unlock()
 			if cancel != nil {
 				cancel()
 			}
@@ -121,15 +122,17 @@ func (sh *shell) dispatchInterrupts() {
 	}
 }
 
-// loop runs the lines of src until it ends or exit is run.
+// loop runs the lines of src until it ends or exit is run. A script's errors name their line, counted
+// from 1 over every input line (blank and comment lines too).
 func (sh *shell) loop(src lineSource) error {
 	var last error
-	failed, total := 0, 0
+	failed, total, lineNo := 0, 0, 0
 	for {
 		line, ok := src.Next()
 		if !ok || !sh.interactive && sh.wasAborted() {
 			break
 		}
+		lineNo++
 		if isBlank(line) {
 			continue
 		}
@@ -144,17 +147,20 @@ func (sh *shell) loop(src lineSource) error {
 		if terminated {
 			return errInterrupted
 		}
-		if !sh.interactive && err == nil && sh.wasAborted() {
+		if !sh.interactive && sh.wasAborted() && (err == nil || err == errInterrupted) {
 			return errInterrupted
 		}
 		if err == nil {
 			continue
 		}
-		last = err
 		var ue *commands.UsageError
 		if errors.As(err, &ue) {
 			ue.Interactive = sh.interactive // the hint names the shell's help, not the command line's
 		}
+		if !sh.interactive {
+			err = &commands.ScriptLineError{Line: lineNo, Err: err}
+		}
+		last = err
 		failed++
 		if !sh.interactive && !sh.env.Settings.KeepGoing {
 			return last // the caller prints it
@@ -261,9 +267,9 @@ func (sh *shell) runCommand(words []string) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sh.mu.Lock()
-	sh.running = cancel
-	sh.mu.Unlock()
+	if !sh.startCommand(cancel) {
+		return errInterrupted
+	}
 	defer func() {
 		sh.mu.Lock()
 		sh.running = nil
@@ -283,6 +289,18 @@ func (sh *shell) runCommand(words []string) error {
 		ue.Cmd = "zksh " + words[0] // cobra's flag errors name no command: the hint points at this one's help
 	}
 	return err
+}
+
+// startCommand registers the cancel of the command about to run, so that a signal cancels it; it
+// reports false when a signal that ends the shell already came (while the line was read or split).
+func (sh *shell) startCommand(cancel context.CancelFunc) bool {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.terminated || !sh.interactive && sh.wasAborted() {
+		return false
+	}
+	sh.running = cancel
+	return true
 }
 
 // redo runs history entry N again (recording it, not the redo, in history).
