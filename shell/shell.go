@@ -72,6 +72,7 @@ type shell struct {
 }
 
 func newShell(env *commands.Env, interactive bool) *shell {
+	env.InShell = true // -w sets the watch and the shell or script goes on
 	sh := &shell{
 		env:         env,
 		interactive: interactive,

@@ -37,7 +37,7 @@ func (s *syncBuffer) String() string {
 }
 
 // startScript runs the zksh binary on a script written to the returned pipe.
-func startScript(t *testing.T, args ...string) (*exec.Cmd, io.WriteCloser, *syncBuffer, *exited) {
+func startScript(t *testing.T, args ...string) (*exec.Cmd, io.WriteCloser, *scriptOutput, *exited) {
 	t.Helper()
 	cmd := exec.Command(zkshBinary(t), args...)
 	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir())
@@ -45,8 +45,8 @@ func startScript(t *testing.T, args ...string) (*exec.Cmd, io.WriteCloser, *sync
 	if err != nil {
 		t.Fatal(err)
 	}
-	errOut := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = io.Discard, errOut
+	o := &scriptOutput{}
+	cmd.Stdout, cmd.Stderr = &o.out, &o.err
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +61,11 @@ func startScript(t *testing.T, args ...string) (*exec.Cmd, io.WriteCloser, *sync
 			<-done.ch
 		}
 	})
-	return cmd, stdin, errOut, done
+	return cmd, stdin, o, done
 }
+
+// scriptOutput is what the script printed so far.
+type scriptOutput struct{ out, err syncBuffer }
 
 // exited is closed when the process ended; err is what Wait returned.
 type exited struct {
@@ -88,16 +91,16 @@ func waitStopped(t *testing.T, done *exited) {
 // minutes ignoring SIGTERM), and SIGTERM ends zksh while it reads the next huge line.
 func TestBinaryScriptHugeLineAndSIGTERM(t *testing.T) {
 	addr := zktest.Apache(t)
-	cmd, stdin, errOut, done := startScript(t, "--server", addr, "--keep-going")
+	cmd, stdin, o, done := startScript(t, "--server", addr, "--keep-going")
 	huge := "ls /zookeeper " + strings.Repeat(`a "b c" \d; `, (3<<20)/12)
 	go func() {
 		_, _ = io.WriteString(stdin, huge+"\n")
 		_, _ = io.WriteString(stdin, huge) // no line end: zksh is still reading it
 	}()
 	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(errOut.String(), "zksh: line 1: ls: wants 0 to 1 argument(s), got ") {
+	for !strings.Contains(o.err.String(), "zksh: line 1: ls: wants 0 to 1 argument(s), got ") {
 		if time.Now().After(deadline) {
-			t.Fatalf("the 3 MB line was not run within a minute; stderr: %.300s", errOut.String())
+			t.Fatalf("the 3 MB line was not run within a minute; stderr: %.300s", o.err.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -133,4 +136,52 @@ func TestBinaryScriptSIGTERMWhileConnecting(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitStopped(t, done)
+}
+
+// In a piped script, -w sets the watch and the script goes on (as in zkCli and the shell); the event is
+// printed when it fires. Against Apache and the bundled server.
+func TestBinaryScriptWatchGoesOn(t *testing.T) {
+	for _, target := range []string{"apache", "bundled"} {
+		t.Run(target, func(t *testing.T) {
+			args := []string{"--local"}
+			root := "/watched"
+			if target == "apache" {
+				args = []string{"--server", zktest.Apache(t)}
+				root = testRoot(t)
+			}
+			_, stdin, o, done := startScript(t, append(args, "--wait-timeout", "5s")...)
+			_, _ = io.WriteString(stdin, "create "+root+" a\nget -w "+root+"\nls -w "+root+"\nstat -w "+root+
+				"\nset "+root+" b\ncreate "+root+"/c\nget "+root+"\n")
+			deadline := time.Now().Add(20 * time.Second)
+			for strings.Count(o.err.String(), "WATCHER") < 3 {
+				select {
+				case <-done.ch:
+					t.Fatalf("the script ended (%v) before the events; stderr:\n%s", done.err, o.err.String())
+				default:
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no events; stderr:\n%s", o.err.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			stdin.Close()
+			select {
+			case <-done.ch:
+				if done.err != nil {
+					t.Fatalf("exit: %v; stderr:\n%s", done.err, o.err.String())
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the script did not end")
+			}
+			got := o.err.String()
+			for _, want := range []string{"NodeDataChanged " + root + "\n", "NodeChildrenChanged " + root + "\n"} {
+				if !strings.Contains(got, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, got)
+				}
+			}
+			if out := o.out.String(); !strings.HasPrefix(out, root+"\na\n") || !strings.HasSuffix(out, "\nb\n") {
+				t.Errorf("stdout:\n%s", out)
+			}
+		})
+	}
 }
