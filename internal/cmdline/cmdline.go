@@ -30,36 +30,44 @@ type Word struct {
 
 // Scan splits line into words without judging them: a quoted word whose quote is never closed runs to
 // the end of the line (Closed false), and a quoted word ends at its closing quote even when no blank
-// follows (zkCli then starts the next word right there). It reads each byte once.
+// follows (zkCli then starts the next word right there).
 func Scan(line string) []Word {
 	var words []Word
-	i, n := 0, len(line)
-	for {
-		for i < n && IsBlank(line[i]) {
+	for i := 0; ; {
+		w, ok := next(line, i)
+		if !ok {
+			return words
+		}
+		words = append(words, w)
+		i = w.End
+	}
+}
+
+// next returns the word at or after offset i. Each call moves only forward from i, so reading a line
+// word by word looks at each byte once: splitting is linear in the line's length.
+func next(line string, i int) (Word, bool) {
+	n := len(line)
+	for i < n && IsBlank(line[i]) {
+		i++
+	}
+	if i == n {
+		return Word{}, false
+	}
+	start := i
+	if q := line[i]; q == '"' || q == '\'' {
+		i++
+		for i < n && line[i] != q {
 			i++
 		}
 		if i == n {
-			return words
+			return Word{Start: start, End: n, Value: line[start+1:], Quote: q}, true
 		}
-		start := i
-		if q := line[i]; q == '"' || q == '\'' {
-			i++
-			for i < n && line[i] != q {
-				i++
-			}
-			w := Word{Start: start, End: i, Value: line[start+1 : i], Quote: q}
-			if i < n {
-				i++ // the closing quote
-				w.End, w.Closed = i, true
-			}
-			words = append(words, w)
-			continue
-		}
-		for i < n && !IsBlank(line[i]) {
-			i++
-		}
-		words = append(words, Word{Start: start, End: i, Value: line[start:i], Closed: true})
+		return Word{Start: start, End: i + 1, Value: line[start+1 : i], Quote: q, Closed: true}, true
 	}
+	for i < n && !IsBlank(line[i]) {
+		i++
+	}
+	return Word{Start: start, End: i, Value: line[start:i], Closed: true}, true
 }
 
 // Error is a line Split refuses: zkCli would split it, but not into what was typed.
@@ -82,9 +90,12 @@ func (e *Error) Error() string {
 // would silently store something other than what was typed: a quote never closed (zkCli drops it),
 // or a closing quote with more text glued to it ("ab"cd, which zkCli splits into ab and cd).
 func Split(line string) ([]string, error) {
-	ws := Scan(line)
-	words := make([]string, 0, len(ws))
-	for _, w := range ws {
+	words := []string{}
+	for i := 0; ; {
+		w, ok := next(line, i)
+		if !ok {
+			return words, nil
+		}
 		if !w.Closed {
 			return nil, &Error{Column: w.Start + 1, Quote: w.Quote}
 		}
@@ -96,6 +107,6 @@ func Split(line string) ([]string, error) {
 			return nil, &Error{Column: w.End, Quote: w.Quote, Follow: line[w.End:end]}
 		}
 		words = append(words, w.Value)
+		i = w.End
 	}
-	return words, nil
 }

@@ -86,8 +86,9 @@ func TestScanOffsets(t *testing.T) {
 	}
 }
 
-// Splitting reads each byte once: a 3 MB line (a 300 KB one took 13 s with the POSIX splitter) splits
-// at once whatever its shape. The bound is generous; a quadratic splitter takes minutes.
+// Splitting reads each byte once (see next): a 3 MB line (a 300 KB one took 13 s with the POSIX
+// splitter) splits in a fraction of a second whatever its shape. The bound is generous, for -race on a
+// busy machine; a quadratic splitter takes minutes.
 func TestSplitHugeLinesIsLinear(t *testing.T) {
 	const size = 3 << 20
 	for name, line := range map[string]string{
@@ -101,7 +102,7 @@ func TestSplitHugeLinesIsLinear(t *testing.T) {
 	} {
 		start := time.Now()
 		words, err := Split(line)
-		if d := time.Since(start); d > 5*time.Second {
+		if d := time.Since(start); d > 20*time.Second {
 			t.Errorf("%s: %v for %d bytes", name, d, len(line))
 		}
 		if err == nil && len(words) < 3 {
