@@ -6,7 +6,6 @@ require (
 	github.com/creack/pty v1.1.24
 	github.com/elk-language/go-prompt v1.4.0
 	github.com/go-zookeeper/zk v1.0.4
-	github.com/mattn/go-shellwords v1.0.12
 	github.com/olekukonko/tablewriter v1.1.0
 	github.com/spf13/cobra v1.10.1
 	github.com/spf13/pflag v1.0.9

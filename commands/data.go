@@ -134,6 +134,10 @@ func (e *Env) recheckData(ctx context.Context, path string, data []byte, showVer
 	})
 }
 
+// watchesInBackground reports whether -w returns once the watch is set (the REPL, scripts) rather than
+// waiting for the event (one-shot commands).
+func (e *Env) watchesInBackground() bool { return e.Interactive || e.InShell }
+
 // eventText formats a watch event for the current output format (one line).
 func (e *Env) eventText(ev zk.Event, f render.Format) string {
 	re := render.EventFrom(ev, e.userPath(ev.Path))
@@ -145,11 +149,11 @@ func (e *Env) eventText(ev zk.Event, f render.Format) string {
 	return render.EventLine(re)
 }
 
-// awaitWatch finishes a -w command. In the REPL the event is printed by Notify when it fires; a one-shot
-// command waits for it (bounded by --wait-timeout), prints it on stdout and returns.
+// awaitWatch finishes a -w command. In the REPL or a script the event is printed by Notify when it fires;
+// a one-shot command waits for it (bounded by --wait-timeout), prints it on stdout and returns.
 func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Event) error {
 	f := e.format() // this line's format; later lines may change it
-	if e.Interactive {
+	if e.watchesInBackground() {
 		go func() {
 			// A watch ended by close or connect is what the user asked for: say nothing.
 			if ev, ok := <-ch; ok && !errors.Is(ev.Err, zk.ErrClosing) {

@@ -137,6 +137,7 @@ type Env struct {
 	Settings    Settings
 	Cwd         string            // current znode, "/" initially
 	Interactive bool              // inside the REPL: watch events go to Notify, nothing waits for them
+	InShell     bool              // in the REPL or a script: -w sets the watch and returns; Notify prints the event
 	Notify      func(line string) // prints a line above the prompt; nil → IO.ErrOut
 	OnWrite     func(path string) // called with the parent whose children changed; nil = no-op
 

@@ -207,17 +207,31 @@ func describe(err error) string {
 	return strings.TrimPrefix(msg, "zk: ")
 }
 
+// ScriptLineError is the error of a script's line: PrintError shows "zksh: line 12: get /a: ...".
+type ScriptLineError struct {
+	Line int // from 1, every input line counted
+	Err  error
+}
+
+func (e *ScriptLineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *ScriptLineError) Unwrap() error { return e.Err }
+
 // PrintError writes err to w as "zksh: get /a/b: node does not exist"; usage errors add a hint.
 func PrintError(w io.Writer, err error) {
 	if err == nil {
 		return
+	}
+	where := ""
+	var le *ScriptLineError
+	if errors.As(err, &le) {
+		where, err = fmt.Sprintf("line %d: ", le.Line), le.Err
 	}
 	msg := describe(err)
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		msg = ee.Error()
 	}
-	fmt.Fprintf(w, "zksh: %s\n", msg)
+	fmt.Fprintf(w, "zksh: %s%s\n", where, msg)
 	var ue *UsageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(w, "Run '%s' for usage.\n", ue.helpCommand())

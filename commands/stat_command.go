@@ -63,7 +63,7 @@ func statRun(ctx context.Context, opts *StatOptions) error {
 		return opError("stat", opts.Path, err)
 	}
 	if !ok {
-		if !opts.Watch || env.Interactive {
+		if !opts.Watch || env.watchesInBackground() {
 			if opts.Watch {
 				_ = env.awaitWatch(ctx, "stat", opts.Path, ch)
 			}

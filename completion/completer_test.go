@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zksh/zksh/internal/cmdline"
 )
 
 // fakeTree is a ChildSource over an in-memory list of paths.
@@ -190,23 +192,25 @@ func TestComplete(t *testing.T) {
 		{line: "set /b /a", cwd: "/", want: []string{}, wantStart: 7},
 		{line: "connect /", cwd: "/", want: []string{}, wantStart: 8},
 		{line: "help ge", cwd: "/", want: []string{"get"}, wantStart: 5},
-		// several commands on a line: the last one completes
-		{line: "cd /app; get co", cwd: "/app", want: []string{"config", "config2"}, wantStart: 13},
-		{line: "cd /app;get /ap", cwd: "/", want: []string{"/app/", "/apple"}, wantStart: 12},
-		{line: "pwd; c", cwd: "/", want: []string{"cd", "connect", "create"}, wantStart: 5},
+		// a line is one command, split as zkCli splits it: ';' is an ordinary character
+		{line: "cd /app; get co", cwd: "/app", want: []string{}, wantStart: 13},
+		{line: "pwd; c", cwd: "/", want: []string{}, wantStart: 5},
+		{line: "get /app;", cwd: "/", want: []string{}, wantStart: 4},
 		{line: `set /b "x;y" /a`, cwd: "/", want: []string{}, wantStart: 13},
+		{line: `set /b x\ /a`, cwd: "/", want: []string{}, wantStart: 10},
 		// inside quotes: the quote stays open after a parent, is closed after a complete name
 		{line: `get "/ap`, cwd: "/", want: []string{`"/app/`, `"/apple"`}, wantStart: 4},
 		{line: `get '/app/lo`, cwd: "/", want: []string{`'/app/locks/`}, wantStart: 4},
 		{line: `get "/app/locks/`, cwd: "/", want: []string{`"/app/locks/l1"`}, wantStart: 4},
-		{line: `get /app/"co`, cwd: "/", want: []string{`"/app/config"`, `"/app/config2"`}, wantStart: 4},
+		{line: `get "/app/config"`, cwd: "/", want: []string{`"/app/config"`, `"/app/config2"`}, wantStart: 4},
+		{line: `get /app/"co`, cwd: "/", want: []string{}, wantStart: 4}, // a quote inside a word is a character
 		{line: `get "con`, cwd: "/app", want: []string{`"config"`, `"config2"`}, wantStart: 4},
 		{line: `set "/b" "/a`, cwd: "/", want: []string{}, wantStart: 9},
 		{line: `get -o "j`, cwd: "/", want: []string{`"json"`}, wantStart: 7},
 		{line: `"ge`, cwd: "/", want: []string{}, wantStart: 0},
-		// names the shell would split or interpret are escaped, or quoted as the user started
-		{line: "get /odd/", cwd: "/", want: []string{`/odd/a\ b`, `/odd/it\'s`, `/odd/x\;y`}, wantStart: 4},
-		{line: `get /odd/a\ `, cwd: "/", want: []string{`/odd/a\ b`}, wantStart: 4},
+		// names with a blank are quoted (with the quote the user opened, unless the name holds it)
+		{line: "get /odd/", cwd: "/", want: []string{`"/odd/a b"`, `/odd/it's`, `/odd/x;y`}, wantStart: 4},
+		{line: `get "/odd/a `, cwd: "/", want: []string{`"/odd/a b"`}, wantStart: 4},
 		{line: `get '/odd/`, cwd: "/", want: []string{`'/odd/a b'`, `"/odd/it's"`, `'/odd/x;y'`}, wantStart: 4},
 		{line: `get "/odd/i`, cwd: "/", want: []string{`"/odd/it's"`}, wantStart: 4},
 	}
@@ -566,6 +570,27 @@ func waitUpdate(t *testing.T, updates chan string, path string) {
 			}
 		case <-deadline:
 			t.Fatalf("no update of %s within 5s", path)
+		}
+	}
+}
+
+// Each suggestion is written so that the shell's splitting (cmdline) gives back the name exactly.
+func TestQuoteWordRoundTrips(t *testing.T) {
+	for _, name := range []string{"/a", "/a b", `/it's`, `/say "hi"`, `"lead`, `'lead`, `/a\b`, "/x;y", "/tab\there", `/"both' q`} {
+		for _, q := range []byte{0, '"', '\''} {
+			text, ok := quoteWord(name, q, true)
+			if !ok {
+				continue
+			}
+			words, err := cmdline.Split("get " + text)
+			if err != nil || len(words) != 2 || words[1] != name {
+				t.Errorf("quoteWord(%q, %q) = %s: splits into %q (%v)", name, q, text, words, err)
+			}
+		}
+	}
+	for _, name := range []string{`/"both' q`, `"it's`} {
+		if text, ok := quoteWord(name, 0, true); ok {
+			t.Errorf("quoteWord(%q) = %s: no zkCli word holds that name", name, text)
 		}
 	}
 }

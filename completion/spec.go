@@ -1,9 +1,10 @@
 // Package completion computes REPL suggestions — command names, flags, flag values and znode paths —
-// from the text before the cursor, inside quotes too, and writes each as it must be typed (escaped or
-// quoted). It knows neither the terminal library nor the command framework: the shell describes its
-// commands as a Spec and supplies the children of a znode through a ChildSource (and, for parents too big
-// to count each child's children with every listing, a ChildCounter asked about the children shown), so
-// the completer is tested with a fake source and never blocks on the network.
+// from the text before the cursor, inside quotes too, and writes each as it must be typed (quoted where
+// the line splitting needs it). It knows neither the terminal library nor the command framework: the
+// shell describes its commands as a Spec and supplies the children of a znode through a ChildSource
+// (and, for parents too big to count each child's children with every listing, a ChildCounter asked
+// about the children shown), so the completer is tested with a fake source and never blocks on the
+// network.
 package completion
 
 import "strings"

@@ -1,135 +1,91 @@
 package completion
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/zksh/zksh/internal/cmdline"
+)
 
 // word is the word being typed.
 type word struct {
-	raw    string // as typed, quotes and backslashes included
-	value  string // what the shell will see: quotes and escapes removed
-	opened rune   // the quote the word opened with (' or "), or 0
+	raw    string // as typed, quotes included
+	value  string // what the command will get: the quotes removed
+	opened byte   // the quote the word opened with (' or "), or 0
 }
 
-// plain reports whether the word is typed without quotes or escapes.
-func (w word) plain() bool { return w.raw == w.value }
+// plain reports whether the word is typed without quotes.
+func (w word) plain() bool { return w.opened == 0 }
 
-// quote writes each suggestion as the word must be typed: in the quotes the user opened (closed after
-// a complete name, left open after a parent's "/" so that completion goes on), or with backslashes
-// before the characters the shell would split or interpret.
+// quote writes each suggestion as the word must be typed for the shell's line splitting (cmdline): in
+// the quotes the user opened (closed after a complete name, left open after a parent's "/" so that
+// completion goes on), in quotes when it holds a blank or starts with a quote, else as it is. A name no
+// zkCli word can hold (a blank or a leading quote, and both quote characters) is left out.
 func (w word) quote(suggestions []Suggestion) []Suggestion {
-	for i, s := range suggestions {
-		suggestions[i].Text = quoteWord(s.Text, w.opened, !strings.HasSuffix(s.Text, "/"))
+	out := suggestions[:0]
+	for _, s := range suggestions {
+		if text, ok := quoteWord(s.Text, w.opened, !strings.HasSuffix(s.Text, "/")); ok {
+			s.Text = text
+			out = append(out, s)
+		}
 	}
-	return suggestions
+	return out
 }
 
-// special are the characters the shell's line splitting treats specially outside quotes.
-const special = " \t\\'\"`();&|<>"
-
-func quoteWord(s string, q rune, closed bool) string {
-	if q == '\'' && strings.ContainsRune(s, '\'') {
+func quoteWord(s string, q byte, closed bool) (string, bool) {
+	if q == 0 {
+		if !needsQuotes(s) {
+			return s, true
+		}
 		q = '"'
 	}
-	var b strings.Builder
-	switch q {
-	case '\'':
-		b.WriteRune(q)
-		b.WriteString(s)
-	case '"':
-		b.WriteRune(q)
-		for _, r := range s {
-			if r == '"' || r == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteRune(r)
+	if strings.IndexByte(s, q) >= 0 {
+		q = other(q)
+		if strings.IndexByte(s, q) >= 0 {
+			return "", false
 		}
-	default:
-		if !strings.ContainsAny(s, special) {
-			return s
-		}
-		for _, r := range s {
-			if strings.ContainsRune(special, r) {
-				b.WriteByte('\\')
-			}
-			b.WriteRune(r)
-		}
-		return b.String()
 	}
+	text := string(q) + s
 	if closed {
-		b.WriteRune(q)
+		text += string(q)
 	}
-	return b.String()
+	return text, true
 }
 
-// splitWords splits the text before the cursor into complete words and the word being typed, honouring
-// quotes and backslashes as a POSIX shell does (the shell splits lines the same way).
-func splitWords(s string) (words []string, cur word) {
-	var b strings.Builder
-	inWord := false
-	var quote, first rune
-	escaped := false
-	for _, r := range s {
-		switch {
-		case escaped:
-			b.WriteRune(r)
-			escaped = false
-		case r == '\\' && quote != '\'':
-			escaped, inWord = true, true
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			} else {
-				b.WriteRune(r)
-			}
-		case r == '\'' || r == '"':
-			if !inWord {
-				first = r
-			}
-			quote, inWord = r, true
-		case r == ' ' || r == '\t':
-			if inWord {
-				words = append(words, b.String())
-				b.Reset()
-				inWord = false
-			}
-			first = 0
-		case r == ';': // the shell runs "a; b" as two commands: complete the last one
-			words, inWord, first = nil, false, 0
-			b.Reset()
-		default:
-			b.WriteRune(r)
-			inWord = true
+func other(q byte) byte {
+	if q == '"' {
+		return '\''
+	}
+	return '"'
+}
+
+// needsQuotes reports whether s, typed as it is, would not be one word of its own text.
+func needsQuotes(s string) bool {
+	if s == "" || s[0] == '"' || s[0] == '\'' {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if cmdline.IsBlank(s[i]) {
+			return true
 		}
 	}
-	if !inWord {
+	return false
+}
+
+// splitWords splits the text before the cursor into complete words and the word being typed, as the
+// shell splits lines (cmdline.Scan): a word ends at a blank, a quoted word at its closing quote. The
+// cursor right after a closing quote is still in that word.
+func splitWords(s string) (words []string, cur word) {
+	ws := cmdline.Scan(s)
+	if len(ws) == 0 || ws[len(ws)-1].End < len(s) {
+		// Nothing typed yet, or a blank after the last word: a new word starts at the cursor.
+		for _, w := range ws {
+			words = append(words, w.Value)
+		}
 		return words, word{}
 	}
-	cur = word{raw: rawTail(s), value: b.String(), opened: first}
-	if cur.opened == 0 {
-		cur.opened = quote // a quote opened inside the word and still open
+	for _, w := range ws[:len(ws)-1] {
+		words = append(words, w.Value)
 	}
-	return words, cur
-}
-
-// rawTail returns the text of the last word, from the last unquoted blank on.
-func rawTail(s string) string {
-	start := 0
-	var quote rune
-	escaped := false
-	for i, r := range s {
-		switch {
-		case escaped:
-			escaped = false
-		case r == '\\' && quote != '\'':
-			escaped = true
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			}
-		case r == '\'' || r == '"':
-			quote = r
-		case r == ' ' || r == '\t' || r == ';':
-			start = i + 1
-		}
-	}
-	return s[start:]
+	last := ws[len(ws)-1]
+	return words, word{raw: s[last.Start:], value: last.Value, opened: last.Quote}
 }

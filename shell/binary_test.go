@@ -23,7 +23,8 @@ func TestBinaryScriptExitCode(t *testing.T) {
 	root := testRoot(t)
 	cmd := exec.Command(zkshBinary(t), "--server", addr)
 	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir())
-	cmd.Stdin = strings.NewReader(fmt.Sprintf("create %[1]s\nget %[1]s/missing\ncreate %[1]s/after\n", root))
+	// Line numbers count every input line, blank and comment lines included.
+	cmd.Stdin = strings.NewReader(fmt.Sprintf("create %[1]s\n\n# a comment\n  \nget %[1]s/missing\ncreate %[1]s/after\n", root))
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -34,7 +35,7 @@ func TestBinaryScriptExitCode(t *testing.T) {
 	if out.String() != root+"\n" {
 		t.Errorf("stdout %q", out.String())
 	}
-	if want := fmt.Sprintf("zksh: get %s/missing: node does not exist\n", root); errOut.String() != want {
+	if want := fmt.Sprintf("zksh: line 5: get %s/missing: node does not exist\n", root); errOut.String() != want {
 		t.Errorf("stderr %q, want %q", errOut.String(), want)
 	}
 }

@@ -2,13 +2,23 @@ package shell
 
 import (
 	"bufio"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	prompt "github.com/elk-language/go-prompt"
+	istrings "github.com/elk-language/go-prompt/strings"
+
+	"github.com/zksh/zksh/internal/cmdline"
 )
 
 // historyCap is how many lines the history file keeps; it is compacted when it grows to twice that.
 const historyCap = 1000
+
+// historyLineMax bounds a line kept in history: a longer one (pasted data) is run but not recorded.
+const historyLineMax = 64 << 10
 
 // history is the command history, one line per entry, in $XDG_STATE_HOME/zksh/history. Every session
 // appends its lines as they are run, so sessions share it; entries are numbered from 1 in file order.
@@ -45,11 +55,24 @@ func (h *history) entries() []string {
 	}
 	defer f.Close()
 	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		if l := sc.Text(); l != "" {
+	br := bufio.NewReaderSize(f, historyLineMax+1)
+	for {
+		l, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// Longer than any line add writes: skip it, read on.
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
+			}
+			if err != nil {
+				break
+			}
+			continue
+		}
+		if l := strings.TrimSuffix(string(l), "\n"); l != "" {
 			lines = append(lines, l)
+		}
+		if err != nil {
+			break
 		}
 	}
 	return tail(lines, historyCap)
@@ -62,11 +85,11 @@ func tail(s []string, n int) []string {
 	return s
 }
 
-// add records a line that was run. Lines holding credentials are kept out of the file; the in-memory
-// history of this session (arrow keys) may still hold them.
+// add records a line that was run. Lines holding credentials are kept out of it (and out of the arrow
+// keys' history: see promptHistory), and so are lines too long to be typed again.
 func (h *history) add(line string) {
 	line = strings.TrimSpace(line)
-	if line == "" || strings.ContainsAny(line, "\n\r") || holdsCredentials(line) {
+	if !recordable(line) {
 		return
 	}
 	h.mem = append(h.mem, line)
@@ -111,18 +134,26 @@ func (h *history) compact() {
 	}
 }
 
+// recordable reports whether a line may be kept in history: one line, not too long, no credentials.
+func recordable(line string) bool {
+	return line != "" && len(line) <= historyLineMax && !strings.ContainsAny(line, "\n\r") && !holdsCredentials(line)
+}
+
 // holdsCredentials reports whether a line carries a secret: addauth, --auth, or a digest user:password.
+// It judges the words the command would get (quotes removed, as cmdline splits them) and, in case the
+// line cannot be split, the blank-separated fields with their quotes trimmed too.
 func holdsCredentials(line string) bool {
-	// Words of every command on the line ("ls /; addauth digest u:p" holds a password too).
-	words := strings.FieldsFunc(line, func(r rune) bool { return r == ';' || r == ' ' || r == '\t' })
-	for _, w := range words {
-		if w == "addauth" {
-			return true
-		}
+	var words []string
+	for _, w := range cmdline.Scan(line) {
+		words = append(words, w.Value)
+	}
+	for _, f := range strings.Fields(line) {
+		words = append(words, strings.Trim(f, `"'`))
 	}
 	for _, w := range words {
-		w = strings.Trim(w, `"'`)
 		switch {
+		case strings.Contains(w, "addauth"): // "pwd;addauth digest u:p" holds a password too
+			return true
 		case w == "--auth" || w == "-auth" || strings.HasPrefix(w, "--auth=") || strings.HasPrefix(w, "-auth="):
 			return true
 		case strings.Contains(w, "digest:"):
@@ -131,4 +162,77 @@ func holdsCredentials(line string) bool {
 		}
 	}
 	return false
+}
+
+// promptHistory is the terminal's arrow-key history (go-prompt's HistoryInterface): go-prompt adds every
+// line entered, so lines history does not keep (credentials) are dropped here, before they can come back
+// with Up.
+type promptHistory struct {
+	lines    []string
+	tmp      []string // the entries being walked, the line being typed last; edits survive walking
+	selected int
+}
+
+func newPromptHistory(lines []string) *promptHistory {
+	h := &promptHistory{}
+	for _, l := range lines {
+		if recordable(l) {
+			h.lines = append(h.lines, l)
+		}
+	}
+	h.lines = tail(h.lines, historyCap)
+	h.Clear()
+	return h
+}
+
+func (h *promptHistory) Add(line string) {
+	if recordable(strings.TrimSpace(line)) {
+		h.lines = append(h.lines, line)
+		if len(h.lines) > historyCap {
+			h.lines = slices.Clone(tail(h.lines, historyCap))
+		}
+	}
+	h.Clear()
+}
+
+// Clear ends a walk through the history (go-prompt calls it after a line and on Ctrl-C).
+func (h *promptHistory) Clear() {
+	h.tmp = append(slices.Clone(h.lines), "")
+	h.selected = len(h.tmp) - 1
+}
+
+func (h *promptHistory) Older(buf *prompt.Buffer, cols istrings.Width, rows int) (*prompt.Buffer, bool) {
+	if h.selected == 0 {
+		return buf, false
+	}
+	return h.move(buf, -1, cols, rows), true
+}
+
+func (h *promptHistory) Newer(buf *prompt.Buffer, cols istrings.Width, rows int) (*prompt.Buffer, bool) {
+	if h.selected >= len(h.tmp)-1 {
+		return buf, false
+	}
+	return h.move(buf, 1, cols, rows), true
+}
+
+func (h *promptHistory) move(buf *prompt.Buffer, by int, cols istrings.Width, rows int) *prompt.Buffer {
+	h.tmp[h.selected] = buf.Text()
+	h.selected += by
+	b := prompt.NewBuffer()
+	b.InsertTextMoveCursor(h.tmp[h.selected], cols, rows, false)
+	return b
+}
+
+func (h *promptHistory) Get(i int) (string, bool) {
+	if i < 0 || i >= len(h.lines) {
+		return "", false
+	}
+	return h.lines[i], true
+}
+
+func (h *promptHistory) Entries() []string { return h.lines }
+
+func (h *promptHistory) DeleteAll() {
+	h.lines = nil
+	h.Clear()
 }

@@ -74,11 +74,46 @@ func TestHoldsCredentials(t *testing.T) {
 		"ls --auth=digest:u:p /":       true,
 		"ls -auth digest:u:p /":        true,
 		`create /a x "digest:u:h:cdr"`: true,
+		`"addauth" digest u:secret`:    true,
+		`'addauth' digest u:secret`:    true,
+		"  addauth\tdigest u:p":        true,
+		`ls "--auth=digest:u:p" /`:     true,
+		`ls '-auth' x /`:               true,
+		`"addauth digest u:p`:          true, // unbalanced: refused, but never recorded either
 		"get /auth":                    false,
 		"create /authors x":            false,
 	} {
 		if got := holdsCredentials(line); got != want {
 			t.Errorf("holdsCredentials(%q) = %v", line, got)
 		}
+	}
+}
+
+// A line too long to be typed again is run but not recorded, and an over-long line in the file (written
+// by another version) is skipped, not the end of the history.
+func TestHistoryHugeLines(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "zksh", "history")
+	h := &history{path: p}
+	h.add("ls /")
+	h.add("set /a " + strings.Repeat("x", 2<<20))
+	h.add("get /a")
+	if got, want := h.entries(), []string{"ls /", "get /a"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("entries = %.80q, want %q", got, want)
+	}
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "set /b %s\nstat /b\n", strings.Repeat("y", 2<<20))
+	f.Close()
+	if got, want := h.entries(), []string{"ls /", "get /a", "stat /b"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("entries = %.80q, want %q", got, want)
+	}
+	ph := newPromptHistory(nil)
+	ph.Add("pwd")
+	ph.Add("set /c " + strings.Repeat("z", 2<<20))
+	ph.Add(`'addauth' digest u:p`)
+	if got := ph.Entries(); !reflect.DeepEqual(got, []string{"pwd"}) {
+		t.Fatalf("arrow-key history %.80q", got)
 	}
 }

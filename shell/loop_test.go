@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -147,5 +148,36 @@ func TestScriptInterruptAsCommandEnds(t *testing.T) {
 	}
 	if out.String() != "" {
 		t.Errorf("ran %q after the interrupt", out.String())
+	}
+}
+
+// signalledSource delivers a signal while it reads its line, as SIGTERM would land while a huge line
+// is read or split: the line's command must not start.
+type signalledSource struct {
+	sh   *shell
+	line string
+	sig  os.Signal
+}
+
+func (s *signalledSource) Next() (string, bool) {
+	if s.line == "" {
+		return "", false
+	}
+	s.sh.sigint <- s.sig
+	<-s.sh.aborted // the dispatcher took it
+	l := s.line
+	s.line = ""
+	return l, true
+}
+
+func TestLoopSIGTERMBeforeCommandStarts(t *testing.T) {
+	sh, _, _ := newTestShell(t)
+	root := testRoot(t)
+	err := sh.loop(&signalledSource{sh: sh, line: "create " + root, sig: syscall.SIGTERM})
+	if commands.ExitCode(err) != commands.ExitInterrupted {
+		t.Fatalf("loop returned %v, want interrupted", err)
+	}
+	if ok, _, _ := zkConn(t).Exists(root); ok {
+		t.Fatal("the command ran after SIGTERM")
 	}
 }

@@ -141,7 +141,8 @@ create %[1]s one
 create %[1]s/a "hello world"
 cd %[1]s
 get a
-set a 'two words'; get a
+set a 'two words'
+get a
 ls %[1]s/
 pwd
 `, root)
@@ -171,6 +172,10 @@ func TestScriptStopsAtFirstFailure(t *testing.T) {
 	if err == nil {
 		t.Fatal("Run succeeded after a failing command")
 	}
+	var le *commands.ScriptLineError
+	if !errors.As(err, &le) || le.Line != 2 {
+		t.Errorf("error %v does not name line 2", err)
+	}
 	if code := commands.ExitCode(err); code != commands.ExitRefused {
 		t.Fatalf("exit code %d (%v), want %d", code, err, commands.ExitRefused)
 	}
@@ -199,7 +204,7 @@ func TestScriptKeepGoing(t *testing.T) {
 	if !strings.Contains(err.Error(), "2 of 4 commands failed") {
 		t.Errorf("error %q", err)
 	}
-	for _, want := range []string{"node does not exist", "nosuchcommand"} {
+	for _, want := range []string{"zksh: line 2: get " + root + "/missing: node does not exist\n", "zksh: line 3: unknown command \"nosuchcommand\"\n"} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("stderr lacks %q: %s", want, errOut)
 		}
@@ -221,7 +226,7 @@ func TestScriptExitEndsScript(t *testing.T) {
 }
 
 func TestScriptUsageErrors(t *testing.T) {
-	for _, line := range []string{`get "/unbalanced`, "get /a | cat", "get /a > file", "redo 1 2", "history extra"} {
+	for _, line := range []string{`get "/unbalanced`, `set /a "x"y`, "get /a | cat", "redo 1 2", "history extra"} {
 		t.Run(line, func(t *testing.T) {
 			env, _, _ := scriptEnv(t, line+"\n")
 			err := Run(env)

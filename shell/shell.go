@@ -15,10 +15,9 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/mattn/go-shellwords"
-
 	"github.com/zksh/zksh/commands"
 	"github.com/zksh/zksh/completion"
+	"github.com/zksh/zksh/internal/cmdline"
 )
 
 // Run runs the shell on env: the interactive REPL when stdin and stdout are terminals, otherwise a
@@ -73,6 +72,7 @@ type shell struct {
 }
 
 func newShell(env *commands.Env, interactive bool) *shell {
+	env.InShell = true // -w sets the watch and the shell or script goes on
 	sh := &shell{
 		env:         env,
 		interactive: interactive,
@@ -109,12 +109,13 @@ func (sh *shell) dispatchInterrupts() {
 			if cancel != nil {
 				sh.interrupted = true
 			}
-			sh.mu.Unlock()
 			if !sh.interactive || sig == syscall.SIGTERM {
 				// A script ends even when the signal lands as a command finishes (aborted first, so
-				// the loop sees it once the command returns).
+				// the loop sees it once the command returns). Under the lock: a command about to
+				// start sees it (see startCommand).
 				sh.abortOnce.Do(func() { close(sh.aborted) })
 			}
+			sh.mu.Unlock()
 			if cancel != nil {
 				cancel()
 			}
@@ -122,15 +123,17 @@ func (sh *shell) dispatchInterrupts() {
 	}
 }
 
-// loop runs the lines of src until it ends or exit is run.
+// loop runs the lines of src until it ends or exit is run. A script's errors name their line, counted
+// from 1 over every input line (blank and comment lines too).
 func (sh *shell) loop(src lineSource) error {
 	var last error
-	failed, total := 0, 0
+	failed, total, lineNo := 0, 0, 0
 	for {
 		line, ok := src.Next()
 		if !ok || !sh.interactive && sh.wasAborted() {
 			break
 		}
+		lineNo++
 		if isBlank(line) {
 			continue
 		}
@@ -145,17 +148,20 @@ func (sh *shell) loop(src lineSource) error {
 		if terminated {
 			return errInterrupted
 		}
-		if !sh.interactive && err == nil && sh.wasAborted() {
+		if !sh.interactive && sh.wasAborted() && (err == nil || err == errInterrupted) {
 			return errInterrupted
 		}
 		if err == nil {
 			continue
 		}
-		last = err
 		var ue *commands.UsageError
 		if errors.As(err, &ue) {
 			ue.Interactive = sh.interactive // the hint names the shell's help, not the command line's
 		}
+		if !sh.interactive {
+			err = &commands.ScriptLineError{Line: lineNo, Err: err}
+		}
+		last = err
 		failed++
 		if !sh.interactive && !sh.env.Settings.KeepGoing {
 			return last // the caller prints it
@@ -190,47 +196,32 @@ func isBlank(line string) bool {
 	return t == "" || strings.HasPrefix(t, "#")
 }
 
-// runLine runs one line, which may hold several commands separated by ';'. record adds it to history.
+// runLine runs one line: one command, its words split as zkCli splits them. record adds it to history.
 func (sh *shell) runLine(line string, record bool) error {
-	cmds, err := splitLine(line)
+	words, err := splitLine(line)
 	if err != nil {
 		return err
 	}
-	if len(cmds) == 1 && cmds[0][0] == "redo" {
-		return sh.redo(cmds[0])
+	if len(words) == 0 {
+		return nil
 	}
-	if record && !(len(cmds) == 1 && (cmds[0][0] == "exit" || cmds[0][0] == "quit")) {
+	if words[0] == "redo" {
+		return sh.redo(words)
+	}
+	if record && words[0] != "exit" && words[0] != "quit" {
 		sh.hist.add(line)
 	}
-	for _, words := range cmds {
-		if err := sh.runCommand(words); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sh.runCommand(words)
 }
 
-// splitLine splits a line into commands (';' separates them) and words, with POSIX shell quoting.
-func splitLine(line string) ([][]string, error) {
-	var cmds [][]string
-	rest := line
-	for {
-		p := shellwords.NewParser()
-		words, err := p.Parse(rest)
-		if err != nil {
-			return nil, &commands.UsageError{Err: fmt.Errorf("cannot split %q: unbalanced quotes or parentheses", line)}
-		}
-		if len(words) > 0 {
-			cmds = append(cmds, words)
-		}
-		if p.Position < 0 {
-			return cmds, nil
-		}
-		if c := rest[p.Position]; c != ';' {
-			return nil, &commands.UsageError{Err: fmt.Errorf("unexpected %q: quote it (zksh runs no pipelines or redirections)", c)}
-		}
-		rest = rest[p.Position+1:]
+// splitLine splits a line into words (see cmdline): a line zkCli would store other than as typed is a
+// usage error.
+func splitLine(line string) ([]string, error) {
+	words, err := cmdline.Split(line)
+	if err != nil {
+		return nil, &commands.UsageError{Err: fmt.Errorf("cannot split the line: %w", err)}
 	}
+	return words, nil
 }
 
 // runCommand runs one command: a shell built-in, or the command tree.
@@ -277,9 +268,9 @@ func (sh *shell) runCommand(words []string) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sh.mu.Lock()
-	sh.running = cancel
-	sh.mu.Unlock()
+	if !sh.startCommand(cancel) {
+		return errInterrupted
+	}
 	defer func() {
 		sh.mu.Lock()
 		sh.running = nil
@@ -301,6 +292,18 @@ func (sh *shell) runCommand(words []string) error {
 	return err
 }
 
+// startCommand registers the cancel of the command about to run, so that a signal cancels it; it
+// reports false when a signal that ends the shell already came (while the line was read or split).
+func (sh *shell) startCommand(cancel context.CancelFunc) bool {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.terminated || !sh.interactive && sh.wasAborted() {
+		return false
+	}
+	sh.running = cancel
+	return true
+}
+
 // redo runs history entry N again (recording it, not the redo, in history).
 func (sh *shell) redo(words []string) error {
 	sh.mu.Lock()
@@ -315,7 +318,7 @@ func (sh *shell) redo(words []string) error {
 		return &commands.UsageError{Cmd: "redo", Err: fmt.Errorf("redo %s: no such history entry (1..%d)", words[1], len(entries))}
 	}
 	line := entries[n-1]
-	if f := strings.Fields(line); len(f) > 0 && f[0] == "redo" {
+	if w, _ := cmdline.Split(line); len(w) > 0 && w[0] == "redo" {
 		return &commands.UsageError{Cmd: "redo", Err: fmt.Errorf("redo %d: entry is itself a redo", n)}
 	}
 	if sh.interactive {

@@ -4,7 +4,9 @@ package shell
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -82,7 +84,7 @@ func TestTerminalBigParentSlashes(t *testing.T) {
 	}
 }
 
-// Names with blanks or quotes complete escaped (or inside the quotes the user opened), and accepting
+// Names with blanks complete quoted (inside the quotes the user opened, if any), and accepting
 // such a suggestion leaves it whole on the line.
 func TestTerminalQuotedNames(t *testing.T) {
 	addr := zktest.Apache(t)
@@ -96,8 +98,8 @@ func TestTerminalQuotedNames(t *testing.T) {
 	s := startSession(t, addr, t.TempDir())
 	s.waitFor("(CONNECTED) /] 1> ")
 	s.typeText("get /sp/")
-	s.waitFor(`/sp/it\'s`)
-	s.tab(`get /sp/a\ b`)
+	s.waitFor(`/sp/it's`)
+	s.tab(`get "/sp/a b"`)
 	s.press(keyEnter) // accepts the suggestion and runs the line
 	s.waitFor("spaced")
 	s.waitFor("] 2> ")
@@ -249,5 +251,37 @@ func TestTerminalSuspend(t *testing.T) {
 	write("exit\r")
 	if code := s.waitExit(); code != 0 {
 		t.Fatalf("bash exit code %d", code)
+	}
+}
+
+// A line holding credentials reaches neither the history file nor the arrow keys, however it is quoted.
+func TestTerminalCredentialsLeaveNoHistory(t *testing.T) {
+	addr := zktest.Apache(t)
+	stateDir := t.TempDir()
+	s := startSession(t, addr, stateDir)
+	s.waitFor("(CONNECTED) /] 1> ")
+	s.typeText("pwd")
+	s.press(keyEnter)
+	s.waitFor("] 2> ")
+	for _, l := range []string{`"addauth" digest u:secret1`, `'addauth' digest u:secret2`, `addauth digest "u:secret3"`, "ls /zookeeper"} {
+		s.typeText(l)
+		s.press(keyEnter)
+	}
+	s.waitFor("] 3> ") // only ls was numbered
+	s.press(keyUp)
+	s.waitFor("] 3> ls /zookeeper")
+	s.press(keyUp) // the line before ls is pwd: the credentials were never kept
+	s.waitFor("] 3> pwd")
+	s.press(keyCtrlC)
+	s.press(keyCtrlD)
+	if code := s.waitExit(); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	data, err := os.ReadFile(filepath.Join(stateDir, "state", "zksh", "history"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != "pwd\nls /zookeeper\n" {
+		t.Errorf("history file %q, want only pwd and ls", data)
 	}
 }
