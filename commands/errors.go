@@ -241,6 +241,3 @@ func (e *UsageError) helpCommand() string {
 	}
 	return "help " + cmd
 }
-
-// ErrNoREPL is returned by builds without the interactive shell when no command is given.
-var ErrNoREPL = &UsageError{Cmd: "zksh", Err: errors.New("no command given (this build has no interactive shell)")}

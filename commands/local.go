@@ -1,14 +1,23 @@
 package commands
 
-// startLocalServer starts the bundled server for --local; set by local_server.go once the server
-// package is available. It returns the address and a function that stops the server.
-var startLocalServer func(dataDir string) (addr string, stop func(), err error)
+import "github.com/zksh/zksh/server"
 
-// startLocal starts the bundled in-process server and points the settings at it.
-func (e *Env) startLocal() error {
-	if startLocalServer == nil {
-		return usageErrorf("zksh", "--local: this build has no bundled server")
+// startLocalServer starts the bundled server on a free loopback port, keeping its data in dataDir (in
+// memory when empty). It returns the address and a function that stops the server.
+func startLocalServer(dataDir string) (addr string, stop func(), err error) {
+	s, err := server.New(server.Config{DataDir: dataDir})
+	if err != nil {
+		return "", nil, err
 	}
+	if err := s.Start(); err != nil {
+		_ = s.Close()
+		return "", nil, err
+	}
+	return s.Addr(), func() { _ = s.Close() }, nil
+}
+
+// startLocal starts the bundled in-process server for --local and points the settings at it.
+func (e *Env) startLocal() error {
 	if e.localStarted {
 		return nil
 	}

@@ -127,9 +127,7 @@ line). Paths may be relative to the current znode (see cd).`,
 		NewCmdWhoAmI(env),
 		NewCmdVersion(env),
 	)
-	for _, c := range extraCommands {
-		root.AddCommand(c(env))
-	}
+	root.AddCommand(NewCmdServer(env, nil))
 	root.AddCommand(newExitCodesTopic())
 	help := newHelpCmd(root)
 	help.GroupID = "session"
@@ -208,9 +206,6 @@ var zkCliOnly = map[string]string{
 	"quit":     " outside the shell",
 	"exit":     " outside the shell",
 }
-
-// extraCommands are added by files compiled in optionally (the bundled server).
-var extraCommands []func(*Env) *cobra.Command
 
 const annotationPathArg = "zksh/path-arg"
 

@@ -11,21 +11,6 @@ import (
 	"github.com/zksh/zksh/server"
 )
 
-func init() {
-	startLocalServer = func(dataDir string) (string, func(), error) {
-		s, err := server.New(server.Config{DataDir: dataDir})
-		if err != nil {
-			return "", nil, err
-		}
-		if err := s.Start(); err != nil {
-			_ = s.Close()
-			return "", nil, err
-		}
-		return s.Addr(), func() { _ = s.Close() }, nil
-	}
-	extraCommands = append(extraCommands, func(env *Env) *cobra.Command { return NewCmdServer(env, nil) })
-}
-
 // ServerOptions are the server command's parsed inputs.
 type ServerOptions struct {
 	Env     *Env
