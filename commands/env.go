@@ -38,7 +38,8 @@ type Env struct {
 	dials         *dialWatch    // the session's connection attempts
 	closers       []func()
 	wantREPL      bool
-	stdinCommands bool // stdin holds the commands (REPL or script): "-" cannot read data from it
+	stdinCommands bool                // stdin holds the commands (REPL or script): "-" cannot read data from it
+	getenv        func(string) string // Main's command line: fills the flags not given from ZKSH_*
 	localStarted  bool
 }
 

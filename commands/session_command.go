@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -168,7 +169,7 @@ func NewCmdAddAuth(env *Env, runF func(context.Context, *AddAuthOptions) error) 
 		Args:    rangeArgs(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Scheme, opts.Cred = args[0], args[1]
-			if err := checkCredential(opts.Scheme, opts.Cred); err != nil {
+			if err := errors.Join(checkCredential(opts.Scheme, opts.Cred), checkLineBreak(opts.Cred)); err != nil {
 				return usageErrorf(cmd.CommandPath(), "addauth: %v", err)
 			}
 			if runF != nil {
