@@ -71,9 +71,9 @@ func checkDataSize(op string, data []byte) error {
 // a request larger than its jute.maxbuffer (1 MiB unless configured), which cannot be told from any
 // other lost connection, so large data is named as a likely cause, not as a certain one. found is
 // what a read after reconnecting shows ("" if nothing could be read).
-func dataError(op, path string, data []byte, err error, found string) error {
+func dataError(path string, data []byte, err error, found string) error {
 	if !errors.Is(err, zk.ErrConnectionClosed) && !sendFailed(err) {
-		return opError(op, path, err)
+		return pathError(path, err)
 	}
 	var detail string
 	if len(data) > serverDefaultData {
@@ -83,7 +83,7 @@ func dataError(op, path string, data []byte, err error, found string) error {
 	if found != "" {
 		detail += "; " + found
 	}
-	return writeError(op, path, err, detail)
+	return writeError(path, err, detail)
 }
 
 // recheckTimeout bounds the read that follows a write whose reply was lost.
@@ -147,7 +147,7 @@ func (e *Env) eventText(ev zk.Event, f render.Format) string {
 
 // awaitWatch finishes a -w command. In the REPL the event is printed by Notify when it fires; a one-shot
 // command waits for it (bounded by --wait-timeout), prints it on stdout and returns.
-func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Event) error {
+func (e *Env) awaitWatch(ctx context.Context, path string, ch <-chan zk.Event) error {
 	f := e.format() // this line's format; later lines may change it
 	if e.Interactive {
 		go func() {
@@ -167,7 +167,7 @@ func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Even
 	select {
 	case ev, ok := <-ch:
 		if !ok {
-			return opError(op, path, zk.ErrClosing)
+			return pathError(path, zk.ErrClosing)
 		}
 		if ev.Err != nil || ev.Type == zk.EventNotWatching {
 			// The watch ended without an event (the session expired): nothing happened to the
@@ -176,17 +176,17 @@ func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Even
 			if err == nil {
 				err = zk.ErrSessionExpired
 			}
-			return &ExitError{Code: classify(err), Op: op, Path: path,
+			return &ExitError{Code: classify(err), Path: path,
 				Err: fmt.Errorf("%s while waiting for the watch event (the watch is gone)", describe(err))}
 		}
 		if _, err := fmt.Fprintln(e.IO.Out, e.eventText(ev, f)); err != nil {
-			return opError(op, path, err)
+			return pathError(path, err)
 		}
 		return nil
 	case <-timeout:
-		return &ExitError{Code: ExitUnavailable, Op: op, Path: path,
+		return &ExitError{Code: ExitUnavailable, Path: path,
 			Err: fmt.Errorf("no watch event within %v (--wait-timeout)", e.settings().WaitTimeout)}
 	case <-ctx.Done():
-		return opError(op, path, ctx.Err())
+		return pathError(path, ctx.Err())
 	}
 }

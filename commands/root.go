@@ -111,12 +111,12 @@ line). Paths may be relative to the current znode (see cd).`,
 	)
 	add("session",
 		shellState(NewCmdCd(env, nil)),
-		NewCmdPwd(env),
+		NewCmdPwd(env, nil),
 		shellState(NewCmdConnect(env, nil)),
-		shellState(NewCmdClose(env)),
+		shellState(NewCmdClose(env, nil)),
 		shellState(NewCmdAddAuth(env, nil)),
-		NewCmdWhoAmI(env),
-		NewCmdVersion(env),
+		NewCmdWhoAmI(env, nil),
+		NewCmdVersion(env, nil),
 	)
 	root.AddCommand(NewCmdServer(env, nil))
 	root.AddCommand(newExitCodesTopic())
@@ -247,14 +247,14 @@ func pathArg(c *cobra.Command) *cobra.Command {
 
 // begin is how a command that prints and talks to ZooKeeper starts: the line's printer (a usage
 // error for a bad format) and the session (an error naming op and path).
-func (e *Env) begin(ctx context.Context, op, path string) (render.Printer, *zk.Conn, error) {
+func (e *Env) begin(ctx context.Context, path string) (render.Printer, *zk.Conn, error) {
 	p, err := e.printer()
 	if err != nil {
 		return nil, nil, err
 	}
 	c, err := e.Conn(ctx)
 	if err != nil {
-		return nil, nil, opError(op, path, err)
+		return nil, nil, pathError(path, err)
 	}
 	return p, c, nil
 }
@@ -269,6 +269,7 @@ func (e *Env) printer() (render.Printer, error) {
 	return render.New(f, render.Options{TTY: e.IO.OutTTY}), nil
 }
 
+// format is the output format of the line being run.
 func (e *Env) format() render.Format {
 	f, _ := render.ParseFormat(e.settings().Output, e.IO.OutTTY)
 	return f

@@ -48,7 +48,7 @@ Without a data directory the tree lives in memory.`,
 			// per client address, tickTime 2s...), not the Go API's zero values (unlimited connections).
 			cfg, _, err := server.ParseConfig(strings.NewReader(""))
 			if err != nil {
-				return &ExitError{Code: ExitUnavailable, Op: "server", Err: err}
+				return &ExitError{Code: ExitUnavailable, Op: cmd.Name(), Err: err}
 			}
 			if configFile != "" {
 				c, warnings, err := server.LoadConfigFile(configFile)
@@ -79,10 +79,7 @@ Without a data directory the tree lives in memory.`,
 			if cfg.DataDir != "" {
 				opts.Storage = "data in " + cfg.DataDir
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return serverRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, serverRun)
 		},
 	}
 	cmd.Flags().StringVar(&configFile, "config", "", "read settings from a zoo.cfg")
@@ -95,16 +92,16 @@ Without a data directory the tree lives in memory.`,
 func serverRun(ctx context.Context, opts *ServerOptions) error {
 	s, err := server.New(opts.Config)
 	if err != nil {
-		return &ExitError{Code: ExitUnavailable, Op: "server", Err: err}
+		return &ExitError{Code: ExitUnavailable, Err: err}
 	}
 	if err := s.Start(); err != nil {
 		_ = s.Close()
-		return &ExitError{Code: ExitUnavailable, Op: "server", Err: err}
+		return &ExitError{Code: ExitUnavailable, Err: err}
 	}
 	fmt.Fprintf(opts.Env.IO.ErrOut, "zksh server listening on %s (%s)\n", s.Addr(), opts.Storage)
 	<-ctx.Done()
 	if err := s.Close(); err != nil {
-		return &ExitError{Code: ExitRefused, Op: "server", Err: err}
+		return &ExitError{Code: ExitRefused, Err: err}
 	}
 	return nil
 }
