@@ -134,26 +134,25 @@ func (e *Env) recheckData(ctx context.Context, path string, data []byte, showVer
 	})
 }
 
-// eventText formats a watch event for the current output format (one line).
-func (e *Env) eventText(ev zk.Event, f render.Format) string {
-	re := render.EventFrom(ev, e.userPath(ev.Path))
-	if f == render.JSON {
-		var b strings.Builder
-		_ = render.New(render.JSON, render.Options{}).Event(&b, re)
-		return strings.TrimSuffix(b.String(), "\n")
-	}
-	return render.EventLine(re)
+// eventText is a watch event as p prints it, without the line's end.
+func (e *Env) eventText(ev zk.Event, p render.Printer) string {
+	var b strings.Builder
+	_ = p.Event(&b, render.EventFrom(ev, e.userPath(ev.Path)))
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // awaitWatch finishes a -w command. In the REPL the event is printed by Notify when it fires; a one-shot
 // command waits for it (bounded by --wait-timeout), prints it on stdout and returns.
 func (e *Env) awaitWatch(ctx context.Context, path string, ch <-chan zk.Event) error {
-	f := e.format() // this line's format; later lines may change it
+	p, err := e.printer() // this line's printer; later lines may change the format
+	if err != nil {
+		return err
+	}
 	if e.Interactive {
 		go func() {
 			// A watch ended by close or connect is what the user asked for: say nothing.
 			if ev, ok := <-ch; ok && !errors.Is(ev.Err, zk.ErrClosing) {
-				e.notify(e.eventText(ev, f))
+				e.notify(e.eventText(ev, p))
 			}
 		}()
 		return nil
@@ -179,7 +178,7 @@ func (e *Env) awaitWatch(ctx context.Context, path string, ch <-chan zk.Event) e
 			return &ExitError{Code: classify(err), Path: path,
 				Err: fmt.Errorf("%s while waiting for the watch event (the watch is gone)", describe(err))}
 		}
-		if _, err := fmt.Fprintln(e.IO.Out, e.eventText(ev, f)); err != nil {
+		if _, err := fmt.Fprintln(e.IO.Out, e.eventText(ev, p)); err != nil {
 			return pathError(path, err)
 		}
 		return nil

@@ -269,11 +269,6 @@ func (e *Env) printer() (render.Printer, error) {
 	return render.New(f, render.Options{TTY: e.IO.OutTTY}), nil
 }
 
-// format is the output format of the line being run.
-func (e *Env) format() render.Format {
-	f, _ := render.ParseFormat(e.settings().Output, e.IO.OutTTY)
-	return f
-}
 
 // globalValueFlags are the global flags that take a value, for finding the command word.
 var globalValueFlags = map[string]bool{"--server": true, "--timeout": true, "--connect-timeout": true,
