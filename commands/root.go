@@ -269,7 +269,6 @@ func (e *Env) printer() (render.Printer, error) {
 	return render.New(f, render.Options{TTY: e.IO.OutTTY}), nil
 }
 
-
 // globalValueFlags are the global flags that take a value, for finding the command word.
 var globalValueFlags = map[string]bool{"--server": true, "--timeout": true, "--connect-timeout": true,
 	"--wait-timeout": true, "--auth": true, "--output": true, "-o": true, "--data-dir": true}
