@@ -32,10 +32,7 @@ func NewCmdGetACL(env *Env, runF func(context.Context, *GetACLOptions) error) *c
 				return err
 			}
 			opts.Path = p
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return getACLRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, getACLRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Stat, "stat", "s", false, "also print the stat")
@@ -44,16 +41,16 @@ func NewCmdGetACL(env *Env, runF func(context.Context, *GetACLOptions) error) *c
 
 func getACLRun(ctx context.Context, opts *GetACLOptions) error {
 	env := opts.Env
-	p, c, err := env.begin(ctx, "getAcl", opts.Path)
+	p, c, err := env.begin(ctx, opts.Path)
 	if err != nil {
 		return err
 	}
 	acl, st, err := c.GetACL(env.zkPath(opts.Path))
 	if err != nil {
-		return opError("getAcl", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	if err := p.ACL(env.IO.Out, render.ACL{Path: opts.Path, ACL: acl, Stat: st, ShowStat: opts.Stat}); err != nil {
-		return opError("getAcl", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	return nil
 }
@@ -99,10 +96,7 @@ nothing sent): the session could not change the ACL again. Identities are those 
 				return usageErrorf(cmd.CommandPath(), "setAcl: -R cannot be combined with -v")
 			}
 			opts.Force = env.settings().Force
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return setACLRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, setACLRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Stat, "stat", "s", false, "print the new stat")
@@ -113,7 +107,7 @@ nothing sent): the session could not change the ACL again. Identities are those 
 
 func setACLRun(ctx context.Context, opts *SetACLOptions) error {
 	env := opts.Env
-	p, c, err := env.begin(ctx, "setAcl", opts.Path)
+	p, c, err := env.begin(ctx, opts.Path)
 	if err != nil {
 		return err
 	}
@@ -132,11 +126,11 @@ func setACLRun(ctx context.Context, opts *SetACLOptions) error {
 		st, err = c.SetACL(env.zkPath(opts.Path), opts.ACL, opts.Version)
 	}
 	if err != nil {
-		return aclError("setAcl", opts.Path, opts.ACL, err)
+		return aclError(opts.Path, opts.ACL, err)
 	}
 	if len(refused) > 0 {
 		for _, e := range refused {
-			PrintError(env.IO.ErrOut, e)
+			warn(ctx, env.IO.ErrOut, e)
 		}
 		return &ExitError{Code: ExitRefused, Op: "setAcl -R", Path: opts.Path,
 			Err: fmt.Errorf("%s refused (named above); the ACL is set on every other znode", count(len(refused), "znode"))}
@@ -157,7 +151,7 @@ func setACLTree(ctx context.Context, env *Env, c *zk.Conn, opts *SetACLOptions) 
 	levels, err := w.walk(ctx, zp, nil)
 	w.close()
 	if err != nil {
-		return nil, nil, opError("setAcl", opts.Path, err)
+		return nil, nil, pathError(opts.Path, err)
 	}
 	var all []string
 	for _, l := range levels[1:] {
@@ -175,7 +169,7 @@ func setACLTree(ctx context.Context, env *Env, c *zk.Conn, opts *SetACLOptions) 
 		case errors.Is(err, zk.ErrInvalidACL):
 			return err // the same for every znode: reported for the path
 		case err != nil:
-			return writeError("setAcl", env.userPath(all[i]), err, "")
+			return writeError(env.userPath(all[i]), err, "")
 		}
 		return nil
 	})
@@ -222,7 +216,7 @@ func setACLTree(ctx context.Context, env *Env, c *zk.Conn, opts *SetACLOptions) 
 		default:
 			e = zk.ErrNoAuth
 		}
-		refused = append(refused, opError("setAcl", up, e))
+		refused = append(refused, pathError(up, e))
 	}
 	return st, refused, nil
 }

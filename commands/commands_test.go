@@ -492,9 +492,9 @@ func TestHelpAndVersion(t *testing.T) {
 	if code := Main([]string{"--help"}, streams, nil); code != 0 || !strings.Contains(out.String(), "deleteall") {
 		t.Fatalf("--help: %q", out)
 	}
-	// No command and no shell in this build: a usage error, not a hang.
+	// No command and no shell to run: a usage error, not a hang.
 	streams, _, errOut = fakeIO("", false)
-	if code := Main(nil, streams, func(*Env) error { return ErrNoREPL }); code != 2 || !strings.Contains(errOut.String(), "no command") {
+	if code := Main(nil, streams, nil); code != 2 || !strings.Contains(errOut.String(), "no command") {
 		t.Fatalf("no command: %d %q", code, errOut)
 	}
 }

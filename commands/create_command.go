@@ -67,10 +67,10 @@ world:anyone:cdrwa or digest:user:BASE64SHA1:cdrwa (default world:anyone:cdrwa).
 			}
 			opts.Path = p
 			if len(args) > 1 {
-				if opts.Data, err = env.readData("create", args[1]); err != nil {
+				if opts.Data, err = env.readData(cmd.Name(), args[1]); err != nil {
 					return err
 				}
-				if err := checkDataSize("create", opts.Data); err != nil {
+				if err := checkDataSize(cmd.Name(), opts.Data); err != nil {
 					return err
 				}
 			}
@@ -79,10 +79,7 @@ world:anyone:cdrwa or digest:user:BASE64SHA1:cdrwa (default world:anyone:cdrwa).
 					return usageErrorf(use, "create: %v", err)
 				}
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return createRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, createRun)
 		},
 	}
 	f := cmd.Flags()
@@ -165,16 +162,16 @@ func parseACL(s string) ([]zk.ACL, error) {
 // aclError is writeError for writes that carry an ACL: it explains the server's "invalid ACL" for
 // an ACL with the auth scheme, which names the session's credentials: without any, the server
 // refuses it.
-func aclError(op, path string, acl []zk.ACL, err error) error {
+func aclError(path string, acl []zk.ACL, err error) error {
 	if errors.Is(err, zk.ErrInvalidACL) {
 		for _, e := range acl {
 			if e.Scheme == "auth" {
-				return &ExitError{Code: ExitRefused, Op: op, Path: path,
+				return &ExitError{Code: ExitRefused, Path: path,
 					Err: fmt.Errorf("invalid ACL: auth:: grants the session's authenticated users, and this session has none (use --auth or addauth first)")}
 			}
 		}
 	}
-	return writeError(op, path, err, "")
+	return writeError(path, err, "")
 }
 
 // checkACLID checks the id of the schemes ZooKeeper ships, so that a typo does not lock a znode away
@@ -232,7 +229,7 @@ func parsePerms(s string) (int32, error) {
 
 func createRun(ctx context.Context, opts *CreateOptions) error {
 	env := opts.Env
-	p, c, err := env.begin(ctx, "create", opts.Path)
+	p, c, err := env.begin(ctx, opts.Path)
 	if err != nil {
 		return err
 	}
@@ -263,10 +260,10 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	}
 	if err != nil {
 		if errors.Is(err, zk.ErrInvalidACL) {
-			return aclError("create", opts.Path, acl, err)
+			return aclError(opts.Path, acl, err)
 		}
 		if opts.TTL > 0 && strings.HasPrefix(err.Error(), "unknown error: -6") {
-			return &ExitError{Code: ExitRefused, Op: "create", Path: opts.Path, Err: fmt.Errorf(
+			return &ExitError{Code: ExitRefused, Path: opts.Path, Err: fmt.Errorf(
 				"not supported by the server (unimplemented): TTL znodes need extendedTypesEnabled=true in its zoo.cfg")}
 		}
 		var found string
@@ -274,12 +271,12 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 			// (a sequential name is not known; an ephemeral one would be gone with a new session)
 			found = env.recheckData(ctx, opts.Path, opts.Data, false)
 		}
-		return dataError("create", opts.Path, opts.Data, err, found)
+		return dataError(opts.Path, opts.Data, err, found)
 	}
 	created = env.userPath(created)
 	env.wrote(znodepath.Parent(created))
 	if err := p.Created(env.IO.Out, created); err != nil {
-		return opError("create", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	return nil
 }

@@ -71,9 +71,9 @@ func checkDataSize(op string, data []byte) error {
 // a request larger than its jute.maxbuffer (1 MiB unless configured), which cannot be told from any
 // other lost connection, so large data is named as a likely cause, not as a certain one. found is
 // what a read after reconnecting shows ("" if nothing could be read).
-func dataError(op, path string, data []byte, err error, found string) error {
+func dataError(path string, data []byte, err error, found string) error {
 	if !errors.Is(err, zk.ErrConnectionClosed) && !sendFailed(err) {
-		return opError(op, path, err)
+		return pathError(path, err)
 	}
 	var detail string
 	if len(data) > serverDefaultData {
@@ -83,7 +83,7 @@ func dataError(op, path string, data []byte, err error, found string) error {
 	if found != "" {
 		detail += "; " + found
 	}
-	return writeError(op, path, err, detail)
+	return writeError(path, err, detail)
 }
 
 // recheckTimeout bounds the read that follows a write whose reply was lost.
@@ -138,26 +138,25 @@ func (e *Env) recheckData(ctx context.Context, path string, data []byte, showVer
 // waiting for the event (one-shot commands).
 func (e *Env) watchesInBackground() bool { return e.Interactive || e.InShell }
 
-// eventText formats a watch event for the current output format (one line).
-func (e *Env) eventText(ev zk.Event, f render.Format) string {
-	re := render.EventFrom(ev, e.userPath(ev.Path))
-	if f == render.JSON {
-		var b strings.Builder
-		_ = render.New(render.JSON, render.Options{}).Event(&b, re)
-		return strings.TrimSuffix(b.String(), "\n")
-	}
-	return render.EventLine(re)
+// eventText is a watch event as p prints it, without the line's end.
+func (e *Env) eventText(ev zk.Event, p render.Printer) string {
+	var b strings.Builder
+	_ = p.Event(&b, render.EventFrom(ev, e.userPath(ev.Path)))
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// awaitWatch finishes a -w command. In the REPL or a script the event is printed by Notify when it fires;
-// a one-shot command waits for it (bounded by --wait-timeout), prints it on stdout and returns.
-func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Event) error {
-	f := e.format() // this line's format; later lines may change it
+// awaitWatch finishes a -w command. In the REPL or a script the event is printed by Notify when it fires; a
+// one-shot command waits for it (bounded by --wait-timeout), prints it on stdout and returns.
+func (e *Env) awaitWatch(ctx context.Context, path string, ch <-chan zk.Event) error {
+	p, err := e.printer() // this line's printer; later lines may change the format
+	if err != nil {
+		return err
+	}
 	if e.watchesInBackground() {
 		go func() {
 			// A watch ended by close or connect is what the user asked for: say nothing.
 			if ev, ok := <-ch; ok && !errors.Is(ev.Err, zk.ErrClosing) {
-				e.notify(e.eventText(ev, f))
+				e.notify(e.eventText(ev, p))
 			}
 		}()
 		return nil
@@ -171,7 +170,7 @@ func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Even
 	select {
 	case ev, ok := <-ch:
 		if !ok {
-			return opError(op, path, zk.ErrClosing)
+			return pathError(path, zk.ErrClosing)
 		}
 		if ev.Err != nil || ev.Type == zk.EventNotWatching {
 			// The watch ended without an event (the session expired): nothing happened to the
@@ -180,17 +179,17 @@ func (e *Env) awaitWatch(ctx context.Context, op, path string, ch <-chan zk.Even
 			if err == nil {
 				err = zk.ErrSessionExpired
 			}
-			return &ExitError{Code: classify(err), Op: op, Path: path,
+			return &ExitError{Code: classify(err), Path: path,
 				Err: fmt.Errorf("%s while waiting for the watch event (the watch is gone)", describe(err))}
 		}
-		if _, err := fmt.Fprintln(e.IO.Out, e.eventText(ev, f)); err != nil {
-			return opError(op, path, err)
+		if _, err := fmt.Fprintln(e.IO.Out, e.eventText(ev, p)); err != nil {
+			return pathError(path, err)
 		}
 		return nil
 	case <-timeout:
-		return &ExitError{Code: ExitUnavailable, Op: op, Path: path,
+		return &ExitError{Code: ExitUnavailable, Path: path,
 			Err: fmt.Errorf("no watch event within %v (--wait-timeout)", e.settings().WaitTimeout)}
 	case <-ctx.Done():
-		return opError(op, path, ctx.Err())
+		return pathError(path, ctx.Err())
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zksh/zksh/internal/znodepath"
-	"github.com/zksh/zksh/render"
 )
 
 // DeleteOptions are delete's parsed inputs.
@@ -36,10 +35,7 @@ func NewCmdDelete(env *Env, runF func(context.Context, *DeleteOptions) error) *c
 				return err
 			}
 			opts.Path = p
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return deleteRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, deleteRun)
 		},
 	}
 	cmd.Flags().Int32VarP(&opts.Version, "version", "v", -1, "expected data version (-1: any)")
@@ -50,10 +46,10 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	env := opts.Env
 	c, err := env.Conn(ctx)
 	if err != nil {
-		return opError("delete", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	if err := c.Delete(env.zkPath(opts.Path), opts.Version); err != nil {
-		return systemNodeError("delete", opts.Path, env.zkPath(opts.Path), err)
+		return systemNodeError(opts.Path, env.zkPath(opts.Path), err)
 	}
 	env.wrote(znodepath.Parent(opts.Path))
 	return nil
@@ -107,10 +103,7 @@ stderr; Ctrl-C stops it and reports how far it got.`,
 			if (p == "/" || p == "/zookeeper") && !opts.Force {
 				return usageErrorf(cmd.CommandPath(), "deleteall %s: refusing without --force", p)
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return deleteAllRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, deleteAllRun)
 		},
 	}
 	cmd.Flags().IntVarP(&opts.Batch, "batch", "b", DefaultBatch, "deletes per multi request")
@@ -119,7 +112,7 @@ stderr; Ctrl-C stops it and reports how far it got.`,
 
 func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 	env := opts.Env
-	p, c, err := env.begin(ctx, "deleteall", opts.Path)
+	p, c, err := env.begin(ctx, opts.Path)
 	if err != nil {
 		return err
 	}
@@ -131,7 +124,7 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 	if opts.Path == "/" { // the root itself cannot be deleted: delete its children
 		names, _, err := c.Children(zp)
 		if err != nil {
-			return opError("deleteall", opts.Path, err)
+			return pathError(opts.Path, err)
 		}
 		roots = roots[:0]
 		for _, n := range names {
@@ -143,7 +136,7 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 		if err == nil {
 			err = zk.ErrNoNode
 		}
-		return opError("deleteall", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	restore := relaxGC()
 	err = d.deleteSubtrees(ctx, roots, 0)
@@ -151,7 +144,7 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 	d.prog.done()
 	if err != nil {
 		if errors.Is(err, zk.ErrBadArguments) && isSystemNode(zp) {
-			return systemNodeError("deleteall", opts.Path, zp, err)
+			return systemNodeError(opts.Path, zp, err)
 		}
 		return deleteAllError(opts.Path, err, int(d.deleted.Load()))
 	}
@@ -159,22 +152,19 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 	if opts.Path == "/" {
 		env.wrote("/")
 	}
-	if env.format() == render.JSON {
-		return p.Count(env.IO.Out, opts.Path, "deleted", int(d.deleted.Load()))
-	}
-	return nil
+	return p.Deleted(env.IO.Out, opts.Path, int(d.deleted.Load()))
 }
 
 // systemNodeError explains ZooKeeper's "bad arguments" answer to deleting one of its system znodes.
-func systemNodeError(op, path, zkPath string, err error) error {
+func systemNodeError(path, zkPath string, err error) error {
 	if errors.Is(err, zk.ErrBadArguments) && zkPath == "/" {
-		return &ExitError{Code: ExitRefused, Op: op, Path: path, Err: fmt.Errorf("the root znode cannot be deleted")}
+		return &ExitError{Code: ExitRefused, Path: path, Err: fmt.Errorf("the root znode cannot be deleted")}
 	}
 	if errors.Is(err, zk.ErrBadArguments) && isSystemNode(zkPath) {
-		return &ExitError{Code: ExitRefused, Op: op, Path: path,
+		return &ExitError{Code: ExitRefused, Path: path,
 			Err: fmt.Errorf("ZooKeeper does not let anyone delete its system znodes (/zookeeper, /zookeeper/config, /zookeeper/quota)")}
 	}
-	return writeError(op, path, err, "")
+	return writeError(path, err, "")
 }
 
 // isSystemNode reports whether p is /zookeeper or below it, which the server does not let anyone delete.
@@ -184,17 +174,17 @@ func isSystemNode(p string) bool {
 
 func deleteAllError(path string, err error, deleted int) error {
 	if errors.Is(err, context.Canceled) {
-		return &ExitError{Code: ExitInterrupted, Op: "deleteall", Path: path,
+		return &ExitError{Code: ExitInterrupted, Path: path,
 			Err: fmt.Errorf("interrupted after deleting %d nodes", deleted)}
 	}
 	if errors.Is(err, zk.ErrConnectionClosed) && deleted > 0 {
-		return writeError("deleteall", path, err, fmt.Sprintf(" (after deleting %d nodes)", deleted))
+		return writeError(path, err, fmt.Sprintf(" (after deleting %d nodes)", deleted))
 	}
 	if deleted > 0 {
-		return &ExitError{Code: classify(err), Op: "deleteall", Path: path,
+		return &ExitError{Code: classify(err), Path: path,
 			Err: fmt.Errorf("%s (after deleting %d nodes)", describe(err), deleted)}
 	}
-	return writeError("deleteall", path, err, "")
+	return writeError(path, err, "")
 }
 
 // maxRetries bounds how often deleteall goes back for children created while it was deleting.

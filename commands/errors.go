@@ -66,7 +66,7 @@ type unavailableError struct{ msg string }
 func (e *unavailableError) Error() string { return e.msg }
 
 // opError wraps an error from ZooKeeper (or from waiting for it) with the command and path.
-func opError(op, path string, err error) error {
+func pathError(path string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -78,7 +78,7 @@ func opError(op, path string, err error) error {
 	if errors.As(err, &ue) {
 		return err
 	}
-	return &ExitError{Code: classify(err), Op: op, Path: path, Err: err}
+	return &ExitError{Code: classify(err), Path: path, Err: err}
 }
 
 // writeLostError is a write whose request went out and whose reply was lost with the connection:
@@ -91,18 +91,18 @@ func (e *writeLostError) Error() string {
 	return "connection lost after the request was sent: it may or may not have been applied" + e.detail
 }
 
-// writeError is opError for the reply to a write request: a lost connection is an unknown outcome
+// writeError is pathError for the reply to a write request: a lost connection is an unknown outcome
 // (exit 3), never a refusal and never a success. detail, when not empty, adds what else is known.
-func writeError(op, path string, err error, detail string) error {
+func writeError(path string, err error, detail string) error {
 	if errors.Is(err, zk.ErrConnectionClosed) {
-		return &ExitError{Code: ExitUnavailable, Op: op, Path: path, Err: &writeLostError{detail}}
+		return &ExitError{Code: ExitUnavailable, Path: path, Err: &writeLostError{detail}}
 	}
 	if sendFailed(err) {
 		// The request did not all go out: the server cannot have read it.
-		return &ExitError{Code: ExitUnavailable, Op: op, Path: path,
+		return &ExitError{Code: ExitUnavailable, Path: path,
 			Err: fmt.Errorf("connection lost while the request was being sent: it was not applied%s", detail)}
 	}
-	return opError(op, path, err)
+	return pathError(path, err)
 }
 
 // sendFailed reports whether err is go-zookeeper's failure to write a request to the socket (the
@@ -255,6 +255,3 @@ func (e *UsageError) helpCommand() string {
 	}
 	return "help " + cmd
 }
-
-// ErrNoREPL is returned by builds without the interactive shell when no command is given.
-var ErrNoREPL = &UsageError{Cmd: "zksh", Err: errors.New("no command given (this build has no interactive shell)")}

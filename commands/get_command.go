@@ -40,10 +40,7 @@ otherwise null with "dataBase64", and the stat is always included.`,
 				return err
 			}
 			opts.Path = p
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return getRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, getRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Stat, "stat", "s", false, "also print the stat")
@@ -55,7 +52,7 @@ otherwise null with "dataBase64", and the stat is always included.`,
 
 func getRun(ctx context.Context, opts *GetOptions) error {
 	env := opts.Env
-	p, c, err := env.begin(ctx, "get", opts.Path)
+	p, c, err := env.begin(ctx, opts.Path)
 	if err != nil {
 		return err
 	}
@@ -70,7 +67,7 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 		data, st, err = c.Get(env.zkPath(opts.Path))
 	}
 	if err != nil {
-		return opError("get", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	n := render.Node{Path: opts.Path, Data: data, Stat: st, ShowStat: opts.Stat, Alone: !opts.Stat && !opts.Watch}
 	switch {
@@ -80,10 +77,10 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 		n.Encoding = render.HexDump
 	}
 	if err := p.Node(env.IO.Out, n); err != nil {
-		return opError("get", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	if opts.Watch {
-		return env.awaitWatch(ctx, "get", opts.Path, ch)
+		return env.awaitWatch(ctx, opts.Path, ch)
 	}
 	return nil
 }

@@ -1,17 +1,28 @@
 package commands
 
-import "io"
+import (
+	"io"
 
-// startLocalServer starts the bundled server for --local; set by local_server.go once the server
-// package is available. It returns the address and a function that stops the server.
-// Warnings (a torn log tail dropped) go to errOut. Its errors carry their exit code.
-var startLocalServer func(dataDir string, errOut io.Writer) (addr string, stop func(), err error)
+	"github.com/zksh/zksh/server"
+)
 
-// startLocal starts the bundled in-process server and points the settings at it.
-func (e *Env) startLocal() error {
-	if startLocalServer == nil {
-		return usageErrorf("zksh", "--local: this build has no bundled server")
+// startLocalServer starts the bundled server on a free loopback port, keeping its data in dataDir (in
+// memory when empty). It returns the address and a function that stops the server. Its warnings (a
+// torn log tail dropped) go to errOut; its errors carry their exit code.
+func startLocalServer(dataDir string, errOut io.Writer) (addr string, stop func(), err error) {
+	s, err := server.New(server.Config{DataDir: dataDir, Logger: warnLogger(errOut)})
+	if err != nil {
+		return "", nil, serverStartError("--local", err)
 	}
+	if err := s.Start(); err != nil {
+		_ = s.Close()
+		return "", nil, serverStartError("--local", err)
+	}
+	return s.Addr(), func() { _ = s.Close() }, nil
+}
+
+// startLocal starts the bundled in-process server for --local and points the settings at it.
+func (e *Env) startLocal() error {
 	if e.localStarted {
 		return nil
 	}

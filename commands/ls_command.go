@@ -53,10 +53,7 @@ time and ephemeral owner.`,
 			if opts.Long && opts.Stat {
 				return usageErrorf(cmd.CommandPath(), "ls: -l cannot be combined with -s")
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return lsRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, lsRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Stat, "stat", "s", false, "also print the znode's stat")
@@ -68,7 +65,7 @@ time and ephemeral owner.`,
 
 func lsRun(ctx context.Context, opts *LsOptions) error {
 	env := opts.Env
-	p, c, err := env.begin(ctx, "ls", opts.Path)
+	p, c, err := env.begin(ctx, opts.Path)
 	if err != nil {
 		return err
 	}
@@ -87,7 +84,7 @@ func lsRun(ctx context.Context, opts *LsOptions) error {
 		names, st, err = c.Children(zp)
 	}
 	if err != nil {
-		return opError("ls", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	sort.Strings(names)
 	if opts.Long {
@@ -104,17 +101,17 @@ func lsRun(ctx context.Context, opts *LsOptions) error {
 			return nil
 		})
 		if err != nil {
-			return opError("ls", opts.Path, err)
+			return pathError(opts.Path, err)
 		}
 		err = p.Listing(env.IO.Out, render.Listing{Path: opts.Path, Entries: entries})
 	} else {
 		err = p.Children(env.IO.Out, render.Children{Path: opts.Path, Names: names, Stat: st, ShowStat: opts.Stat})
 	}
 	if err != nil {
-		return opError("ls", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	if opts.Watch {
-		return env.awaitWatch(ctx, "ls", opts.Path, ch)
+		return env.awaitWatch(ctx, opts.Path, ch)
 	}
 	return nil
 }
@@ -137,25 +134,25 @@ func lsTree(ctx context.Context, env *Env, c *zk.Conn, p render.Printer, path st
 			return &ExitError{Code: ExitInterrupted, Op: "ls -R", Path: path,
 				Err: fmt.Errorf("interrupted after listing %d nodes", len(paths))}
 		}
-		return opError("ls", path, err)
+		return pathError(path, err)
 	}
 	if len(levels) == 1 {
 		if len(w.refused) == 1 { // the path itself may not be listed
-			return opError("ls", path, zk.ErrNoAuth)
+			return pathError(path, zk.ErrNoAuth)
 		}
 		if ok, _, err := c.Exists(env.zkPath(path)); err == nil && !ok {
-			return opError("ls", path, zk.ErrNoNode)
+			return pathError(path, zk.ErrNoNode)
 		}
 	}
 	sortZkCli(paths, paths[0])
 	if err := p.Tree(env.IO.Out, render.Tree{Path: path, Paths: paths}); err != nil {
-		return opError("ls", path, err)
+		return pathError(path, err)
 	}
 	if len(w.refused) == 0 {
 		return nil
 	}
 	for _, r := range refusedPaths(env, w.refused, paths[0]) {
-		PrintError(env.IO.ErrOut, opError("ls", r, zk.ErrNoAuth))
+		warn(ctx, env.IO.ErrOut, pathError(r, zk.ErrNoAuth))
 	}
 	return &ExitError{Code: ExitRefused, Op: "ls -R", Path: path,
 		Err: fmt.Errorf("the children of %s are missing from the listing (not authorized: named above)", count(len(w.refused), "znode"))}

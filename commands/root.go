@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/zksh/zksh/render"
 )
@@ -22,10 +23,18 @@ import (
 // Version is stamped at release time: -ldflags "-X github.com/zksh/zksh/commands.Version=v1.2.3".
 var Version = "dev"
 
-// NewRootCmd returns a fresh command tree bound to env. The shell builds one per line (cobra keeps flag
-// values between executions); global flags given on a REPL line affect that line only.
+// NewRootCmd returns a fresh command tree bound to env for one command line given to zksh: its
+// settings become env's (Main fills the flags not given from their ZKSH_* twins first). The shell
+// builds its lines' trees with ExecuteLine, whose settings are that line's only.
 func NewRootCmd(env *Env) *cobra.Command {
-	s := env.Settings // this tree's copy; committed to env by one-shot runs only
+	root, _ := newRootCmd(env, false)
+	return root
+}
+
+// newRootCmd returns a command tree bound to env and the settings its flags are parsed into (a copy
+// of env's). line says the tree runs one line of the shell: its settings are the line's only.
+func newRootCmd(env *Env, line bool) (*cobra.Command, *Settings) {
+	s := env.Settings
 	root := &cobra.Command{
 		Use:   "zksh [flags] [command]",
 		Short: "A ZooKeeper shell: one-shot commands, a REPL and a bundled server",
@@ -44,26 +53,6 @@ line). Paths may be relative to the current znode (see cd).`,
 			}
 			return nil
 		},
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := render.ParseFormat(s.Output, false); err != nil {
-				return &UsageError{Cmd: cmd.CommandPath(), Err: err}
-			}
-			f := cmd.Flags()
-			if s.Local && !f.Changed("local") && (f.Changed("server") || cmd.Name() == "server" && cmd.HasParent()) {
-				s.Local = false // a flag, or the server command, wins over ZKSH_LOCAL
-			}
-			if err := checkSettings(cmd, s); err != nil {
-				return err
-			}
-			env.line = &s
-			if !env.Interactive {
-				env.Settings = s
-			}
-			if s.Local && !env.Interactive {
-				return env.startLocal()
-			}
-			return nil
-		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if env.Interactive {
 				return cmd.Help()
@@ -71,6 +60,19 @@ line). Paths may be relative to the current znode (see cd).`,
 			env.wantREPL = true
 			return nil
 		},
+	}
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if err := resolveSettings(cmd, root.PersistentFlags(), env, &s, line); err != nil {
+			return err
+		}
+		env.line = &s
+		if !line && !env.Interactive {
+			env.Settings = s
+			if s.Local {
+				return env.startLocal()
+			}
+		}
+		return nil
 	}
 	root.SetOut(env.IO.Out)
 	root.SetErr(env.IO.ErrOut)
@@ -80,18 +82,7 @@ line). Paths may be relative to the current znode (see cd).`,
 	root.Version = Version
 	root.SetVersionTemplate("zksh version {{.Version}}\n")
 
-	f := root.PersistentFlags()
-	f.StringVar(&s.Server, "server", s.Server, "ZooKeeper connect string host:port[,host:port...][/chroot]; -s before the command (env ZKSH_SERVER)")
-	f.DurationVar(&s.SessionTimeout, "timeout", s.SessionTimeout, "session timeout (env ZKSH_TIMEOUT; zkCli's -timeout MS works too)")
-	f.DurationVar(&s.ConnectTimeout, "connect-timeout", s.ConnectTimeout, "give up connecting after this long (exit 3) (env ZKSH_CONNECT_TIMEOUT)")
-	f.DurationVar(&s.WaitTimeout, "wait-timeout", s.WaitTimeout, "one-shot -w: give up waiting for the event after this long, 0 = never (exit 3) (env ZKSH_WAIT_TIMEOUT)")
-	f.StringArrayVar(&s.Auth, "auth", s.Auth, "add authentication scheme:credential to the session, e.g. digest:user:pass (repeatable) (env ZKSH_AUTH)")
-	f.StringVarP(&s.Output, "output", "o", s.Output, "output format: table, plain or json (default table on a terminal, else plain) (env ZKSH_OUTPUT)")
-	f.BoolVar(&s.Verbose, "verbose", s.Verbose, "show go-zookeeper's connection log on stderr")
-	f.BoolVar(&s.KeepGoing, "keep-going", s.KeepGoing, "scripts: run the remaining commands after one fails")
-	f.BoolVar(&s.Force, "force", s.Force, "allow deleteall / and deleteall /zookeeper, and a setAcl that leaves the session no admin permission")
-	f.BoolVar(&s.Local, "local", s.Local, "start a bundled in-process ZooKeeper server on a free loopback port and use it")
-	f.StringVar(&s.DataDir, "data-dir", s.DataDir, "with --local: keep the server's data in DIR (default in memory)")
+	bindSettings(root.PersistentFlags(), &s)
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "plain", "json"}, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddGroup(&cobra.Group{ID: "znode", Title: "Znode commands:"}, &cobra.Group{ID: "session", Title: "Session and shell commands:"})
@@ -119,23 +110,21 @@ line). Paths may be relative to the current znode (see cd).`,
 		NewCmdGetEphemerals(env, nil),
 	)
 	add("session",
-		NewCmdCd(env, nil),
-		NewCmdPwd(env),
-		NewCmdConnect(env, nil),
-		NewCmdClose(env),
-		NewCmdAddAuth(env, nil),
-		NewCmdWhoAmI(env),
-		NewCmdVersion(env),
+		shellState(NewCmdCd(env, nil)),
+		NewCmdPwd(env, nil),
+		shellState(NewCmdConnect(env, nil)),
+		shellState(NewCmdClose(env, nil)),
+		shellState(NewCmdAddAuth(env, nil)),
+		NewCmdWhoAmI(env, nil),
+		NewCmdVersion(env, nil),
 	)
-	for _, c := range extraCommands {
-		root.AddCommand(c(env))
-	}
+	root.AddCommand(NewCmdServer(env, nil))
 	root.AddCommand(newExitCodesTopic())
 	help := newHelpCmd(root)
 	help.GroupID = "session"
 	root.SetHelpCommand(help)
 	root.SetCompletionCommandGroupID("session")
-	return root
+	return root, &s
 }
 
 // pflagInvalid matches pflag's `invalid argument "abc" for "-v, --version" flag: strconv.ParseInt: ...`.
@@ -145,53 +134,76 @@ var pflagInvalid = sync.OnceValue(func() *regexp.Regexp {
 })
 
 // flagError rewords pflag's message for a bad flag value without Go's parser internals:
-// `set: invalid -v, --version "abc": not a number`.
+// `set: invalid -v, --version "abc": not a number`. A credential (--auth) is never repeated.
 func flagError(c *cobra.Command, err error) error {
 	m := pflagInvalid().FindStringSubmatch(err.Error())
 	if m == nil {
 		return err
 	}
-	reason := m[3]
-	switch {
-	case strings.HasSuffix(reason, "invalid syntax"):
-		reason = "not a number"
-	case strings.HasSuffix(reason, "value out of range"):
-		reason = "out of range"
-	case strings.HasPrefix(reason, "time: missing unit"):
-		reason = "needs a unit (e.g. 5000ms or 5s)"
-	case strings.HasPrefix(reason, "time: "):
-		reason = "not a duration (e.g. 500ms, 30s, 1m)"
-	}
 	name := c.Name()
 	if !c.HasParent() {
 		name = "zksh"
 	}
-	return fmt.Errorf("%s: invalid %s %s: %s", name, m[2], m[1], reason)
+	value := " " + m[1]
+	if strings.HasSuffix(m[2], "--auth") {
+		value = ""
+	}
+	return fmt.Errorf("%s: invalid %s%s: %s", name, m[2], value, flagReason(m[3]))
 }
 
-// checkSettings refuses global settings that cannot work, before anything is sent.
-func checkSettings(cmd *cobra.Command, s Settings) error {
-	use := cmd.CommandPath()
-	f := cmd.Flags()
-	// A zero value in Settings means the default; given on the command line it is a mistake.
+// flagReason says why a flag's (or its environment twin's) value was refused, without Go's parser
+// internals.
+func flagReason(reason string) string {
 	switch {
-	case s.SessionTimeout < 0 || s.SessionTimeout == 0 && f.Changed("timeout"):
-		return usageErrorf(use, "--timeout %v: must be positive (e.g. 30s; zkCli's -timeout takes milliseconds)", s.SessionTimeout)
-	case s.ConnectTimeout < 0 || s.ConnectTimeout == 0 && f.Changed("connect-timeout"):
-		return usageErrorf(use, "--connect-timeout %v: must be positive (e.g. 10s)", s.ConnectTimeout)
-	case s.WaitTimeout < 0:
-		return usageErrorf(use, "--wait-timeout %v: must not be negative (0 waits without limit)", s.WaitTimeout)
+	case strings.HasSuffix(reason, "invalid syntax"):
+		return "not a number"
+	case strings.HasSuffix(reason, "value out of range"):
+		return "out of range"
+	case strings.HasPrefix(reason, "time: missing unit"):
+		return "needs a unit (e.g. 5000ms or 5s)"
+	case strings.HasPrefix(reason, "time: "):
+		return "not a duration (e.g. 500ms, 30s, 1m)"
 	}
-	if err := checkSessionTimeout("--timeout", s.SessionTimeout); err != nil {
+	return reason
+}
+
+// resolveSettings makes s, parsed from cmd's command line, the settings the command runs with: in
+// a one-shot run (env.getenv set by Main) the global flags not given are filled from their ZKSH_*
+// twins, then the whole value is validated once, whether or not a session is ever opened. global
+// are the tree's global flags.
+func resolveSettings(cmd *cobra.Command, global *pflag.FlagSet, env *Env, s *Settings, line bool) error {
+	use := cmd.CommandPath()
+	given := map[string]bool{} // on the command line
+	global.VisitAll(func(f *pflag.Flag) { given[f.Name] = f.Changed })
+	serverCmd := cmd.Name() == "server" && cmd.HasParent()
+	if !line && env.getenv != nil {
+		// A flag, or the server command, wins over ZKSH_LOCAL.
+		skip := func(flag string) bool { return flag == "local" && (given["server"] || serverCmd) }
+		if err := fillFromEnv(global, env.getenv, skip); err != nil {
+			return err
+		}
+	}
+	if s.Local && !given["local"] && (given["server"] || serverCmd) {
+		s.Local = false // a flag, or the server command, wins over a --local the shell was started with
+	}
+	name := func(flag string) string {
+		if f := global.Lookup(flag); f != nil && f.Changed && !given[flag] {
+			return envName(flag)
+		}
+		return "--" + flag
+	}
+	set := func(flag string) bool { f := global.Lookup(flag); return f != nil && f.Changed }
+	if err := s.validate(name, set); err != nil {
 		return &UsageError{Cmd: use, Err: err}
 	}
-	if s.Local && cmd.Name() == "server" && cmd.HasParent() {
+	switch {
+	case line && !serverCmd && (given["local"] || given["data-dir"]):
+		return usageErrorf(use, "--local and --data-dir apply to the whole shell: give them when starting zksh")
+	case s.Local && serverCmd:
 		return usageErrorf(use, "server: --local starts a server of its own; use one or the other")
-	}
-	if s.Local && f.Changed("server") {
+	case s.Local && given["server"]:
 		return usageErrorf(use, "--local and --server cannot be combined: --local starts its own server")
-	}
-	if !s.Local && f.Changed("data-dir") && cmd.Name() != "server" {
+	case !s.Local && given["data-dir"] && !serverCmd:
 		return usageErrorf(use, "--data-dir needs --local (or use zksh server --data-dir)")
 	}
 	return nil
@@ -209,10 +221,20 @@ var zkCliOnly = map[string]string{
 	"exit":     " outside the shell",
 }
 
-// extraCommands are added by files compiled in optionally (the bundled server).
-var extraCommands []func(*Env) *cobra.Command
-
 const annotationPathArg = "zksh/path-arg"
+
+// annotationShellState marks a command that changes the shell's own session or current znode (cd,
+// connect, close, addauth): it makes no sense on a session of the line's own.
+const annotationShellState = "zksh/shell-state"
+
+// shellState marks c with annotationShellState.
+func shellState(c *cobra.Command) *cobra.Command {
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations[annotationShellState] = "true"
+	return c
+}
 
 // pathArg marks a command whose operand is a znode path, for completion.
 func pathArg(c *cobra.Command) *cobra.Command {
@@ -225,14 +247,14 @@ func pathArg(c *cobra.Command) *cobra.Command {
 
 // begin is how a command that prints and talks to ZooKeeper starts: the line's printer (a usage
 // error for a bad format) and the session (an error naming op and path).
-func (e *Env) begin(ctx context.Context, op, path string) (render.Printer, *zk.Conn, error) {
+func (e *Env) begin(ctx context.Context, path string) (render.Printer, *zk.Conn, error) {
 	p, err := e.printer()
 	if err != nil {
 		return nil, nil, err
 	}
 	c, err := e.Conn(ctx)
 	if err != nil {
-		return nil, nil, opError(op, path, err)
+		return nil, nil, pathError(path, err)
 	}
 	return p, c, nil
 }
@@ -245,11 +267,6 @@ func (e *Env) printer() (render.Printer, error) {
 		return nil, &UsageError{Err: err}
 	}
 	return render.New(f, render.Options{TTY: e.IO.OutTTY}), nil
-}
-
-func (e *Env) format() render.Format {
-	f, _ := render.ParseFormat(e.settings().Output, e.IO.OutTTY)
-	return f
 }
 
 // globalValueFlags are the global flags that take a value, for finding the command word.
@@ -339,15 +356,11 @@ func optValue(args []string, i int, name string) (string, int, error) {
 // Main runs zksh with args (without the program name): one command, or repl(env) when no command is
 // given. It returns the exit code; only main exits.
 func Main(args []string, streams *IOStreams, repl func(*Env) error) int {
-	settings, err := DefaultSettings(os.Getenv)
-	if err != nil {
-		PrintError(streams.ErrOut, err)
-		return ExitCode(err)
-	}
-	env := NewEnv(streams, settings)
+	env := NewEnv(streams, defaultSettings())
+	env.getenv = os.Getenv
 	defer env.shutdown()
 
-	args, err = rewriteArgs(args)
+	args, err := rewriteArgs(args)
 	if err != nil {
 		PrintError(streams.ErrOut, err)
 		return ExitCode(err)
@@ -361,6 +374,7 @@ func Main(args []string, streams *IOStreams, repl func(*Env) error) int {
 	root.SetIn(streams.In)
 	err = root.ExecuteContext(ctx)
 	stop()
+	env.getenv = nil // the settings are resolved: the shell's lines start from them
 	if err == nil && env.wantREPL {
 		if repl == nil {
 			err = usageErrorf("zksh", "no command given")
@@ -378,18 +392,68 @@ func Main(args []string, streams *IOStreams, repl func(*Env) error) int {
 }
 
 // ExecuteLine runs one command line (its words, without "zksh") on a fresh command tree bound to env,
-// as the REPL and scripts do: ctx cancels it (Ctrl-C). The error it returns is typed (AsUsage), and a
-// usage error's hint reads "help get" when env.Interactive.
+// as the REPL and scripts do: ctx cancels it (Ctrl-C). The line's global flags apply to it alone: the
+// shell's settings are left as they are, and a line giving --server, --auth, --timeout or
+// --connect-timeout runs on a session of its own, closed when the line ends. The error it returns is
+// typed (AsUsage), and a usage error's hint reads "help get" when env.Interactive.
 func ExecuteLine(ctx context.Context, env *Env, words []string) error {
-	root := NewRootCmd(env)
-	root.SetArgs(words)
-	root.SetIn(env.IO.In)
-	err := AsUsage(root.ExecuteContext(ctx))
+	lineEnv, err := sessionForLine(env, words)
+	if err == nil {
+		if lineEnv != env {
+			defer lineEnv.shutdown()
+		}
+		root, _ := newRootCmd(lineEnv, true)
+		root.SetArgs(words)
+		root.SetIn(env.IO.In)
+		err = root.ExecuteContext(ctx)
+	}
+	err = AsUsage(err)
 	var ue *UsageError
 	if env.Interactive && errors.As(err, &ue) {
 		ue.Interactive = true
 	}
 	return err
+}
+
+// sessionFlags are the global flags that make a shell line run on a session of its own.
+var sessionFlags = []string{"server", "auth", "timeout", "connect-timeout"}
+
+// sessionForLine returns the Env a shell line runs on: env itself, or, when the line gives one of
+// sessionFlags, a child of env with the line's settings and a session of its own (the caller shuts
+// it down after the line). The line is parsed here only to find those flags; a line that does not
+// parse runs on env, where the parse fails again and says why.
+func sessionForLine(env *Env, words []string) (*Env, error) {
+	root, s := newRootCmd(env, true)
+	cmd, rest, err := root.Find(words)
+	if err != nil || cmd == root || cmd.ParseFlags(rest) != nil {
+		return env, nil
+	}
+	var given []string
+	for _, f := range sessionFlags {
+		if cmd.Flags().Changed(f) {
+			given = append(given, "--"+f)
+		}
+	}
+	if len(given) == 0 {
+		return env, nil
+	}
+	flags := strings.Join(given, ", ")
+	if cmd.Annotations[annotationShellState] == "true" {
+		return nil, usageErrorf(cmd.CommandPath(), "%s: %s on a shell line apply to that line only, on a session of its own, "+
+			"but %s changes the shell's own session or current znode (use connect, or start zksh with %s)", cmd.Name(), flags, cmd.Name(), flags)
+	}
+	if w := cmd.Flags().Lookup("watch"); env.Interactive && w != nil && w.Changed {
+		return nil, usageErrorf(cmd.CommandPath(), "%s -w: with %s the line runs on a session of its own, closed after the line, "+
+			"which would drop the watch (set it without %s, or connect to those servers)", cmd.Name(), flags, flags)
+	}
+	child := NewEnv(env.IO, *s)
+	if cmd.Flags().Changed("server") {
+		child.Settings.Local = false
+	}
+	child.Cwd, child.prevCwd = env.Cwd, env.prevCwd
+	child.Interactive, child.Notify = env.Interactive, env.Notify
+	child.stdinCommands = env.stdinCommands
+	return child, nil
 }
 
 // AsUsage gives the errors cobra returns untyped (unknown command or flag, wrong arguments) their type,

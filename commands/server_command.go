@@ -13,21 +13,6 @@ import (
 	"github.com/zksh/zksh/server"
 )
 
-func init() {
-	startLocalServer = func(dataDir string, errOut io.Writer) (string, func(), error) {
-		s, err := server.New(server.Config{DataDir: dataDir, Logger: warnLogger(errOut)})
-		if err != nil {
-			return "", nil, serverStartError("--local", err)
-		}
-		if err := s.Start(); err != nil {
-			_ = s.Close()
-			return "", nil, serverStartError("--local", err)
-		}
-		return s.Addr(), func() { _ = s.Close() }, nil
-	}
-	extraCommands = append(extraCommands, func(env *Env) *cobra.Command { return NewCmdServer(env, nil) })
-}
-
 // ServerOptions are the server command's parsed inputs.
 type ServerOptions struct {
 	Env     *Env
@@ -68,7 +53,7 @@ A directory of Apache ZooKeeper's, or a zoo.cfg with server.N lines, is refused 
 			// per client address, tickTime 2s...), not the Go API's zero values (unlimited connections).
 			cfg, _, err := server.ParseConfig(strings.NewReader(""))
 			if err != nil {
-				return &ExitError{Code: ExitUnavailable, Op: "server", Err: err}
+				return &ExitError{Code: ExitUnavailable, Op: cmd.Name(), Err: err}
 			}
 			if configFile != "" {
 				c, warnings, err := server.LoadConfigFile(configFile)
@@ -101,10 +86,7 @@ A directory of Apache ZooKeeper's, or a zoo.cfg with server.N lines, is refused 
 			if cfg.DataDir != "" {
 				opts.Storage = "data in " + cfg.DataDir
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return serverRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, serverRun)
 		},
 	}
 	cmd.Flags().StringVar(&configFile, "config", "", "read settings from a zoo.cfg")
@@ -127,7 +109,7 @@ func serverRun(ctx context.Context, opts *ServerOptions) error {
 	fmt.Fprintf(opts.Env.IO.ErrOut, "zksh server listening on %s (%s)\n", s.Addr(), opts.Storage)
 	<-ctx.Done()
 	if err := s.Close(); err != nil {
-		return &ExitError{Code: ExitRefused, Op: "server", Err: err}
+		return &ExitError{Code: ExitRefused, Err: err}
 	}
 	return nil
 }

@@ -2,11 +2,9 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"runtime"
-	"strings"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
@@ -44,10 +42,7 @@ func NewCmdCd(env *Env, runF func(context.Context, *CdOptions) error) *cobra.Com
 				return err
 			}
 			opts.Path = p
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return cdRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, cdRun)
 		},
 	}
 	return pathArg(cmd)
@@ -57,14 +52,14 @@ func cdRun(ctx context.Context, opts *CdOptions) error {
 	env := opts.Env
 	c, err := env.Conn(ctx)
 	if err != nil {
-		return opError("cd", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	ok, _, err := c.Exists(env.zkPath(opts.Path))
 	if err != nil {
-		return opError("cd", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	if !ok {
-		return opError("cd", opts.Path, zk.ErrNoNode)
+		return pathError(opts.Path, zk.ErrNoNode)
 	}
 	if env.Cwd != opts.Path {
 		env.prevCwd = env.Cwd
@@ -73,20 +68,30 @@ func cdRun(ctx context.Context, opts *CdOptions) error {
 	return nil
 }
 
+// PwdOptions are pwd's inputs.
+type PwdOptions struct {
+	Env *Env
+}
+
 // NewCmdPwd builds `pwd`.
-func NewCmdPwd(env *Env) *cobra.Command {
+func NewCmdPwd(env *Env, runF func(context.Context, *PwdOptions) error) *cobra.Command {
+	opts := &PwdOptions{Env: env}
 	return &cobra.Command{
 		Use:   "pwd",
 		Short: "Print the current znode",
 		Args:  rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := env.printer()
-			if err != nil {
-				return err
-			}
-			return p.Message(env.IO.Out, "path", env.Cwd)
+			return runWith(cmd, opts, runF, pwdRun)
 		},
 	}
+}
+
+func pwdRun(_ context.Context, opts *PwdOptions) error {
+	p, err := opts.Env.printer()
+	if err != nil {
+		return err
+	}
+	return p.Message(opts.Env.IO.Out, "path", opts.Env.Cwd)
 }
 
 // ConnectOptions are connect's parsed inputs.
@@ -112,10 +117,7 @@ ZKSH_AUTH, addauth) were given for the servers in use and are not sent to the ne
 				return err
 			}
 			opts.Server = args[0]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return connectRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, connectRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.KeepAuth, "keep-auth", false, "send the credentials given so far (--auth, addauth) to the new servers too")
@@ -133,22 +135,32 @@ func connectRun(ctx context.Context, opts *ConnectOptions) error {
 	}
 	env.Cwd, env.prevCwd = "/", ""
 	if _, err := env.Conn(ctx); err != nil {
-		return opError("connect", "", err)
+		return pathError("", err)
 	}
 	return nil
 }
 
+// CloseOptions are close's inputs.
+type CloseOptions struct {
+	Env *Env
+}
+
 // NewCmdClose builds `close`: end the session (the next command opens a new one).
-func NewCmdClose(env *Env) *cobra.Command {
+func NewCmdClose(env *Env, runF func(context.Context, *CloseOptions) error) *cobra.Command {
+	opts := &CloseOptions{Env: env}
 	return &cobra.Command{
 		Use:   "close",
 		Short: "Close the session (the next command opens a new one)",
 		Args:  rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			env.Close()
-			return nil
+			return runWith(cmd, opts, runF, closeRun)
 		},
 	}
+}
+
+func closeRun(_ context.Context, opts *CloseOptions) error {
+	opts.Env.Close()
+	return nil
 }
 
 // AddAuthOptions are addauth's parsed inputs.
@@ -168,13 +180,10 @@ func NewCmdAddAuth(env *Env, runF func(context.Context, *AddAuthOptions) error) 
 		Args:    rangeArgs(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Scheme, opts.Cred = args[0], args[1]
-			if err := checkCredential(opts.Scheme, opts.Cred); err != nil {
+			if err := errors.Join(checkCredential(opts.Scheme, opts.Cred), checkLineBreak(opts.Cred)); err != nil {
 				return usageErrorf(cmd.CommandPath(), "addauth: %v", err)
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return addAuthRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, addAuthRun)
 		},
 	}
 	return cmd
@@ -184,10 +193,10 @@ func addAuthRun(ctx context.Context, opts *AddAuthOptions) error {
 	env := opts.Env
 	c, err := env.Conn(ctx)
 	if err != nil {
-		return opError("addauth", "", err)
+		return pathError("", err)
 	}
 	if err := c.AddAuth(opts.Scheme, []byte(opts.Cred)); err != nil {
-		return &ExitError{Code: classify(err), Op: "addauth",
+		return &ExitError{Code: classify(err),
 			Err: fmt.Errorf("the server refused the %s credentials (%s)", opts.Scheme, describe(err))}
 	}
 	// Remember it, so a session opened after close (or connect --keep-auth) has it too.
@@ -197,28 +206,40 @@ func addAuthRun(ctx context.Context, opts *AddAuthOptions) error {
 	return nil
 }
 
+// VersionOptions are version's inputs.
+type VersionOptions struct {
+	Env *Env
+}
+
 // NewCmdVersion builds `version`.
-func NewCmdVersion(env *Env) *cobra.Command {
+func NewCmdVersion(env *Env, runF func(context.Context, *VersionOptions) error) *cobra.Command {
+	opts := &VersionOptions{Env: env}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print zksh's version",
 		Args:  rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := env.printer()
-			if err != nil {
-				return err
-			}
-			text := fmt.Sprintf("zksh version %s (%s %s/%s)", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			if env.format() == "json" {
-				return p.Message(env.IO.Out, "version", Version)
-			}
-			return p.Message(env.IO.Out, "version", text)
+			return runWith(cmd, opts, runF, versionRun)
 		},
 	}
 }
 
+func versionRun(_ context.Context, opts *VersionOptions) error {
+	p, err := opts.Env.printer()
+	if err != nil {
+		return err
+	}
+	return p.Version(opts.Env.IO.Out, render.Build{Version: Version, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH})
+}
+
+// WhoAmIOptions are whoami's inputs.
+type WhoAmIOptions struct {
+	Env *Env
+}
+
 // NewCmdWhoAmI builds `whoami`: the identities the server gives this session's credentials.
-func NewCmdWhoAmI(env *Env) *cobra.Command {
+func NewCmdWhoAmI(env *Env, runF func(context.Context, *WhoAmIOptions) error) *cobra.Command {
+	opts := &WhoAmIOptions{Env: env}
 	return &cobra.Command{
 		Use:   "whoami",
 		Short: "Print the identities the server associates with the session's credentials",
@@ -227,34 +248,29 @@ the client's ip, and one per --auth or addauth. go-zookeeper cannot send whoAmI,
 short-lived session with the same credentials.`,
 		Args: rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := env.Conn(ctx)
-			if err != nil {
-				return opError("whoami", "", err)
-			}
-			rs, err := dialReadSession(ctx, c.Server(), env.Settings.SessionTimeout, env.Settings.Auth)
-			if err != nil {
-				return opError("whoami", "", err)
-			}
-			defer rs.close()
-			ids, err := rs.whoAmI(ctx)
-			if err != nil {
-				return opError("whoami", "", err)
-			}
-			if env.format() == render.JSON {
-				if ids == nil {
-					ids = []ClientInfo{}
-				}
-				enc := json.NewEncoder(env.IO.Out)
-				return enc.Encode(map[string]any{"identities": ids})
-			}
-			var b strings.Builder
-			b.WriteString("Auth scheme: User\n")
-			for _, id := range ids {
-				fmt.Fprintf(&b, "%s: %s\n", id.Scheme, id.User)
-			}
-			_, err = io.WriteString(env.IO.Out, b.String())
-			return err
+			return runWith(cmd, opts, runF, whoAmIRun)
 		},
 	}
+}
+
+func whoAmIRun(ctx context.Context, opts *WhoAmIOptions) error {
+	env := opts.Env
+	p, c, err := env.begin(ctx, "")
+	if err != nil {
+		return err
+	}
+	rs, err := dialReadSession(ctx, c.Server(), env.Settings.SessionTimeout, env.Settings.Auth)
+	if err != nil {
+		return pathError("", err)
+	}
+	defer rs.close()
+	infos, err := rs.whoAmI(ctx)
+	if err != nil {
+		return pathError("", err)
+	}
+	ids := make([]render.Identity, 0, len(infos))
+	for _, i := range infos {
+		ids = append(ids, render.Identity{Scheme: i.Scheme, User: i.User})
+	}
+	return p.Identities(env.IO.Out, ids)
 }

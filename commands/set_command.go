@@ -34,16 +34,13 @@ stdin, @@TEXT is the literal @TEXT. -v sets it only if the data version matches 
 				return err
 			}
 			opts.Path = p
-			if opts.Data, err = env.readData("set", args[1]); err != nil {
+			if opts.Data, err = env.readData(cmd.Name(), args[1]); err != nil {
 				return err
 			}
-			if err := checkDataSize("set", opts.Data); err != nil {
+			if err := checkDataSize(cmd.Name(), opts.Data); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return setRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, setRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Stat, "stat", "s", false, "print the new stat")
@@ -53,7 +50,7 @@ stdin, @@TEXT is the literal @TEXT. -v sets it only if the data version matches 
 
 func setRun(ctx context.Context, opts *SetOptions) error {
 	env := opts.Env
-	p, c, err := env.begin(ctx, "set", opts.Path)
+	p, c, err := env.begin(ctx, opts.Path)
 	if err != nil {
 		return err
 	}
@@ -63,11 +60,11 @@ func setRun(ctx context.Context, opts *SetOptions) error {
 		if errors.Is(err, zk.ErrConnectionClosed) {
 			found = env.recheckData(ctx, opts.Path, opts.Data, true)
 		}
-		return dataError("set", opts.Path, opts.Data, err, found)
+		return dataError(opts.Path, opts.Data, err, found)
 	}
 	if opts.Stat {
 		if err := p.Stat(env.IO.Out, opts.Path, st); err != nil {
-			return opError("set", opts.Path, err)
+			return pathError(opts.Path, err)
 		}
 	}
 	return nil

@@ -32,10 +32,7 @@ says so on stderr and waits for its creation (exit 0 when it appears).`,
 				return err
 			}
 			opts.Path = p
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return statRun(cmd.Context(), opts)
+			return runWith(cmd, opts, runF, statRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Watch, "watch", "w", false, "watch the znode: print the next event (creation, change, deletion)")
@@ -44,7 +41,7 @@ says so on stderr and waits for its creation (exit 0 when it appears).`,
 
 func statRun(ctx context.Context, opts *StatOptions) error {
 	env := opts.Env
-	p, c, err := env.begin(ctx, "stat", opts.Path)
+	p, c, err := env.begin(ctx, opts.Path)
 	if err != nil {
 		return err
 	}
@@ -60,23 +57,23 @@ func statRun(ctx context.Context, opts *StatOptions) error {
 		ok, st, err = c.Exists(zp)
 	}
 	if err != nil {
-		return opError("stat", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	if !ok {
 		if !opts.Watch || env.watchesInBackground() {
 			if opts.Watch {
-				_ = env.awaitWatch(ctx, "stat", opts.Path, ch)
+				_ = env.awaitWatch(ctx, opts.Path, ch)
 			}
-			return opError("stat", opts.Path, zk.ErrNoNode)
+			return pathError(opts.Path, zk.ErrNoNode)
 		}
 		fmt.Fprintf(env.IO.ErrOut, "zksh: stat %s: node does not exist; waiting for it\n", opts.Path)
-		return env.awaitWatch(ctx, "stat", opts.Path, ch)
+		return env.awaitWatch(ctx, opts.Path, ch)
 	}
 	if err := p.Stat(env.IO.Out, opts.Path, st); err != nil {
-		return opError("stat", opts.Path, err)
+		return pathError(opts.Path, err)
 	}
 	if opts.Watch {
-		return env.awaitWatch(ctx, "stat", opts.Path, ch)
+		return env.awaitWatch(ctx, opts.Path, ch)
 	}
 	return nil
 }

@@ -11,8 +11,15 @@ import (
 	"github.com/zksh/zksh/render"
 )
 
+// SyncOptions are sync's parsed inputs.
+type SyncOptions struct {
+	Env  *Env
+	Path string
+}
+
 // NewCmdSync builds `sync path`: make the connected server catch up with the leader.
-func NewCmdSync(env *Env, runF func(context.Context, string) error) *cobra.Command {
+func NewCmdSync(env *Env, runF func(context.Context, *SyncOptions) error) *cobra.Command {
+	opts := &SyncOptions{Env: env}
 	cmd := &cobra.Command{
 		Use:   "sync path",
 		Short: "Make the connected server catch up with the leader for path",
@@ -22,24 +29,34 @@ func NewCmdSync(env *Env, runF func(context.Context, string) error) *cobra.Comma
 			if err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(cmd.Context(), p)
-			}
-			pr, c, err := env.begin(cmd.Context(), "sync", p)
-			if err != nil {
-				return err
-			}
-			if _, err := c.Sync(env.zkPath(p)); err != nil {
-				return opError("sync", p, err)
-			}
-			return pr.Message(env.IO.Out, "sync", "Sync is OK")
+			opts.Path = p
+			return runWith(cmd, opts, runF, syncRun)
 		},
 	}
 	return pathArg(cmd)
 }
 
+func syncRun(ctx context.Context, opts *SyncOptions) error {
+	env := opts.Env
+	pr, c, err := env.begin(ctx, opts.Path)
+	if err != nil {
+		return err
+	}
+	if _, err := c.Sync(env.zkPath(opts.Path)); err != nil {
+		return pathError(opts.Path, err)
+	}
+	return pr.Message(env.IO.Out, "sync", "Sync is OK")
+}
+
+// GetAllChildrenNumberOptions are getAllChildrenNumber's parsed inputs.
+type GetAllChildrenNumberOptions struct {
+	Env  *Env
+	Path string
+}
+
 // NewCmdGetAllChildrenNumber builds `getAllChildrenNumber path`: the number of znodes below path.
-func NewCmdGetAllChildrenNumber(env *Env, runF func(context.Context, string) error) *cobra.Command {
+func NewCmdGetAllChildrenNumber(env *Env, runF func(context.Context, *GetAllChildrenNumberOptions) error) *cobra.Command {
+	opts := &GetAllChildrenNumberOptions{Env: env}
 	cmd := &cobra.Command{
 		Use:   "getAllChildrenNumber path",
 		Short: "Print the number of znodes below path (all depths)",
@@ -49,56 +66,65 @@ func NewCmdGetAllChildrenNumber(env *Env, runF func(context.Context, string) err
 			if err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(cmd.Context(), p)
-			}
-			ctx := cmd.Context()
-			pr, c, err := env.begin(ctx, "getAllChildrenNumber", p)
-			if err != nil {
-				return err
-			}
-			// The server counts in one request (ZooKeeper 3.6+); older servers are walked.
-			if rs, err := dialReadSession(ctx, c.Server(), env.Settings.SessionTimeout, env.Settings.Auth); err == nil {
-				n, err := rs.allChildrenNumber(ctx, env.zkPath(p))
-				rs.close()
-				if err == nil {
-					return pr.Count(env.IO.Out, p, "count", n)
-				}
-				if !errors.Is(err, errUnimplemented) {
-					return opError("getAllChildrenNumber", p, err)
-				}
-			}
-			prog := env.progress("getAllChildrenNumber "+p, "found %d nodes")
-			w := env.newWalker(c)
-			levels, err := w.walk(ctx, env.zkPath(p), prog.update)
-			w.close()
-			prog.done()
-			if err != nil {
-				if errors.Is(err, context.Canceled) {
-					return &ExitError{Code: ExitInterrupted, Op: "getAllChildrenNumber", Path: p, Err: fmt.Errorf("interrupted")}
-				}
-				return opError("getAllChildrenNumber", p, err)
-			}
-			n := 0
-			for _, l := range levels[1:] {
-				n += len(l)
-			}
-			if n == 0 {
-				if ok, _, err := c.Exists(env.zkPath(p)); err != nil || !ok {
-					if err == nil {
-						err = zk.ErrNoNode
-					}
-					return opError("getAllChildrenNumber", p, err)
-				}
-			}
-			return pr.Count(env.IO.Out, p, "count", n)
+			opts.Path = p
+			return runWith(cmd, opts, runF, getAllChildrenNumberRun)
 		},
 	}
 	return pathArg(cmd)
 }
 
+func getAllChildrenNumberRun(ctx context.Context, opts *GetAllChildrenNumberOptions) error {
+	env, p := opts.Env, opts.Path
+	pr, c, err := env.begin(ctx, p)
+	if err != nil {
+		return err
+	}
+	// The server counts in one request (ZooKeeper 3.6+); older servers are walked.
+	if rs, err := dialReadSession(ctx, c.Server(), env.Settings.SessionTimeout, env.Settings.Auth); err == nil {
+		n, err := rs.allChildrenNumber(ctx, env.zkPath(p))
+		rs.close()
+		if err == nil {
+			return pr.Count(env.IO.Out, p, "count", n)
+		}
+		if !errors.Is(err, errUnimplemented) {
+			return pathError(p, err)
+		}
+	}
+	prog := env.progress("getAllChildrenNumber "+p, "found %d nodes")
+	w := env.newWalker(c)
+	levels, err := w.walk(ctx, env.zkPath(p), prog.update)
+	w.close()
+	prog.done()
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return &ExitError{Code: ExitInterrupted, Path: p, Err: fmt.Errorf("interrupted")}
+		}
+		return pathError(p, err)
+	}
+	n := 0
+	for _, l := range levels[1:] {
+		n += len(l)
+	}
+	if n == 0 {
+		if ok, _, err := c.Exists(env.zkPath(p)); err != nil || !ok {
+			if err == nil {
+				err = zk.ErrNoNode
+			}
+			return pathError(p, err)
+		}
+	}
+	return pr.Count(env.IO.Out, p, "count", n)
+}
+
+// GetEphemeralsOptions are getEphemerals' parsed inputs.
+type GetEphemeralsOptions struct {
+	Env  *Env
+	Path string
+}
+
 // NewCmdGetEphemerals builds `getEphemerals [path]`: this session's ephemeral znodes under path.
-func NewCmdGetEphemerals(env *Env, runF func(context.Context, string) error) *cobra.Command {
+func NewCmdGetEphemerals(env *Env, runF func(context.Context, *GetEphemeralsOptions) error) *cobra.Command {
+	opts := &GetEphemeralsOptions{Env: env}
 	cmd := &cobra.Command{
 		Use:   "getEphemerals [path]",
 		Short: "List this session's ephemeral znodes under path (default /)",
@@ -115,47 +141,49 @@ mode the session is new and owns none.`,
 			if err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(cmd.Context(), p)
-			}
-			ctx := cmd.Context()
-			pr, c, err := env.begin(ctx, "getEphemerals", p)
-			if err != nil {
-				return err
-			}
-			w := env.newWalker(c)
-			defer w.close()
-			w.skipNoAuth = true // list what may be listed; say what was not
-			levels, err := w.walk(ctx, env.zkPath(p), nil)
-			if err != nil {
-				return opError("getEphemerals", p, err)
-			}
-			if n := w.skipped.Load(); n > 0 {
-				fmt.Fprintf(env.IO.ErrOut, "zksh: getEphemerals %s: skipped the children of %d znode(s) this session may not list\n", p, n)
-			}
-			var all []string
-			for _, l := range levels {
-				all = append(all, l...)
-			}
-			owned := make([]bool, len(all))
-			session := c.SessionID()
-			err = forEach(ctx, len(all), inFlight*len(w.conns), func(worker, i int) error {
-				ok, st, err := w.conns[worker%len(w.conns)].Exists(all[i])
-				owned[i] = err == nil && ok && st.EphemeralOwner == session
-				return err
-			})
-			if err != nil {
-				return opError("getEphemerals", p, err)
-			}
-			var names []string
-			for i, zp := range all {
-				if owned[i] {
-					names = append(names, env.userPath(zp))
-				}
-			}
-			sortDepthFirst(names)
-			return pr.Children(env.IO.Out, render.Children{Path: p, Names: names})
+			opts.Path = p
+			return runWith(cmd, opts, runF, getEphemeralsRun)
 		},
 	}
 	return pathArg(cmd)
+}
+
+func getEphemeralsRun(ctx context.Context, opts *GetEphemeralsOptions) error {
+	env, p := opts.Env, opts.Path
+	pr, c, err := env.begin(ctx, p)
+	if err != nil {
+		return err
+	}
+	w := env.newWalker(c)
+	defer w.close()
+	w.skipNoAuth = true // list what may be listed; say what was not
+	levels, err := w.walk(ctx, env.zkPath(p), nil)
+	if err != nil {
+		return pathError(p, err)
+	}
+	if n := w.skipped.Load(); n > 0 {
+		warn(ctx, env.IO.ErrOut, &ExitError{Path: p, Err: fmt.Errorf("skipped the children of %d znode(s) this session may not list", n)})
+	}
+	var all []string
+	for _, l := range levels {
+		all = append(all, l...)
+	}
+	owned := make([]bool, len(all))
+	session := c.SessionID()
+	err = forEach(ctx, len(all), inFlight*len(w.conns), func(worker, i int) error {
+		ok, st, err := w.conns[worker%len(w.conns)].Exists(all[i])
+		owned[i] = err == nil && ok && st.EphemeralOwner == session
+		return err
+	})
+	if err != nil {
+		return pathError(p, err)
+	}
+	var names []string
+	for i, zp := range all {
+		if owned[i] {
+			names = append(names, env.userPath(zp))
+		}
+	}
+	sortDepthFirst(names)
+	return pr.Children(env.IO.Out, render.Children{Path: p, Names: names})
 }

@@ -34,7 +34,7 @@ func TestZKErrorsAreNotUsage(t *testing.T) {
 		case zk.ErrSessionExpired, zk.ErrConnectionClosed, zk.ErrClosing, zk.ErrNoServer, zk.ErrSessionMoved:
 			want = ExitUnavailable
 		}
-		if got := ExitCode(opError("delete", "/zookeeper", e)); got != want {
+		if got := ExitCode(pathError("/zookeeper", e)); got != want {
 			t.Errorf("%v: exit %d, want %d", e, got, want)
 		}
 		if got := ExitCode(AsUsage(e)); got != want {

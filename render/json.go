@@ -156,3 +156,18 @@ func mustJSON(s string) []byte {
 func (p jsonPrinter) Message(w io.Writer, key, text string) error {
 	return writeJSON(w, map[string]string{key: text})
 }
+
+func (p jsonPrinter) Deleted(w io.Writer, path string, n int) error {
+	return p.Count(w, path, "deleted", n)
+}
+
+func (p jsonPrinter) Identities(w io.Writer, ids []Identity) error {
+	if ids == nil {
+		ids = []Identity{}
+	}
+	return writeJSON(w, struct {
+		Identities []Identity `json:"identities"`
+	}{ids})
+}
+
+func (p jsonPrinter) Version(w io.Writer, b Build) error { return p.Message(w, "version", b.Version) }

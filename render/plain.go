@@ -123,3 +123,21 @@ func (p plainPrinter) Message(w io.Writer, _ string, text string) error {
 	_, err := fmt.Fprintln(w, text)
 	return err
 }
+
+func (p plainPrinter) Deleted(io.Writer, string, int) error { return nil }
+
+// Identities prints zkCli's whoami text: a heading, then one "scheme: user" line per identity.
+func (p plainPrinter) Identities(w io.Writer, ids []Identity) error {
+	var b strings.Builder
+	b.WriteString("Auth scheme: User\n")
+	for _, id := range ids {
+		fmt.Fprintf(&b, "%s: %s\n", id.Scheme, id.User)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (p plainPrinter) Version(w io.Writer, b Build) error {
+	_, err := fmt.Fprintf(w, "zksh version %s (%s %s/%s)\n", b.Version, b.Go, b.OS, b.Arch)
+	return err
+}

@@ -124,6 +124,20 @@ func stateName(s zk.State) string {
 	return strings.TrimPrefix(s.String(), "State")
 }
 
+// Identity is one identity the server associates with a session's credentials, as whoami prints it.
+type Identity struct {
+	Scheme string `json:"scheme"`
+	User   string `json:"user"`
+}
+
+// Build is zksh's version and the Go toolchain and platform it was built for.
+type Build struct {
+	Version string // "v1.2.3", "dev"
+	Go      string // runtime.Version()
+	OS      string
+	Arch    string
+}
+
 // Printer prints each kind of result in one format.
 type Printer interface {
 	Node(w io.Writer, n Node) error
@@ -138,6 +152,13 @@ type Printer interface {
 	Count(w io.Writer, path, what string, n int) error
 	// Message prints a line of text that scripts may read (e.g. "Sync is OK").
 	Message(w io.Writer, key, text string) error
+	// Deleted prints how many znodes deleteall deleted: JSON only; plain and table print nothing,
+	// as zkCli does.
+	Deleted(w io.Writer, path string, n int) error
+	// Identities prints whoami's identities.
+	Identities(w io.Writer, ids []Identity) error
+	// Version prints zksh's version: JSON gives the version alone, text adds toolchain and platform.
+	Version(w io.Writer, b Build) error
 }
 
 // Options adapt a printer to where it writes.

@@ -222,3 +222,31 @@ func TestNodeDataAlone(t *testing.T) {
 		}
 	}
 }
+
+func TestIdentitiesVersionDeleted(t *testing.T) {
+	ids := []Identity{{"ip", "127.0.0.1"}, {"digest", "a<b>&c"}}
+	b := Build{Version: "v1.2.3", Go: "go1.99", OS: "linux", Arch: "amd64"}
+	tests := []struct {
+		f    Format
+		do   func(Printer, *strings.Builder) error
+		want string
+	}{
+		{Plain, func(p Printer, w *strings.Builder) error { return p.Identities(w, ids) }, "Auth scheme: User\nip: 127.0.0.1\ndigest: a<b>&c\n"},
+		{Table, func(p Printer, w *strings.Builder) error { return p.Identities(w, ids) }, "Auth scheme: User\nip: 127.0.0.1\ndigest: a<b>&c\n"},
+		{JSON, func(p Printer, w *strings.Builder) error { return p.Identities(w, ids) },
+			`{"identities":[{"scheme":"ip","user":"127.0.0.1"},{"scheme":"digest","user":"a<b>&c"}]}` + "\n"},
+		{JSON, func(p Printer, w *strings.Builder) error { return p.Identities(w, nil) }, `{"identities":[]}` + "\n"},
+		{Plain, func(p Printer, w *strings.Builder) error { return p.Version(w, b) }, "zksh version v1.2.3 (go1.99 linux/amd64)\n"},
+		{Table, func(p Printer, w *strings.Builder) error { return p.Version(w, b) }, "zksh version v1.2.3 (go1.99 linux/amd64)\n"},
+		{JSON, func(p Printer, w *strings.Builder) error { return p.Version(w, b) }, `{"version":"v1.2.3"}` + "\n"},
+		{Plain, func(p Printer, w *strings.Builder) error { return p.Deleted(w, "/a", 3) }, ""},
+		{Table, func(p Printer, w *strings.Builder) error { return p.Deleted(w, "/a", 3) }, ""},
+		{JSON, func(p Printer, w *strings.Builder) error { return p.Deleted(w, "/a", 3) }, `{"path":"/a","deleted":3}` + "\n"},
+	}
+	for i, tt := range tests {
+		var w strings.Builder
+		if err := tt.do(New(tt.f, Options{}), &w); err != nil || w.String() != tt.want {
+			t.Errorf("%d (%s): %v %q, want %q", i, tt.f, err, w.String(), tt.want)
+		}
+	}
+}
