@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +13,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/internal/znodepath"
 )
 
@@ -195,15 +196,31 @@ func checkACLID(e zk.ACL) error {
 				"(to grant the user you authenticated as, use auth::PERMS)", hash)
 		}
 	case "ip":
-		if net.ParseIP(e.ID) == nil {
-			if _, _, err := net.ParseCIDR(e.ID); err != nil {
-				return fmt.Errorf("%q is not an IP address or ADDRESS/BITS", e.ID)
-			}
+		if !validIPID(e.ID) {
+			return fmt.Errorf("%q is not an IP address or ADDRESS/BITS", e.ID)
 		}
 	case "":
 		return fmt.Errorf("no scheme (world, auth, digest, ip...)")
 	}
 	return nil
+}
+
+// validIPID reports whether id is an ip scheme id: an address, or ADDRESS/BITS with at most as many
+// bits as the address has.
+func validIPID(id string) bool {
+	addr, bits, cidr := strings.Cut(id, "/")
+	a, err := netip.ParseAddr(addr)
+	if err != nil || a.Zone() != "" {
+		return false
+	}
+	if !cidr {
+		return true
+	}
+	if bits == "" || strings.Trim(bits, "0123456789") != "" {
+		return false
+	}
+	n, err := strconv.Atoi(bits)
+	return err == nil && n <= a.BitLen()
 }
 
 func parsePerms(s string) (int32, error) {
@@ -240,7 +257,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if acl == nil {
 		acl = zk.WorldACL(zk.PermAll)
 	}
-	zp := env.zkPath(opts.Path)
+	zp := opts.Path
 	var created string
 	switch {
 	case opts.Container:
@@ -270,13 +287,12 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 				"not supported by the server (unimplemented): TTL znodes need extendedTypesEnabled=true in its zoo.cfg")}
 		}
 		var found string
-		if errors.Is(err, zk.ErrConnectionClosed) && !opts.Sequential && !opts.Ephemeral {
+		if zkclient.ReplyLost(err) && !opts.Sequential && !opts.Ephemeral {
 			// (a sequential name is not known; an ephemeral one would be gone with a new session)
 			found = env.recheckData(ctx, opts.Path, opts.Data, false)
 		}
 		return dataError("create", opts.Path, opts.Data, err, found)
 	}
-	created = env.userPath(created)
 	env.wrote(znodepath.Parent(created))
 	if err := p.Created(env.IO.Out, created); err != nil {
 		return opError("create", opts.Path, err)

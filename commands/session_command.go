@@ -11,6 +11,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/render"
 )
 
@@ -55,11 +56,11 @@ func NewCmdCd(env *Env, runF func(context.Context, *CdOptions) error) *cobra.Com
 
 func cdRun(ctx context.Context, opts *CdOptions) error {
 	env := opts.Env
-	c, err := env.Conn(ctx)
+	c, err := env.Client(ctx)
 	if err != nil {
 		return opError("cd", opts.Path, err)
 	}
-	ok, _, err := c.Exists(env.zkPath(opts.Path))
+	ok, _, err := c.Exists(opts.Path)
 	if err != nil {
 		return opError("cd", opts.Path, err)
 	}
@@ -132,7 +133,7 @@ func connectRun(ctx context.Context, opts *ConnectOptions) error {
 		env.mu.Unlock()
 	}
 	env.Cwd, env.prevCwd = "/", ""
-	if _, err := env.Conn(ctx); err != nil {
+	if _, err := env.Client(ctx); err != nil {
 		return opError("connect", "", err)
 	}
 	return nil
@@ -182,11 +183,11 @@ func NewCmdAddAuth(env *Env, runF func(context.Context, *AddAuthOptions) error) 
 
 func addAuthRun(ctx context.Context, opts *AddAuthOptions) error {
 	env := opts.Env
-	c, err := env.Conn(ctx)
+	c, err := env.Client(ctx)
 	if err != nil {
 		return opError("addauth", "", err)
 	}
-	if err := c.AddAuth(opts.Scheme, []byte(opts.Cred)); err != nil {
+	if err := c.AddAuth(opts.Scheme, opts.Cred); err != nil {
 		return &ExitError{Code: classify(err), Op: "addauth",
 			Err: fmt.Errorf("the server refused the %s credentials (%s)", opts.Scheme, describe(err))}
 	}
@@ -228,22 +229,17 @@ short-lived session with the same credentials.`,
 		Args: rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, err := env.Conn(ctx)
+			c, err := env.Client(ctx)
 			if err != nil {
 				return opError("whoami", "", err)
 			}
-			rs, err := dialReadSession(ctx, c.Server(), env.Settings.SessionTimeout, env.Settings.Auth)
-			if err != nil {
-				return opError("whoami", "", err)
-			}
-			defer rs.close()
-			ids, err := rs.whoAmI(ctx)
+			ids, _, err := c.WhoAmI(ctx)
 			if err != nil {
 				return opError("whoami", "", err)
 			}
 			if env.format() == render.JSON {
 				if ids == nil {
-					ids = []ClientInfo{}
+					ids = []zkclient.ClientInfo{}
 				}
 				enc := json.NewEncoder(env.IO.Out)
 				return enc.Encode(map[string]any{"identities": ids})

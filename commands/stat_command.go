@@ -53,7 +53,7 @@ func statRun(ctx context.Context, opts *StatOptions) error {
 		st *zk.Stat
 		ch <-chan zk.Event
 	)
-	zp := env.zkPath(opts.Path)
+	zp := opts.Path
 	if opts.Watch {
 		ok, st, ch, err = c.ExistsW(zp)
 	} else {

@@ -8,6 +8,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/render"
 )
 
@@ -29,7 +30,7 @@ func NewCmdSync(env *Env, runF func(context.Context, string) error) *cobra.Comma
 			if err != nil {
 				return err
 			}
-			if _, err := c.Sync(env.zkPath(p)); err != nil {
+			if err := c.Sync(p); err != nil {
 				return opError("sync", p, err)
 			}
 			return pr.Message(env.IO.Out, "sync", "Sync is OK")
@@ -58,20 +59,18 @@ func NewCmdGetAllChildrenNumber(env *Env, runF func(context.Context, string) err
 				return err
 			}
 			// The server counts in one request (ZooKeeper 3.6+); older servers are walked.
-			if rs, err := dialReadSession(ctx, c.Server(), env.Settings.SessionTimeout, env.Settings.Auth); err == nil {
-				n, err := rs.allChildrenNumber(ctx, env.zkPath(p))
-				rs.close()
-				if err == nil {
-					return pr.Count(env.IO.Out, p, "count", n)
-				}
-				if !errors.Is(err, errUnimplemented) {
-					return opError("getAllChildrenNumber", p, err)
-				}
+			n, err := c.AllChildrenNumber(ctx, p)
+			if err == nil {
+				return pr.Count(env.IO.Out, p, "count", n)
+			}
+			if !errors.Is(err, zkclient.ErrUnsupported) {
+				return opError("getAllChildrenNumber", p, err)
 			}
 			prog := env.progress("getAllChildrenNumber "+p, "found %d nodes")
-			w := env.newWalker(c)
-			levels, err := w.walk(ctx, env.zkPath(p), prog.update)
-			w.close()
+			w := c.Walker()
+			w.Progress = prog.update
+			levels, err := w.Walk(ctx, p)
+			w.Close()
 			prog.done()
 			if err != nil {
 				if errors.Is(err, context.Canceled) {
@@ -79,12 +78,12 @@ func NewCmdGetAllChildrenNumber(env *Env, runF func(context.Context, string) err
 				}
 				return opError("getAllChildrenNumber", p, err)
 			}
-			n := 0
+			n = 0
 			for _, l := range levels[1:] {
 				n += len(l)
 			}
 			if n == 0 {
-				if ok, _, err := c.Exists(env.zkPath(p)); err != nil || !ok {
+				if ok, _, err := c.Exists(p); err != nil || !ok {
 					if err == nil {
 						err = zk.ErrNoNode
 					}
@@ -123,34 +122,29 @@ mode the session is new and owns none.`,
 			if err != nil {
 				return err
 			}
-			w := env.newWalker(c)
-			defer w.close()
-			w.skipNoAuth = true // list what may be listed; say what was not
-			levels, err := w.walk(ctx, env.zkPath(p), nil)
+			w := c.Walker()
+			defer w.Close()
+			w.SkipNoAuth = true // list what may be listed; say what was not
+			levels, err := w.Walk(ctx, p)
 			if err != nil {
 				return opError("getEphemerals", p, err)
 			}
-			if n := w.skipped.Load(); n > 0 {
+			if n := len(w.Refused()); n > 0 {
 				fmt.Fprintf(env.IO.ErrOut, "zksh: getEphemerals %s: skipped the children of %d znode(s) this session may not list\n", p, n)
 			}
 			var all []string
 			for _, l := range levels {
 				all = append(all, l...)
 			}
-			owned := make([]bool, len(all))
-			session := c.SessionID()
-			err = forEach(ctx, len(all), inFlight*len(w.conns), func(worker, i int) error {
-				ok, st, err := w.conns[worker%len(w.conns)].Exists(all[i])
-				owned[i] = err == nil && ok && st.EphemeralOwner == session
-				return err
-			})
+			stats, err := w.Stats(ctx, all)
 			if err != nil {
 				return opError("getEphemerals", p, err)
 			}
+			session := c.SessionID()
 			var names []string
-			for i, zp := range all {
-				if owned[i] {
-					names = append(names, env.userPath(zp))
+			for i, st := range stats {
+				if st != nil && st.EphemeralOwner == session {
+					names = append(names, all[i])
 				}
 			}
 			sortDepthFirst(names)
