@@ -257,17 +257,16 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if acl == nil {
 		acl = zk.WorldACL(zk.PermAll)
 	}
-	zp := opts.Path
 	var created string
 	switch {
 	case opts.Container:
-		created, err = c.CreateContainer(zp, opts.Data, zk.FlagContainer, acl)
+		created, err = c.CreateContainer(opts.Path, opts.Data, zk.FlagContainer, acl)
 	case opts.TTL > 0:
 		flag := int32(zk.FlagTTL)
 		if opts.Sequential {
 			flag = zk.FlagPersistentSequentialWithTTL
 		}
-		created, err = c.CreateTTL(zp, opts.Data, flag, acl, opts.TTL)
+		created, err = c.CreateTTL(opts.Path, opts.Data, flag, acl, opts.TTL)
 	default:
 		var flag int32
 		if opts.Ephemeral {
@@ -276,7 +275,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		if opts.Sequential {
 			flag |= zk.FlagSequence
 		}
-		created, err = c.Create(zp, opts.Data, flag, acl)
+		created, err = c.Create(opts.Path, opts.Data, flag, acl)
 	}
 	if err != nil {
 		if errors.Is(err, zk.ErrInvalidACL) {

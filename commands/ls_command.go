@@ -81,11 +81,10 @@ func lsRun(ctx context.Context, opts *LsOptions) error {
 		st    *zk.Stat
 		ch    <-chan zk.Event
 	)
-	zp := opts.Path
 	if opts.Watch {
-		names, st, ch, err = c.ChildrenW(zp)
+		names, st, ch, err = c.ChildrenW(opts.Path)
 	} else {
-		names, st, err = c.Children(zp)
+		names, st, err = c.Children(opts.Path)
 	}
 	if err != nil {
 		return opError("ls", opts.Path, err)
@@ -94,7 +93,7 @@ func lsRun(ctx context.Context, opts *LsOptions) error {
 	if opts.Long {
 		entries := make([]render.Entry, len(names))
 		err = zkclient.ForEach(ctx, len(names), zkclient.InFlight, func(_, i int) error {
-			ok, cst, err := c.Exists(znodepath.Join(zp, names[i]))
+			ok, cst, err := c.Exists(znodepath.Join(opts.Path, names[i]))
 			if err != nil {
 				return err
 			}

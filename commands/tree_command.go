@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
-	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/render"
 )
 
@@ -59,36 +57,14 @@ func NewCmdGetAllChildrenNumber(env *Env, runF func(context.Context, string) err
 				return err
 			}
 			// The server counts in one request (ZooKeeper 3.6+); older servers are walked.
-			n, err := c.AllChildrenNumber(ctx, p)
-			if err == nil {
-				return pr.Count(env.IO.Out, p, "count", n)
-			}
-			if !errors.Is(err, zkclient.ErrUnsupported) {
-				return opError("getAllChildrenNumber", p, err)
-			}
 			prog := env.progress("getAllChildrenNumber "+p, "found %d nodes")
-			w := c.Walker()
-			w.Progress = prog.update
-			levels, err := w.Walk(ctx, p)
-			w.Close()
+			n, err := c.AllChildrenNumber(ctx, p, prog.update)
 			prog.done()
 			if err != nil {
 				if errors.Is(err, context.Canceled) {
 					return &ExitError{Code: ExitInterrupted, Op: "getAllChildrenNumber", Path: p, Err: fmt.Errorf("interrupted")}
 				}
 				return opError("getAllChildrenNumber", p, err)
-			}
-			n = 0
-			for _, l := range levels[1:] {
-				n += len(l)
-			}
-			if n == 0 {
-				if ok, _, err := c.Exists(p); err != nil || !ok {
-					if err == nil {
-						err = zk.ErrNoNode
-					}
-					return opError("getAllChildrenNumber", p, err)
-				}
 			}
 			return pr.Count(env.IO.Out, p, "count", n)
 		},
@@ -122,30 +98,12 @@ mode the session is new and owns none.`,
 			if err != nil {
 				return err
 			}
-			w := c.Walker()
-			defer w.Close()
-			w.SkipNoAuth = true // list what may be listed; say what was not
-			levels, err := w.Walk(ctx, p)
+			names, unlisted, err := c.Ephemerals(ctx, p) // what may be listed; say what was not
+			if unlisted > 0 {
+				fmt.Fprintf(env.IO.ErrOut, "zksh: getEphemerals %s: skipped the children of %d znode(s) this session may not list\n", p, unlisted)
+			}
 			if err != nil {
 				return opError("getEphemerals", p, err)
-			}
-			if n := len(w.Refused()); n > 0 {
-				fmt.Fprintf(env.IO.ErrOut, "zksh: getEphemerals %s: skipped the children of %d znode(s) this session may not list\n", p, n)
-			}
-			var all []string
-			for _, l := range levels {
-				all = append(all, l...)
-			}
-			stats, err := w.Stats(ctx, all)
-			if err != nil {
-				return opError("getEphemerals", p, err)
-			}
-			session := c.SessionID()
-			var names []string
-			for i, st := range stats {
-				if st != nil && st.EphemeralOwner == session {
-					names = append(names, all[i])
-				}
 			}
 			sortDepthFirst(names)
 			return pr.Children(env.IO.Out, render.Children{Path: p, Names: names})

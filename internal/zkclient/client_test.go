@@ -257,8 +257,11 @@ func TestAllChildrenNumber(t *testing.T) {
 		c := open(t, addr)
 		root := testRoot(t, c)
 		mustCreate(t, c, root+"/a", root+"/a/b", root+"/c")
-		if n, err := c.AllChildrenNumber(context.Background(), root); n != 3 || err != nil {
+		if n, err := c.AllChildrenNumber(context.Background(), root, nil); n != 3 || err != nil {
 			t.Errorf("%s: %d %v, want 3", name, n, err)
+		}
+		if _, err := c.AllChildrenNumber(context.Background(), root+"/nope", nil); !errors.Is(err, zk.ErrNoNode) {
+			t.Errorf("%s: count of a missing path: %v", name, err)
 		}
 	}
 }
@@ -328,5 +331,27 @@ func TestClassify(t *testing.T) {
 	}
 	if !ReplyLost(zk.ErrConnectionClosed) || ReplyLost(zk.ErrNoNode) {
 		t.Error("ReplyLost")
+	}
+}
+
+// TestEphemerals: the session's own ephemeral znodes, not another session's, found by walking.
+func TestEphemerals(t *testing.T) {
+	for name, addr := range servers(t) {
+		c, other := open(t, addr), open(t, addr)
+		root := testRoot(t, c)
+		mustCreate(t, c, root+"/a")
+		for _, e := range []struct {
+			c    *Client
+			path string
+		}{{c, root + "/a/mine"}, {c, root + "/mine"}, {other, root + "/theirs"}} {
+			if _, err := e.c.Create(e.path, nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		owned, unlisted, err := c.Ephemerals(context.Background(), root)
+		sort.Strings(owned)
+		if err != nil || unlisted != 0 || strings.Join(owned, ",") != root+"/a/mine,"+root+"/mine" {
+			t.Errorf("%s: %q %d %v", name, owned, unlisted, err)
+		}
 	}
 }

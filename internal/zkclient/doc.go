@@ -10,7 +10,8 @@
 //     from the server's paths itself (watch events included);
 //   - the transports: go-zookeeper/zk for what it can send, and a small pipelined session of our own,
 //     encoded with the jute codec, for the opcodes it cannot (multiRead, whoAmI,
-//     getAllChildrenNumber);
+//     getAllChildrenNumber); where a server lacks one, the Client does the work another way
+//     (AllChildrenNumber walks the tree, Ephemerals walks it and checks the owners);
 //   - the concurrency engine: ForEach, the tree Walker (many requests in flight, multiRead for big
 //     levels, helper sessions) and the bulk deleter behind DeleteTree;
 //   - the classification of ZooKeeper and connection errors: Classify sorts an error into a Kind

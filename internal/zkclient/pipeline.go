@@ -284,10 +284,10 @@ func (c *Client) WhoAmI(ctx context.Context) (ids []ClientInfo, local netip.Addr
 	return ids, local, err
 }
 
-// AllChildrenNumber asks the server how many znodes are below path (getAllChildrenNumber, ZooKeeper
+// allChildrenNumber asks the server how many znodes are below path (getAllChildrenNumber, ZooKeeper
 // 3.6+): one request, counted by the server whatever the ACLs below path. ErrUnsupported when the
-// server does not know the request or the pipelined session cannot be had: walk the tree instead.
-func (c *Client) AllChildrenNumber(ctx context.Context, path string) (int, error) {
+// server does not know the request or the pipelined session cannot be had.
+func (c *Client) allChildrenNumber(ctx context.Context, path string) (int, error) {
 	rs, err := c.pipelined(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrUnsupported, err)
