@@ -100,12 +100,9 @@ func digestID(user, password string) string {
 // with the same credentials, and from the credentials zksh added (digest hashes, which whoAmI does
 // not show). Where whoAmI is not to be had, the client's address is the local end of a connection to
 // the same server.
-func (e *Env) identities(ctx context.Context, c *zkclient.Client) sessionIdentities {
+func identities(ctx context.Context, c *zkclient.Client) sessionIdentities {
 	ids := sessionIdentities{digests: map[string]bool{}, others: map[string]bool{}}
-	e.mu.Lock()
-	auth := append([]string(nil), e.Settings.Auth...)
-	e.mu.Unlock()
-	for _, a := range auth {
+	for _, a := range c.Auth() {
 		scheme, cred, _ := strings.Cut(a, ":")
 		switch scheme {
 		case "digest":
@@ -150,7 +147,7 @@ func (e *Env) checkAdmin(ctx context.Context, c *zkclient.Client, path string, a
 	if (sessionIdentities{}).administers(acl) { // world:anyone with a: no need to ask
 		return nil
 	}
-	ids := e.identities(ctx, c)
+	ids := identities(ctx, c)
 	if ids.administers(acl) {
 		return nil
 	}
