@@ -5,11 +5,13 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
-	"net"
+	"net/netip"
 	"sort"
 	"strings"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/internal/zkclient"
 )
 
 // setAcl refuses an ACL that would leave the znode with no entry granting the session ADMIN, unless
@@ -19,7 +21,7 @@ import (
 
 // sessionIdentities are the identities the server gives the session, as far as zksh can tell.
 type sessionIdentities struct {
-	ips           []net.IP        // the client's address as the server sees it
+	ips           []netip.Addr    // the client's address as the server sees it
 	digests       map[string]bool // digest ids, user:BASE64(SHA1(user:password))
 	authenticated bool            // has an identity that auth:: stands for (any scheme but ip)
 	others        map[string]bool // scheme:id of other schemes, as whoAmI reports them
@@ -63,18 +65,25 @@ func (ids sessionIdentities) administers(acl []zk.ACL) bool {
 }
 
 // ipCovers reports whether the ip ACL id (ADDR or ADDR/BITS) covers one of ips.
-func ipCovers(id string, ips []net.IP) bool {
-	if _, network, err := net.ParseCIDR(id); err == nil {
+func ipCovers(id string, ips []netip.Addr) bool {
+	if strings.Contains(id, "/") {
+		network, err := netip.ParsePrefix(id)
+		if err != nil {
+			return false
+		}
 		for _, ip := range ips {
-			if network.Contains(ip) {
+			if network.Contains(ip.Unmap()) {
 				return true
 			}
 		}
 		return false
 	}
-	addr := net.ParseIP(id)
+	addr, err := netip.ParseAddr(id)
+	if err != nil {
+		return false
+	}
 	for _, ip := range ips {
-		if addr != nil && addr.Equal(ip) {
+		if addr.Unmap() == ip.Unmap() {
 			return true
 		}
 	}
@@ -91,12 +100,9 @@ func digestID(user, password string) string {
 // with the same credentials, and from the credentials zksh added (digest hashes, which whoAmI does
 // not show). Where whoAmI is not to be had, the client's address is the local end of a connection to
 // the same server.
-func (e *Env) identities(ctx context.Context, c *zk.Conn) sessionIdentities {
+func identities(ctx context.Context, c *zkclient.Client) sessionIdentities {
 	ids := sessionIdentities{digests: map[string]bool{}, others: map[string]bool{}}
-	e.mu.Lock()
-	auth := append([]string(nil), e.Settings.Auth...)
-	e.mu.Unlock()
-	for _, a := range auth {
+	for _, a := range c.Auth() {
 		scheme, cred, _ := strings.Cut(a, ":")
 		switch scheme {
 		case "digest":
@@ -109,16 +115,11 @@ func (e *Env) identities(ctx context.Context, c *zk.Conn) sessionIdentities {
 			ids.authenticated = true
 		}
 	}
-	rs, err := dialReadSession(ctx, c.Server(), e.Settings.SessionTimeout, auth)
+	who, local, err := c.WhoAmI(ctx)
 	if err != nil {
-		return ids
-	}
-	defer rs.close()
-	who, err := rs.whoAmI(ctx)
-	if err != nil {
-		if a, ok := rs.conn.LocalAddr().(*net.TCPAddr); ok {
-			ids.ips = append(ids.ips, a.IP)
-			ids.names = append(ids.names, "ip:"+a.IP.String())
+		if local.IsValid() {
+			ids.ips = append(ids.ips, local)
+			ids.names = append(ids.names, "ip:"+local.String())
 		}
 		return ids
 	}
@@ -127,7 +128,7 @@ func (e *Env) identities(ctx context.Context, c *zk.Conn) sessionIdentities {
 	for _, w := range who {
 		switch w.Scheme {
 		case "ip":
-			if ip := net.ParseIP(w.User); ip != nil {
+			if ip, err := netip.ParseAddr(w.User); err == nil {
 				ids.ips = append(ids.ips, ip)
 			}
 		case "digest": // whoAmI shows the user only: the ids are the credentials' hashes
@@ -142,11 +143,11 @@ func (e *Env) identities(ctx context.Context, c *zk.Conn) sessionIdentities {
 }
 
 // checkAdmin refuses (exit 2) an ACL that leaves the session no ADMIN on the znode.
-func (e *Env) checkAdmin(ctx context.Context, c *zk.Conn, path string, acl []zk.ACL) error {
+func (e *Env) checkAdmin(ctx context.Context, c *zkclient.Client, path string, acl []zk.ACL) error {
 	if (sessionIdentities{}).administers(acl) { // world:anyone with a: no need to ask
 		return nil
 	}
-	ids := e.identities(ctx, c)
+	ids := identities(ctx, c)
 	if ids.administers(acl) {
 		return nil
 	}

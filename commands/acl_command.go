@@ -8,6 +8,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/render"
 )
 
@@ -45,7 +46,7 @@ func getACLRun(ctx context.Context, opts *GetACLOptions) error {
 	if err != nil {
 		return err
 	}
-	acl, st, err := c.GetACL(env.zkPath(opts.Path))
+	acl, st, err := c.GetACL(opts.Path)
 	if err != nil {
 		return pathError(opts.Path, err)
 	}
@@ -121,9 +122,9 @@ func setACLRun(ctx context.Context, opts *SetACLOptions) error {
 		refused []error
 	)
 	if opts.Recursive {
-		st, refused, err = setACLTree(ctx, env, c, opts)
+		st, refused, err = setACLTree(ctx, c, opts)
 	} else {
-		st, err = c.SetACL(env.zkPath(opts.Path), opts.ACL, opts.Version)
+		st, err = c.SetACL(opts.Path, opts.ACL, opts.Version)
 	}
 	if err != nil {
 		return aclError(opts.Path, opts.ACL, err)
@@ -144,12 +145,11 @@ func setACLRun(ctx context.Context, opts *SetACLOptions) error {
 // setACLTree sets the ACL on every znode of the subtree, the path itself last, going on past the
 // znodes the session may not list or change, and returns those refusals (the path's own stat is nil
 // if it was refused); znodes deleted meanwhile are skipped.
-func setACLTree(ctx context.Context, env *Env, c *zk.Conn, opts *SetACLOptions) (*zk.Stat, []error, error) {
-	zp := env.zkPath(opts.Path)
-	w := env.newWalker(c)
-	w.skipNoAuth = true
-	levels, err := w.walk(ctx, zp, nil)
-	w.close()
+func setACLTree(ctx context.Context, c *zkclient.Client, opts *SetACLOptions) (*zk.Stat, []error, error) {
+	w := c.Walker()
+	w.SkipNoAuth = true
+	levels, err := w.Walk(ctx, opts.Path)
+	w.Close()
 	if err != nil {
 		return nil, nil, pathError(opts.Path, err)
 	}
@@ -158,7 +158,7 @@ func setACLTree(ctx context.Context, env *Env, c *zk.Conn, opts *SetACLOptions) 
 		all = append(all, l...)
 	}
 	denied := make([]bool, len(all))
-	err = forEach(ctx, len(all), inFlight, func(_, i int) error {
+	err = zkclient.ForEach(ctx, len(all), zkclient.InFlight, func(_, i int) error {
 		_, err := c.SetACL(all[i], opts.ACL, -1)
 		switch {
 		case errors.Is(err, zk.ErrNoNode):
@@ -169,31 +169,31 @@ func setACLTree(ctx context.Context, env *Env, c *zk.Conn, opts *SetACLOptions) 
 		case errors.Is(err, zk.ErrInvalidACL):
 			return err // the same for every znode: reported for the path
 		case err != nil:
-			return writeError(env.userPath(all[i]), err, "")
+			return writeError(all[i], err, "")
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := c.SetACL(zp, opts.ACL, opts.Version)
+	st, err := c.SetACL(opts.Path, opts.ACL, opts.Version)
 	if err != nil && !errors.Is(err, zk.ErrNoAuth) {
 		return nil, nil, err
 	}
-	if err != nil && len(all) == 0 && len(w.refused) == 0 {
+	refusedList := w.Refused()
+	if err != nil && len(all) == 0 && len(refusedList) == 0 {
 		return nil, nil, err // a leaf: refused as setAcl without -R is
 	}
-	all, denied = append(all, zp), append(denied, err != nil)
+	all, denied = append(all, opts.Path), append(denied, err != nil)
 	// One line per znode, in ls -R's order: its ACL was refused, its children could not be listed, or both.
 	type refusal struct{ acl, list bool }
 	byPath := map[string]*refusal{}
 	for i, d := range denied {
 		if d {
-			byPath[env.userPath(all[i])] = &refusal{acl: true}
+			byPath[all[i]] = &refusal{acl: true}
 		}
 	}
-	for _, r := range w.refused {
-		up := env.userPath(r)
+	for _, up := range refusedList {
 		if byPath[up] == nil {
 			byPath[up] = &refusal{}
 		}

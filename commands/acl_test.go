@@ -3,6 +3,7 @@ package commands
 import (
 	"io"
 	"net"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -86,12 +87,12 @@ func TestSetACLRecursiveNotAuthorized(t *testing.T) {
 func TestAdministers(t *testing.T) {
 	alice := digestID("alice", "pw")
 	me := sessionIdentities{
-		ips:           []net.IP{net.ParseIP("10.1.2.3")},
+		ips:           []netip.Addr{netip.MustParseAddr("::ffff:10.1.2.3")}, // as a mapped address, to check it matches the IPv4 ids
 		digests:       map[string]bool{alice: true},
 		authenticated: true,
 		others:        map[string]bool{"sasl:bob@EXAMPLE.COM": true},
 	}
-	nobody := sessionIdentities{ips: []net.IP{net.ParseIP("127.0.0.1")}}
+	nobody := sessionIdentities{ips: []netip.Addr{netip.MustParseAddr("127.0.0.1")}}
 	tests := []struct {
 		acl         string
 		me, nobody_ bool
@@ -208,6 +209,26 @@ func TestSetACLKeepsAdmin(t *testing.T) {
 		code, _ := run("setAcl", x, "world:anyone:cdrwa")
 		if code != 1 {
 			t.Errorf("%s: setAcl after --force locked the ACL: exit %d, want 1 (not authorized)", server, code)
+		}
+	}
+}
+
+// TestValidIPID: the ip scheme's ids are checked as net.ParseIP and net.ParseCIDR checked them
+// (commands/ no longer imports net).
+func TestValidIPID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"10.1.2.3": true, "10.0.0.0/8": true, "10.0.0.0/008": true, "10.0.0.0/32": true, "::1": true,
+		"fe80::/10": true, "::ffff:10.0.0.0/104": true, "::/128": true,
+		"1.2.3": false, "10.0.0.0/33": false, "10.0.0.0/": false, "10.0.0.0/-1": false, "/8": false,
+		"fe80::1%eth0": false, "::/129": false, "10.0.0.0/8/8": false, "host": false, "": false,
+	} {
+		got := validIPID(id)
+		_, _, cidrErr := net.ParseCIDR(id)
+		if old := net.ParseIP(id) != nil || cidrErr == nil; old != want {
+			t.Fatalf("test table: net says %q is valid=%v", id, old)
+		}
+		if got != want {
+			t.Errorf("validIPID(%q) = %v, want %v", id, got, want)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/internal/zktest"
 )
 
@@ -466,9 +467,9 @@ func TestAuthAndACL(t *testing.T) {
 	if r := zksh(t, "--auth", "digest:alice:pw", "whoami").must(t); r.out != "Auth scheme: User\nip: 127.0.0.1\ndigest: alice\n" {
 		t.Fatalf("whoami: %q", r.out)
 	}
-	var who struct{ Identities []ClientInfo }
+	var who struct{ Identities []zkclient.ClientInfo }
 	decode(t, zksh(t, "-o", "json", "whoami").must(t).out, &who)
-	if len(who.Identities) != 1 || who.Identities[0] != (ClientInfo{"ip", "127.0.0.1"}) {
+	if len(who.Identities) != 1 || who.Identities[0] != (zkclient.ClientInfo{Scheme: "ip", User: "127.0.0.1"}) {
 		t.Fatalf("whoami json: %+v", who)
 	}
 	zksh(t, "setAcl", root+"/none", "world:anyone:cdrwa").fails(t, 1, "node does not exist")
@@ -590,7 +591,7 @@ func TestInteractiveEnv(t *testing.T) {
 	if env.State() != "CONNECTED" || env.Host() != addr {
 		t.Fatalf("state %s host %s", env.State(), env.Host())
 	}
-	if err := line("close"); err != nil || env.State() != "CLOSED" || env.CachedConn() != nil {
+	if err := line("close"); err != nil || env.State() != "CLOSED" || env.CachedClient() != nil {
 		t.Fatalf("close: %v %s", err, env.State())
 	}
 	if err := line("connect", addr); err != nil || env.State() != "CONNECTED" || env.Cwd != "/" {

@@ -44,11 +44,11 @@ func completeZnode(env *Env, s *Settings) cobra.CompletionFunc {
 		if env.Settings.ConnectTimeout > completeTimeout || env.Settings.ConnectTimeout == 0 {
 			env.Settings.ConnectTimeout = completeTimeout
 		}
-		c, err := env.Conn(ctx)
+		c, err := env.Client(ctx)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveError
 		}
-		names, _, err := c.Children(env.zkPath(parent))
+		names, _, err := c.Children(parent)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveError
 		}
@@ -63,7 +63,7 @@ func completeZnode(env *Env, s *Settings) cobra.CompletionFunc {
 		}
 		// A complete name: offer the next level too, so "get /a" shows /a/x, /a/y.
 		if exact && prefix != "" {
-			kids, _, err := c.Children(env.zkPath(znodepath.Join(parent, prefix)))
+			kids, _, err := c.Children(znodepath.Join(parent, prefix))
 			if err == nil {
 				sort.Strings(kids)
 				for _, k := range kids {

@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +13,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/internal/znodepath"
 )
 
@@ -192,15 +193,31 @@ func checkACLID(e zk.ACL) error {
 				"(to grant the user you authenticated as, use auth::PERMS)", hash)
 		}
 	case "ip":
-		if net.ParseIP(e.ID) == nil {
-			if _, _, err := net.ParseCIDR(e.ID); err != nil {
-				return fmt.Errorf("%q is not an IP address or ADDRESS/BITS", e.ID)
-			}
+		if !validIPID(e.ID) {
+			return fmt.Errorf("%q is not an IP address or ADDRESS/BITS", e.ID)
 		}
 	case "":
 		return fmt.Errorf("no scheme (world, auth, digest, ip...)")
 	}
 	return nil
+}
+
+// validIPID reports whether id is an ip scheme id: an address, or ADDRESS/BITS with at most as many
+// bits as the address has.
+func validIPID(id string) bool {
+	addr, bits, cidr := strings.Cut(id, "/")
+	a, err := netip.ParseAddr(addr)
+	if err != nil || a.Zone() != "" {
+		return false
+	}
+	if !cidr {
+		return true
+	}
+	if bits == "" || strings.Trim(bits, "0123456789") != "" {
+		return false
+	}
+	n, err := strconv.Atoi(bits)
+	return err == nil && n <= a.BitLen()
 }
 
 func parsePerms(s string) (int32, error) {
@@ -237,17 +254,16 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if acl == nil {
 		acl = zk.WorldACL(zk.PermAll)
 	}
-	zp := env.zkPath(opts.Path)
 	var created string
 	switch {
 	case opts.Container:
-		created, err = c.CreateContainer(zp, opts.Data, zk.FlagContainer, acl)
+		created, err = c.CreateContainer(opts.Path, opts.Data, zk.FlagContainer, acl)
 	case opts.TTL > 0:
 		flag := int32(zk.FlagTTL)
 		if opts.Sequential {
 			flag = zk.FlagPersistentSequentialWithTTL
 		}
-		created, err = c.CreateTTL(zp, opts.Data, flag, acl, opts.TTL)
+		created, err = c.CreateTTL(opts.Path, opts.Data, flag, acl, opts.TTL)
 	default:
 		var flag int32
 		if opts.Ephemeral {
@@ -256,7 +272,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		if opts.Sequential {
 			flag |= zk.FlagSequence
 		}
-		created, err = c.Create(zp, opts.Data, flag, acl)
+		created, err = c.Create(opts.Path, opts.Data, flag, acl)
 	}
 	if err != nil {
 		if errors.Is(err, zk.ErrInvalidACL) {
@@ -267,13 +283,12 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 				"not supported by the server (unimplemented): TTL znodes need extendedTypesEnabled=true in its zoo.cfg")}
 		}
 		var found string
-		if errors.Is(err, zk.ErrConnectionClosed) && !opts.Sequential && !opts.Ephemeral {
+		if zkclient.ReplyLost(err) && !opts.Sequential && !opts.Ephemeral {
 			// (a sequential name is not known; an ephemeral one would be gone with a new session)
 			found = env.recheckData(ctx, opts.Path, opts.Data, false)
 		}
 		return dataError(opts.Path, opts.Data, err, found)
 	}
-	created = env.userPath(created)
 	env.wrote(znodepath.Parent(created))
 	if err := p.Created(env.IO.Out, created); err != nil {
 		return pathError(opts.Path, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/render"
 )
 
@@ -72,7 +73,7 @@ func checkDataSize(op string, data []byte) error {
 // other lost connection, so large data is named as a likely cause, not as a certain one. found is
 // what a read after reconnecting shows ("" if nothing could be read).
 func dataError(path string, data []byte, err error, found string) error {
-	if !errors.Is(err, zk.ErrConnectionClosed) && !sendFailed(err) {
+	if !zkclient.ReplyLost(err) && !zkclient.SendFailed(err) {
 		return pathError(path, err)
 	}
 	var detail string
@@ -92,12 +93,12 @@ const recheckTimeout = 5 * time.Second
 // recheck runs read on the session once it is back (go-zookeeper reconnects by itself), to report
 // what the server shows after a write with an unknown outcome; "" if it could not be had in time.
 // It states what the read found, never whose write that was.
-func (e *Env) recheck(ctx context.Context, read func(c *zk.Conn) (string, error)) string {
+func (e *Env) recheck(ctx context.Context, read func(c *zkclient.Client) (string, error)) string {
 	ctx, cancel := context.WithTimeout(ctx, recheckTimeout)
 	defer cancel()
 	found := make(chan string, 1)
 	go func() {
-		c, err := e.Conn(ctx)
+		c, err := e.Client(ctx)
 		if err != nil {
 			found <- ""
 			return
@@ -118,8 +119,8 @@ func (e *Env) recheck(ctx context.Context, read func(c *zk.Conn) (string, error)
 
 // recheckData reads path after a create or set of data whose outcome is unknown.
 func (e *Env) recheckData(ctx context.Context, path string, data []byte, showVersion bool) string {
-	return e.recheck(ctx, func(c *zk.Conn) (string, error) {
-		got, st, err := c.Get(e.zkPath(path))
+	return e.recheck(ctx, func(c *zkclient.Client) (string, error) {
+		got, st, err := c.Get(path)
 		switch {
 		case errors.Is(err, zk.ErrNoNode):
 			return "a read after reconnecting does not find " + path, nil
@@ -141,7 +142,7 @@ func (e *Env) watchesInBackground() bool { return e.Interactive || e.InShell }
 // eventText is a watch event as p prints it, without the line's end.
 func (e *Env) eventText(ev zk.Event, p render.Printer) string {
 	var b strings.Builder
-	_ = p.Event(&b, render.EventFrom(ev, e.userPath(ev.Path)))
+	_ = p.Event(&b, render.EventFrom(ev, ev.Path))
 	return strings.TrimSuffix(b.String(), "\n")
 }
 

@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 
-	"github.com/go-zookeeper/zk"
+	"github.com/zksh/zksh/internal/zkclient"
 )
 
 // Exit codes, documented in README and `zksh help exit-codes`.
@@ -60,12 +59,8 @@ func usageErrorf(cmdPath, format string, args ...any) error {
 	return &UsageError{Cmd: cmdPath, Err: fmt.Errorf(format, args...)}
 }
 
-// errUnavailable reports that no session could be had within the connect timeout.
-type unavailableError struct{ msg string }
-
-func (e *unavailableError) Error() string { return e.msg }
-
-// opError wraps an error from ZooKeeper (or from waiting for it) with the command and path.
+// pathError wraps an error from ZooKeeper (or from waiting for it) with the path; runWith adds the
+// command.
 func pathError(path string, err error) error {
 	if err == nil {
 		return nil
@@ -81,23 +76,13 @@ func pathError(path string, err error) error {
 	return &ExitError{Code: classify(err), Path: path, Err: err}
 }
 
-// writeLostError is a write whose request went out and whose reply was lost with the connection:
-// the server may have applied it or not, and zksh cannot tell which.
-type writeLostError struct {
-	detail string // what else is known, e.g. what a read after reconnecting found
-}
-
-func (e *writeLostError) Error() string {
-	return "connection lost after the request was sent: it may or may not have been applied" + e.detail
-}
-
 // writeError is pathError for the reply to a write request: a lost connection is an unknown outcome
 // (exit 3), never a refusal and never a success. detail, when not empty, adds what else is known.
 func writeError(path string, err error, detail string) error {
-	if errors.Is(err, zk.ErrConnectionClosed) {
-		return &ExitError{Code: ExitUnavailable, Path: path, Err: &writeLostError{detail}}
+	if zkclient.ReplyLost(err) {
+		return &ExitError{Code: ExitUnavailable, Path: path, Err: &zkclient.OutcomeUnknownError{Detail: detail}}
 	}
-	if sendFailed(err) {
+	if zkclient.SendFailed(err) {
 		// The request did not all go out: the server cannot have read it.
 		return &ExitError{Code: ExitUnavailable, Path: path,
 			Err: fmt.Errorf("connection lost while the request was being sent: it was not applied%s", detail)}
@@ -105,18 +90,10 @@ func writeError(path string, err error, detail string) error {
 	return pathError(path, err)
 }
 
-// sendFailed reports whether err is go-zookeeper's failure to write a request to the socket (the
-// connection closed or reset while sending), which leaves the server with part of a request.
-func sendFailed(err error) bool {
-	var ne *net.OpError
-	return errors.As(err, &ne) && ne.Op == "write"
-}
-
 // classify maps an error to its exit code; the one place where that decision is made.
 func classify(err error) int {
 	var ee *ExitError
 	var ue *UsageError
-	var un *unavailableError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -124,75 +101,28 @@ func classify(err error) int {
 		return ee.Code
 	case errors.As(err, &ue):
 		return ExitUsage
-	case errors.As(err, &un):
+	}
+	switch zkclient.Classify(err) {
+	case zkclient.KindUnavailable:
 		return ExitUnavailable
-	case errors.Is(err, context.Canceled):
+	case zkclient.KindInterrupted:
 		return ExitInterrupted
-	case errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, zk.ErrSessionExpired),
-		errors.Is(err, zk.ErrConnectionClosed),
-		errors.Is(err, zk.ErrClosing),
-		errors.Is(err, zk.ErrNoServer),
-		errors.Is(err, zk.ErrSessionMoved),
-		errors.Is(err, zk.ErrNothing):
-		return ExitUnavailable
-	case isZKError(err):
+	case zkclient.KindRefused:
 		return ExitRefused
-	case isNetError(err):
-		return ExitUnavailable
-	case isCobraUsage(err):
+	}
+	if isCobraUsage(err) {
 		return ExitUsage
 	}
 	return ExitRefused
-}
-
-// isNetError reports a failure of the connection itself (go-zookeeper returns some as they are).
-func isNetError(err error) bool {
-	var ne *net.OpError
-	return errors.As(err, &ne)
 }
 
 // ExitCode maps an error returned by a command to the process exit code:
 // 0 ok, 1 ZooKeeper refused, 2 usage, 3 connection/session/timeout, 130 interrupted.
 func ExitCode(err error) int { return classify(err) }
 
-// zkMessages are the texts shown for ZooKeeper's refusals, in the words of the zkCli manual.
-var zkMessages = map[error]string{
-	zk.ErrNoNode:                  "node does not exist",
-	zk.ErrNodeExists:              "node already exists",
-	zk.ErrBadVersion:              "version does not match (bad version)",
-	zk.ErrNotEmpty:                "node not empty (use deleteall)",
-	zk.ErrNoAuth:                  "not authorized (no auth)",
-	zk.ErrInvalidACL:              "invalid ACL",
-	zk.ErrNoChildrenForEphemerals: "ephemeral nodes cannot have children",
-	zk.ErrAuthFailed:              "authentication failed",
-	zk.ErrInvalidFlags:            "invalid flags",
-	zk.ErrBadArguments:            "bad arguments",
-	zk.ErrSessionExpired:          "session expired",
-	zk.ErrConnectionClosed:        "connection lost",
-	zk.ErrClosing:                 "session closing",
-	zk.ErrNoServer:                "could not connect to any server",
-	zk.ErrSessionMoved:            "session moved to another server",
-	zk.ErrAPIError:                "API error",
-	zk.ErrReconfigDisabled:        "reconfiguration disabled",
-}
-
-// isZKError reports whether err is one of ZooKeeper's refusals (some read like cobra's usage errors:
-// go-zookeeper's ErrBadArguments says "invalid arguments").
-func isZKError(err error) bool {
-	for e := range zkMessages {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
-}
-
 func describe(err error) string {
-	for e, msg := range zkMessages {
-		if errors.Is(err, e) {
-			return msg
-		}
+	if msg := zkclient.Describe(err); msg != "" {
+		return msg
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):

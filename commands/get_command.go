@@ -62,9 +62,9 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 		ch   <-chan zk.Event
 	)
 	if opts.Watch {
-		data, st, ch, err = c.GetW(env.zkPath(opts.Path))
+		data, st, ch, err = c.GetW(opts.Path)
 	} else {
-		data, st, err = c.Get(env.zkPath(opts.Path))
+		data, st, err = c.Get(opts.Path)
 	}
 	if err != nil {
 		return pathError(opts.Path, err)

@@ -9,6 +9,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/render"
 )
@@ -77,11 +78,10 @@ func lsRun(ctx context.Context, opts *LsOptions) error {
 		st    *zk.Stat
 		ch    <-chan zk.Event
 	)
-	zp := env.zkPath(opts.Path)
 	if opts.Watch {
-		names, st, ch, err = c.ChildrenW(zp)
+		names, st, ch, err = c.ChildrenW(opts.Path)
 	} else {
-		names, st, err = c.Children(zp)
+		names, st, err = c.Children(opts.Path)
 	}
 	if err != nil {
 		return pathError(opts.Path, err)
@@ -89,8 +89,8 @@ func lsRun(ctx context.Context, opts *LsOptions) error {
 	sort.Strings(names)
 	if opts.Long {
 		entries := make([]render.Entry, len(names))
-		err = forEach(ctx, len(names), inFlight, func(_, i int) error {
-			ok, cst, err := c.Exists(znodepath.Join(zp, names[i]))
+		err = zkclient.ForEach(ctx, len(names), zkclient.InFlight, func(_, i int) error {
+			ok, cst, err := c.Exists(znodepath.Join(opts.Path, names[i]))
 			if err != nil {
 				return err
 			}
@@ -116,18 +116,18 @@ func lsRun(ctx context.Context, opts *LsOptions) error {
 	return nil
 }
 
-func lsTree(ctx context.Context, env *Env, c *zk.Conn, p render.Printer, path string) error {
+func lsTree(ctx context.Context, env *Env, c *zkclient.Client, p render.Printer, path string) error {
 	prog := env.progress("ls -R", "found %d nodes")
-	w := env.newWalker(c)
-	w.skipNoAuth = true // list all that may be listed; name the rest
-	levels, err := w.walk(ctx, env.zkPath(path), prog.update)
-	w.close()
+	w := c.Walker()
+	w.SkipNoAuth = true // list all that may be listed; name the rest
+	w.Progress = prog.update
+	levels, err := w.Walk(ctx, path)
+	w.Close()
 	prog.done()
+	refused := w.Refused()
 	var paths []string
 	for _, l := range levels {
-		for _, zp := range l {
-			paths = append(paths, env.userPath(zp))
-		}
+		paths = append(paths, l...)
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -137,10 +137,10 @@ func lsTree(ctx context.Context, env *Env, c *zk.Conn, p render.Printer, path st
 		return pathError(path, err)
 	}
 	if len(levels) == 1 {
-		if len(w.refused) == 1 { // the path itself may not be listed
+		if len(refused) == 1 { // the path itself may not be listed
 			return pathError(path, zk.ErrNoAuth)
 		}
-		if ok, _, err := c.Exists(env.zkPath(path)); err == nil && !ok {
+		if ok, _, err := c.Exists(path); err == nil && !ok {
 			return pathError(path, zk.ErrNoNode)
 		}
 	}
@@ -148,12 +148,12 @@ func lsTree(ctx context.Context, env *Env, c *zk.Conn, p render.Printer, path st
 	if err := p.Tree(env.IO.Out, render.Tree{Path: path, Paths: paths}); err != nil {
 		return pathError(path, err)
 	}
-	if len(w.refused) == 0 {
+	if len(refused) == 0 {
 		return nil
 	}
-	for _, r := range refusedPaths(env, w.refused, paths[0]) {
+	for _, r := range refusedPaths(refused, paths[0]) {
 		warn(ctx, env.IO.ErrOut, pathError(r, zk.ErrNoAuth))
 	}
 	return &ExitError{Code: ExitRefused, Op: "ls -R", Path: path,
-		Err: fmt.Errorf("the children of %s are missing from the listing (not authorized: named above)", count(len(w.refused), "znode"))}
+		Err: fmt.Errorf("the children of %s are missing from the listing (not authorized: named above)", count(len(refused), "znode"))}
 }

@@ -12,6 +12,11 @@ import (
 
 func TestMain(m *testing.M) { zktest.Main(m) }
 
+// nopLogger keeps go-zookeeper quiet in tests.
+type nopLogger struct{}
+
+func (nopLogger) Printf(string, ...any) {}
+
 // result is what one Main call printed and returned.
 type result struct {
 	out, err string

@@ -14,6 +14,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/internal/znodepath"
 )
 
@@ -306,7 +307,7 @@ func TestExitCode(t *testing.T) {
 		{pathError("/a", zk.ErrConnectionClosed), 3},
 		{pathError("/a", context.DeadlineExceeded), 3},
 		{pathError("/a", context.Canceled), 130},
-		{&unavailableError{"x"}, 3},
+		{&zkclient.UnavailableError{Msg: "x"}, 3},
 		{usageErrorf("", "bad"), 2},
 		{errors.New(`unknown command "foo" for "zksh"`), 2},
 	}

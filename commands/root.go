@@ -13,10 +13,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/render"
 )
 
@@ -247,12 +247,12 @@ func pathArg(c *cobra.Command) *cobra.Command {
 
 // begin is how a command that prints and talks to ZooKeeper starts: the line's printer (a usage
 // error for a bad format) and the session (an error naming op and path).
-func (e *Env) begin(ctx context.Context, path string) (render.Printer, *zk.Conn, error) {
+func (e *Env) begin(ctx context.Context, path string) (render.Printer, *zkclient.Client, error) {
 	p, err := e.printer()
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := e.Conn(ctx)
+	c, err := e.Client(ctx)
 	if err != nil {
 		return nil, nil, pathError(path, err)
 	}
@@ -465,7 +465,7 @@ func AsUsage(err error) error {
 	}
 	var ee *ExitError
 	var ue *UsageError
-	var un *unavailableError
+	var un *zkclient.UnavailableError
 	if errors.As(err, &ee) || errors.As(err, &ue) || errors.As(err, &un) {
 		return err
 	}

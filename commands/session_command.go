@@ -50,11 +50,11 @@ func NewCmdCd(env *Env, runF func(context.Context, *CdOptions) error) *cobra.Com
 
 func cdRun(ctx context.Context, opts *CdOptions) error {
 	env := opts.Env
-	c, err := env.Conn(ctx)
+	c, err := env.Client(ctx)
 	if err != nil {
 		return pathError(opts.Path, err)
 	}
-	ok, _, err := c.Exists(env.zkPath(opts.Path))
+	ok, _, err := c.Exists(opts.Path)
 	if err != nil {
 		return pathError(opts.Path, err)
 	}
@@ -134,7 +134,7 @@ func connectRun(ctx context.Context, opts *ConnectOptions) error {
 		env.mu.Unlock()
 	}
 	env.Cwd, env.prevCwd = "/", ""
-	if _, err := env.Conn(ctx); err != nil {
+	if _, err := env.Client(ctx); err != nil {
 		return pathError("", err)
 	}
 	return nil
@@ -191,11 +191,11 @@ func NewCmdAddAuth(env *Env, runF func(context.Context, *AddAuthOptions) error) 
 
 func addAuthRun(ctx context.Context, opts *AddAuthOptions) error {
 	env := opts.Env
-	c, err := env.Conn(ctx)
+	c, err := env.Client(ctx)
 	if err != nil {
 		return pathError("", err)
 	}
-	if err := c.AddAuth(opts.Scheme, []byte(opts.Cred)); err != nil {
+	if err := c.AddAuth(opts.Scheme, opts.Cred); err != nil {
 		return &ExitError{Code: classify(err),
 			Err: fmt.Errorf("the server refused the %s credentials (%s)", opts.Scheme, describe(err))}
 	}
@@ -259,12 +259,7 @@ func whoAmIRun(ctx context.Context, opts *WhoAmIOptions) error {
 	if err != nil {
 		return err
 	}
-	rs, err := dialReadSession(ctx, c.Server(), env.Settings.SessionTimeout, env.Settings.Auth)
-	if err != nil {
-		return pathError("", err)
-	}
-	defer rs.close()
-	infos, err := rs.whoAmI(ctx)
+	infos, _, err := c.WhoAmI(ctx)
 	if err != nil {
 		return pathError("", err)
 	}

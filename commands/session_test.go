@@ -135,7 +135,7 @@ func TestConnConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := env.Conn(context.Background())
+			c, err := env.Client(context.Background())
 			if err == nil {
 				_, _, err = c.Get(root + "/mine")
 			}

@@ -2,11 +2,10 @@ package commands
 
 import (
 	"context"
-	"errors"
-
-	"github.com/go-zookeeper/zk"
 
 	"github.com/spf13/cobra"
+
+	"github.com/zksh/zksh/internal/zkclient"
 )
 
 // SetOptions are set's parsed inputs.
@@ -54,10 +53,10 @@ func setRun(ctx context.Context, opts *SetOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := c.Set(env.zkPath(opts.Path), opts.Data, opts.Version)
+	st, err := c.Set(opts.Path, opts.Data, opts.Version)
 	if err != nil {
 		var found string
-		if errors.Is(err, zk.ErrConnectionClosed) {
+		if zkclient.ReplyLost(err) {
 			found = env.recheckData(ctx, opts.Path, opts.Data, true)
 		}
 		return dataError(opts.Path, opts.Data, err, found)

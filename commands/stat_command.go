@@ -50,11 +50,10 @@ func statRun(ctx context.Context, opts *StatOptions) error {
 		st *zk.Stat
 		ch <-chan zk.Event
 	)
-	zp := env.zkPath(opts.Path)
 	if opts.Watch {
-		ok, st, ch, err = c.ExistsW(zp)
+		ok, st, ch, err = c.ExistsW(opts.Path)
 	} else {
-		ok, st, err = c.Exists(zp)
+		ok, st, err = c.Exists(opts.Path)
 	}
 	if err != nil {
 		return pathError(opts.Path, err)

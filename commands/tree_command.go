@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
 
 	"github.com/zksh/zksh/render"
@@ -42,7 +41,7 @@ func syncRun(ctx context.Context, opts *SyncOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.Sync(env.zkPath(opts.Path)); err != nil {
+	if err := c.Sync(opts.Path); err != nil {
 		return pathError(opts.Path, err)
 	}
 	return pr.Message(env.IO.Out, "sync", "Sync is OK")
@@ -80,38 +79,14 @@ func getAllChildrenNumberRun(ctx context.Context, opts *GetAllChildrenNumberOpti
 		return err
 	}
 	// The server counts in one request (ZooKeeper 3.6+); older servers are walked.
-	if rs, err := dialReadSession(ctx, c.Server(), env.Settings.SessionTimeout, env.Settings.Auth); err == nil {
-		n, err := rs.allChildrenNumber(ctx, env.zkPath(p))
-		rs.close()
-		if err == nil {
-			return pr.Count(env.IO.Out, p, "count", n)
-		}
-		if !errors.Is(err, errUnimplemented) {
-			return pathError(p, err)
-		}
-	}
 	prog := env.progress("getAllChildrenNumber "+p, "found %d nodes")
-	w := env.newWalker(c)
-	levels, err := w.walk(ctx, env.zkPath(p), prog.update)
-	w.close()
+	n, err := c.AllChildrenNumber(ctx, p, prog.update)
 	prog.done()
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return &ExitError{Code: ExitInterrupted, Path: p, Err: fmt.Errorf("interrupted")}
 		}
 		return pathError(p, err)
-	}
-	n := 0
-	for _, l := range levels[1:] {
-		n += len(l)
-	}
-	if n == 0 {
-		if ok, _, err := c.Exists(env.zkPath(p)); err != nil || !ok {
-			if err == nil {
-				err = zk.ErrNoNode
-			}
-			return pathError(p, err)
-		}
 	}
 	return pr.Count(env.IO.Out, p, "count", n)
 }
@@ -154,35 +129,12 @@ func getEphemeralsRun(ctx context.Context, opts *GetEphemeralsOptions) error {
 	if err != nil {
 		return err
 	}
-	w := env.newWalker(c)
-	defer w.close()
-	w.skipNoAuth = true // list what may be listed; say what was not
-	levels, err := w.walk(ctx, env.zkPath(p), nil)
+	names, unlisted, err := c.Ephemerals(ctx, p) // what may be listed; say what was not
+	if unlisted > 0 {
+		warn(ctx, env.IO.ErrOut, &ExitError{Path: p, Err: fmt.Errorf("skipped the children of %d znode(s) this session may not list", unlisted)})
+	}
 	if err != nil {
 		return pathError(p, err)
-	}
-	if n := w.skipped.Load(); n > 0 {
-		warn(ctx, env.IO.ErrOut, &ExitError{Path: p, Err: fmt.Errorf("skipped the children of %d znode(s) this session may not list", n)})
-	}
-	var all []string
-	for _, l := range levels {
-		all = append(all, l...)
-	}
-	owned := make([]bool, len(all))
-	session := c.SessionID()
-	err = forEach(ctx, len(all), inFlight*len(w.conns), func(worker, i int) error {
-		ok, st, err := w.conns[worker%len(w.conns)].Exists(all[i])
-		owned[i] = err == nil && ok && st.EphemeralOwner == session
-		return err
-	})
-	if err != nil {
-		return pathError(p, err)
-	}
-	var names []string
-	for i, zp := range all {
-		if owned[i] {
-			names = append(names, env.userPath(zp))
-		}
 	}
 	sortDepthFirst(names)
 	return pr.Children(env.IO.Out, render.Children{Path: p, Names: names})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/internal/zktest"
 )
 
@@ -28,7 +29,7 @@ func mainRun(args ...string) result {
 // TestZKErrorsAreNotUsage: go-zookeeper's ErrBadArguments reads "invalid arguments", which once
 // matched cobra's "invalid argument" prefix and made a server refusal exit 2.
 func TestZKErrorsAreNotUsage(t *testing.T) {
-	for e := range zkMessages {
+	for e := range zkclient.Refusals {
 		want := ExitRefused
 		switch e {
 		case zk.ErrSessionExpired, zk.ErrConnectionClosed, zk.ErrClosing, zk.ErrNoServer, zk.ErrSessionMoved:
@@ -115,7 +116,7 @@ func TestConnectRace(t *testing.T) {
 				return
 			default:
 				_, _ = env.Host(), env.Server()
-				_ = env.ZKPath("/a")
+				_ = env.State()
 			}
 		}
 	}()
@@ -128,23 +129,6 @@ func TestConnectRace(t *testing.T) {
 	wg.Wait()
 	if env.Server() != "127.0.0.1:3" {
 		t.Fatalf("server %q", env.Server())
-	}
-}
-
-func TestZKPath(t *testing.T) {
-	streams, _, _ := fakeIO("", false)
-	env := NewEnv(streams, Settings{Server: "h:2181/base"})
-	for in, want := range map[string]string{"/": "/base", "/a": "/base/a", "/a/b": "/base/a/b"} {
-		if got := env.ZKPath(in); got != want {
-			t.Errorf("ZKPath(%q) = %q, want %q", in, got, want)
-		}
-		if got := env.UserPath(want); got != in {
-			t.Errorf("UserPath(%q) = %q, want %q", want, got, in)
-		}
-	}
-	env = NewEnv(streams, Settings{Server: "h:2181"})
-	if env.ZKPath("/a") != "/a" {
-		t.Error("no chroot changed the path")
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zksh/zksh/commands"
 	"github.com/zksh/zksh/completion"
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/internal/znodepath"
 )
 
@@ -25,18 +26,17 @@ type znodeSource struct {
 var errNoSession = errors.New("no session")
 
 func (s *znodeSource) Children(ctx context.Context, p string) ([]completion.Child, error) {
-	conn := s.env.CachedConn()
+	conn := s.env.CachedClient()
 	if conn == nil {
 		return nil, errNoSession
 	}
-	full := s.env.ZKPath(p)
 	type result struct {
 		names []string
 		err   error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		names, _, err := conn.Children(full)
+		names, _, err := conn.Children(p)
 		ch <- result{names, err}
 	}()
 	var r result
@@ -59,7 +59,7 @@ func (s *znodeSource) Children(ctx context.Context, p string) ([]completion.Chil
 		}
 		return out, nil
 	}
-	has := countChildren(ctx, conn, full, r.names)
+	has := countChildren(ctx, conn, p, r.names)
 	for i := range out {
 		out[i].HasChildren = has[out[i].Name]
 	}
@@ -68,20 +68,20 @@ func (s *znodeSource) Children(ctx context.Context, p string) ([]completion.Chil
 
 // HasChildren tells which of names (children of p) have children of their own.
 func (s *znodeSource) HasChildren(ctx context.Context, p string, names []string) (map[string]bool, error) {
-	conn := s.env.CachedConn()
+	conn := s.env.CachedClient()
 	if conn == nil {
 		return nil, errNoSession
 	}
-	has := countChildren(ctx, conn, s.env.ZKPath(p), names)
+	has := countChildren(ctx, conn, p, names)
 	if err := ctx.Err(); err != nil {
 		return nil, err // some were not asked: leave them unknown
 	}
 	return has, nil
 }
 
-// countChildren stats the children names of parent (a server path) with many requests in flight over
-// the one session; a child that could not be stat'ed is reported as childless.
-func countChildren(ctx context.Context, conn *zk.Conn, parent string, names []string) map[string]bool {
+// countChildren stats the children names of parent with many requests in flight over the one
+// session; a child that could not be stat'ed is reported as childless.
+func countChildren(ctx context.Context, conn *zkclient.Client, parent string, names []string) map[string]bool {
 	var mu sync.Mutex
 	has := make(map[string]bool, len(names))
 	var wg sync.WaitGroup
@@ -111,7 +111,7 @@ feed:
 	return has
 }
 
-func existsStat(conn *zk.Conn, p string) (*zk.Stat, error) {
+func existsStat(conn *zkclient.Client, p string) (*zk.Stat, error) {
 	ok, st, err := conn.Exists(p)
 	if err != nil || !ok {
 		return nil, err

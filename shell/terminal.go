@@ -127,7 +127,7 @@ func (t *terminal) start() {
 	go func() {
 		defer close(t.eagerDone)
 		defer cancel()
-		_, _ = t.env.Conn(ctx) // a failure shows in the prompt; the next command reports it
+		_, _ = t.env.Client(ctx) // a failure shows in the prompt; the next command reports it
 	}()
 	go t.pollState()
 	p := prompt.New(t.execute,

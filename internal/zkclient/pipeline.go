@@ -1,4 +1,4 @@
-package commands
+package zkclient
 
 import (
 	"bufio"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -14,12 +15,11 @@ import (
 	"github.com/zksh/zksh/jute"
 )
 
-// go-zookeeper/zk cannot send multiRead (opcode 22), which answers many getChildren in one request.
-// Tree walks use this small client of their own for it: a plain session that speaks just enough of
-// ZooKeeper's protocol (connect, auth, multiRead of getChildren, close) and pipelines its requests,
-// encoded with the bundled server's jute codec. Where it is not available (a server without
-// multiRead, a connection problem), walks fall back to go-zookeeper's getChildren with many
-// requests in flight.
+// go-zookeeper/zk cannot send multiRead (opcode 22, many getChildren in one request), whoAmI or
+// getAllChildrenNumber. A Client sends them over a small session of its own: a plain session that
+// speaks just enough of ZooKeeper's protocol (connect, auth, the requests, close) and pipelines its
+// requests, encoded with the jute codec. Where it is not available (an older server, a connection
+// problem), walks fall back to go-zookeeper's getChildren with many requests in flight.
 
 // multiReadBatch is how many getChildren one multiRead carries.
 const multiReadBatch = 256
@@ -221,7 +221,7 @@ func (s *readSession) request(ctx context.Context, op int32, body jute.Record) (
 	case err != nil:
 		return nil, err
 	case h.Err == jute.ErrUnimplemented:
-		return nil, errUnimplemented
+		return nil, ErrUnsupported
 	case h.Err == jute.ErrNoNode:
 		return nil, zk.ErrNoNode
 	case h.Err == jute.ErrNoAuth:
@@ -235,7 +235,7 @@ func (s *readSession) request(ctx context.Context, op int32, body jute.Record) (
 // whoAmI asks the server which identities the session has.
 func (s *readSession) whoAmI(ctx context.Context) ([]ClientInfo, error) {
 	d, err := s.request(ctx, jute.OpWhoAmI, nil)
-	if errors.Is(err, errUnimplemented) {
+	if errors.Is(err, ErrUnsupported) {
 		return nil, errors.New("not supported by the server (whoAmI needs ZooKeeper 3.7 or later)")
 	}
 	if err != nil {
@@ -250,9 +250,6 @@ func (s *readSession) whoAmI(ctx context.Context) ([]ClientInfo, error) {
 	return out, d.Err
 }
 
-// errUnimplemented means the server does not know the request (an older ZooKeeper).
-var errUnimplemented = errors.New("not supported by the server (unimplemented)")
-
 // allChildrenNumber asks the server how many znodes are below path (getAllChildrenNumber, 3.6+): one
 // request, counted by the server whatever the ACLs below path.
 func (s *readSession) allChildrenNumber(ctx context.Context, path string) (int, error) {
@@ -263,4 +260,38 @@ func (s *readSession) allChildrenNumber(ctx context.Context, path string) (int, 
 	var n jute.IntRecord
 	n.Decode(d)
 	return int(n.Value), d.Err
+}
+
+// pipelined opens a pipelined session to the server the Client is connected to, with its
+// credentials.
+func (c *Client) pipelined(ctx context.Context) (*readSession, error) {
+	return dialReadSession(ctx, c.conn.Server(), c.cfg.SessionTimeout, c.Auth())
+}
+
+// WhoAmI asks the server which identities a session with the Client's credentials has (ZooKeeper
+// 3.7+), on a short-lived session beside the Client's. local is the client's address on that
+// session's connection, known (valid) whenever the connection was made, even if whoAmI failed.
+func (c *Client) WhoAmI(ctx context.Context) (ids []ClientInfo, local netip.Addr, err error) {
+	rs, err := c.pipelined(ctx)
+	if err != nil {
+		return nil, local, err
+	}
+	defer rs.close()
+	if a, ok := rs.conn.LocalAddr().(*net.TCPAddr); ok {
+		local = a.AddrPort().Addr().Unmap()
+	}
+	ids, err = rs.whoAmI(ctx)
+	return ids, local, err
+}
+
+// allChildrenNumber asks the server how many znodes are below path (getAllChildrenNumber, ZooKeeper
+// 3.6+): one request, counted by the server whatever the ACLs below path. ErrUnsupported when the
+// server does not know the request or the pipelined session cannot be had.
+func (c *Client) allChildrenNumber(ctx context.Context, path string) (int, error) {
+	rs, err := c.pipelined(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	defer rs.close()
+	return rs.allChildrenNumber(ctx, c.ServerPath(path))
 }
