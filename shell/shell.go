@@ -1,5 +1,9 @@
 // Package shell is zksh's interactive shell and script runner: it reads lines from a terminal (with
 // completion, history and a live prompt) or from a pipe, and runs each through a fresh command tree.
+//
+// Its size is the terminal's: the prompt's life cycle and redraws (terminal.go), key handling (keys.go),
+// the raw reader (reader_unix.go), history (history.go) and the script runner (script.go) are each a
+// file; the line loop in this file is what they share.
 package shell
 
 import (
