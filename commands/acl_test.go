@@ -29,7 +29,7 @@ func TestSetACLRecursiveNotAuthorized(t *testing.T) {
 	defer lc.Close()
 	mustCreate(t, lc, root, nil)
 	newACL := zk.WorldACL(zk.PermAll &^ zk.PermWrite)
-	for _, server := range []string{zktest.Apache(t), local} {
+	for _, server := range zktest.Targets(t, local) {
 		c := client(t)
 		if server == local {
 			c = lc
@@ -147,7 +147,7 @@ func TestSetACLKeepsAdmin(t *testing.T) {
 	defer lc.Close()
 	mustCreate(t, lc, root, nil)
 	alice := digestID("alice", "pw")
-	for _, server := range []string{zktest.Apache(t), local} {
+	for _, server := range zktest.Targets(t, local) {
 		c := client(t)
 		if server == local {
 			c = lc

@@ -18,7 +18,7 @@ func TestBinary(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	root := testRoot(t)
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	bin := filepath.Join(t.TempDir(), "zksh")
 	build := exec.Command("go", "build", "-ldflags", "-X github.com/zksh/zksh/commands.Version=v9.9.9-test", "-o", bin, "../cmd/zksh")
 	if out, err := build.CombinedOutput(); err != nil {

@@ -41,7 +41,7 @@ func TestDeleteAllInterrupted(t *testing.T) {
 	errOut := &cancelOn{word: "deleted", cancel: cancel}
 	streams.ErrOut, streams.ErrTTY = errOut, true
 	s, _ := DefaultSettings(func(string) string { return "" })
-	s.Server = zktest.Apache(t)
+	s.Server = zktest.Server(t)
 	env := NewEnv(streams, s)
 	defer env.Close()
 	cmd := NewRootCmd(env)

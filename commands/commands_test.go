@@ -128,7 +128,7 @@ func TestGet(t *testing.T) {
 	}
 
 	// Binary data is never written raw to a terminal.
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	streams, out, _ := fakeIO("", true)
 	if code := Main([]string{"--server", addr, "get", root + "/bin"}, streams, nil); code != 0 || strings.ContainsRune(out.String(), 0xff) || !strings.Contains(out.String(), "ff 00 10") {
 		t.Fatalf("tty binary: exit %d %q", code, out.String())
@@ -330,7 +330,7 @@ func TestWatchOneShot(t *testing.T) {
 	go func() {
 		streams, _, _ := fakeIO("", false)
 		streams.Out = out
-		done <- Main([]string{"--server", zktest.Apache(t), "-o", "json", "ls", "-w", root}, streams, nil)
+		done <- Main([]string{"--server", zktest.Server(t), "-o", "json", "ls", "-w", root}, streams, nil)
 	}()
 	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "\n"); {
 		if time.Now().After(deadline) {
@@ -373,7 +373,7 @@ func TestWatchOneShot(t *testing.T) {
 // waitForWatch polls the server's wchp until a watch on path is registered.
 func waitForWatch(t *testing.T, path string) {
 	t.Helper()
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		out, err := zktest.FourLetter(addr, "wchp")
@@ -425,7 +425,7 @@ func TestConnectionErrors(t *testing.T) {
 
 func TestZkCliFlagsAndChroot(t *testing.T) {
 	root := testRoot(t)
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	streams, out, errOut := fakeIO("", false)
 	if code := Main([]string{"-server", addr, "-timeout", "4000", "create", root + "/z", "zk"}, streams, nil); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -529,7 +529,7 @@ func TestCompleteZnodes(t *testing.T) {
 // TestInteractiveEnv drives the command tree the way the shell does: one fresh tree per line.
 func TestInteractiveEnv(t *testing.T) {
 	root := testRoot(t)
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	streams, out, errOut := fakeIO("", false)
 	s, _ := DefaultSettings(func(string) string { return "" })
 	s.Server = addr

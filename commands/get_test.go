@@ -28,7 +28,7 @@ func TestGetBinaryRoundTrip(t *testing.T) {
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, server := range []string{zktest.Apache(t), local} {
+	for _, server := range zktest.Targets(t, local) {
 		run := func(tty bool, args ...string) string {
 			t.Helper()
 			streams, out, errOut := fakeIO("", tty)

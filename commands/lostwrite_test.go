@@ -179,7 +179,7 @@ func bothServers(t *testing.T) map[string]string {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
-	return map[string]string{"apache": zktest.Apache(t), "bundled": local}
+	return zktest.Targets(t, local)
 }
 
 // dial opens a plain go-zookeeper session to addr.

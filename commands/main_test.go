@@ -37,7 +37,7 @@ func zksh(t *testing.T, args ...string) result {
 
 func zkshIn(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	streams, out, errOut := fakeIO(stdin, false)
 	code := Main(append([]string{"--server", addr, "--timeout", "4s"}, args...), streams, nil)
 	return result{out.String(), errOut.String(), code}
@@ -63,7 +63,7 @@ func (r result) fails(t *testing.T, code int, want string) {
 // client opens a plain go-zookeeper session to set up and check state independently of zksh.
 func client(t *testing.T) *zk.Conn {
 	t.Helper()
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	c, ev, err := zk.Connect([]string{addr}, 4e9, zk.WithLogger(nopLogger{}))
 	if err != nil {
 		t.Fatal(err)

@@ -39,7 +39,7 @@ func TestLsRecursiveNotAuthorized(t *testing.T) {
 			listed = append(listed, p)
 		}
 	}
-	for _, server := range []string{zktest.Apache(t), local} {
+	for _, server := range zktest.Targets(t, local) {
 		c := client(t)
 		if server == local {
 			c = lc
@@ -141,7 +141,7 @@ func TestLsRecursiveIsZkCli(t *testing.T) {
 	mustCreateAll(t, lc, paths...)
 	mustCreateAll(t, client(t), paths...)
 
-	for _, server := range []string{zktest.Apache(t), local} {
+	for _, server := range zktest.Targets(t, local) {
 		want := zkCliLsR(t, server, root)
 		if strings.Count(want, "\n") != len(paths)+1 {
 			t.Fatalf("%s: zkCli.sh listed %d paths, want %d:\n%s", server, strings.Count(want, "\n"), len(paths)+1, want)

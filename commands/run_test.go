@@ -84,7 +84,7 @@ func TestRunWithNamesErrors(t *testing.T) {
 // TestWhoAmIJSON: whoami's JSON goes through the render package: like every other result it does
 // not escape <, > and & (it once encoded by hand with HTML escaping on: "a\u003cb\u003e").
 func TestWhoAmIJSON(t *testing.T) {
-	for name, addr := range map[string]string{"apache": zktest.Apache(t), "bundled": server.RunT(t).Addr()} {
+	for name, addr := range zktest.Targets(t, server.RunT(t).Addr()) {
 		r := mainRun("--server", addr, "--auth", "digest:a<b>&c:pw", "-o", "json", "whoami")
 		if r.code != 0 || !strings.Contains(r.out, `{"scheme":"digest","user":"a<b>&c"}`) || !strings.HasPrefix(r.out, `{"identities":[`) {
 			t.Errorf("%s: %+v", name, r)

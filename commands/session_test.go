@@ -69,7 +69,7 @@ func (p *proxy) disconnect() {
 
 func TestSessionExpiry(t *testing.T) {
 	root := testRoot(t)
-	p := newProxy(t, zktest.Apache(t))
+	p := newProxy(t, zktest.Server(t))
 	streams, _, _ := fakeIO("", false)
 	s, _ := DefaultSettings(func(string) string { return "" })
 	s.Server = p.ln.Addr().String()
@@ -125,7 +125,7 @@ func TestConnConcurrent(t *testing.T) {
 	zksh(t, "--auth", "digest:bob:pw", "create", root+"/mine", "x", "auth::cdrwa").must(t)
 	streams, _, _ := fakeIO("", false)
 	s, _ := DefaultSettings(func(string) string { return "" })
-	s.Server = zktest.Apache(t)
+	s.Server = zktest.Server(t)
 	s.Auth = []string{"digest:bob:pw"}
 	env := NewEnv(streams, s)
 	defer env.Close()
@@ -251,7 +251,7 @@ func TestWatchSessionExpiredOneShot(t *testing.T) {
 		expire func()
 	}
 	srv := server.RunT(t)
-	apache := newProxy(t, zktest.Apache(t))
+	apache := newProxy(t, zktest.Server(t))
 	targets := map[string]target{
 		"bundled": {srv.Addr(), func() { srv.FastForward(time.Hour) }},
 		"apache": {apache.ln.Addr().String(), func() {
@@ -263,7 +263,7 @@ func TestWatchSessionExpiredOneShot(t *testing.T) {
 	}
 	c := dial(t, srv.Addr())
 	mustCreate(t, c, "/w", []byte("v"))
-	ca := dial(t, zktest.Apache(t))
+	ca := dial(t, zktest.Server(t))
 	if _, err := ca.Create("/TestWatchSessionExpiredOneShot", []byte("v"), 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
 		t.Fatal(err)
 	}

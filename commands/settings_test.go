@@ -60,7 +60,7 @@ func TestSettingsCheckedWithoutSession(t *testing.T) {
 // TestAuthEnvSeveralCredentials: ZKSH_AUTH holds one credential per line and the session gets every
 // one of them (it once sent the whole value as one digest password); --auth replaces them all.
 func TestAuthEnvSeveralCredentials(t *testing.T) {
-	targets := map[string]string{"apache": zktest.Apache(t), "bundled": server.RunT(t).Addr()}
+	targets := zktest.Targets(t, server.RunT(t).Addr())
 	for name, addr := range targets {
 		t.Setenv("ZKSH_AUTH", "digest:alice:pw\ndigest:bob:p,w x\n")
 		r := mainRun("--server", addr, "whoami")

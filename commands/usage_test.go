@@ -158,7 +158,7 @@ func TestConnectRefusedFast(t *testing.T) {
 		}
 	}
 	// One good server among refused ones is enough.
-	good := zktest.Apache(t)
+	good := zktest.Server(t)
 	if r := mainRun("--server", addr+","+good, "ls", "/zookeeper"); r.code != 0 {
 		t.Fatalf("refused + good: %+v", r)
 	}
@@ -274,7 +274,7 @@ func TestGetAllChildrenNumberServerSide(t *testing.T) {
 	zksh(t, "getAllChildrenNumber", root+"/locked").fails(t, ExitRefused, "not authorized")
 	zksh(t, "getAllChildrenNumber", root+"/nope").fails(t, ExitRefused, "node does not exist")
 	// Under a chroot the count is of the chroot's subtree.
-	r := zkshIn(t, "", "--server", zktest.Apache(t)+root, "getAllChildrenNumber", "/").must(t)
+	r := zkshIn(t, "", "--server", zktest.Server(t)+root, "getAllChildrenNumber", "/").must(t)
 	if r.out != "4\n" {
 		t.Fatalf("chroot count %q", r.out)
 	}
@@ -290,7 +290,7 @@ func TestDeleteAllRootUnderChroot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	chroot := zktest.Apache(t) + root
+	chroot := zktest.Server(t) + root
 	zkshIn(t, "", "--server", chroot, "deleteall", "/").fails(t, ExitUsage, "refusing without --force")
 	zkshIn(t, "", "--server", chroot, "--force", "deleteall", "/").must(t)
 	kids, _, err := c.Children(root)
@@ -322,7 +322,7 @@ func TestGetEphemeralsSkipsUnlistable(t *testing.T) {
 	root := testRoot(t)
 	streams, out, errOut := fakeIO("", false)
 	s, _ := DefaultSettings(func(string) string { return "" })
-	s.Server = zktest.Apache(t)
+	s.Server = zktest.Server(t)
 	env := NewEnv(streams, s)
 	env.Interactive = true
 	defer env.Close()

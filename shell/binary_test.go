@@ -19,7 +19,7 @@ import (
 
 // The zksh binary in script mode: piped commands, one error message, the failing command's exit code.
 func TestBinaryScriptExitCode(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	root := testRoot(t)
 	cmd := exec.Command(zkshBinary(t), "--server", addr)
 	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir())
@@ -42,7 +42,7 @@ func TestBinaryScriptExitCode(t *testing.T) {
 
 // Ctrl-C (SIGINT) while a script waits for its next line ends it with 130.
 func TestBinaryScriptInterrupted(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	cmd := exec.Command(zkshBinary(t), "--server", addr)
 	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir())
 	stdin, err := cmd.StdinPipe()

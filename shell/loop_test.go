@@ -30,7 +30,7 @@ func newTestShell(t *testing.T) (*shell, *bytes.Buffer, *bytes.Buffer) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	var out, errOut bytes.Buffer
 	s, _ := commands.DefaultSettings(func(string) string { return "" })
-	s.Server = zktest.Apache(t)
+	s.Server = zktest.Server(t)
 	env := commands.NewEnv(&commands.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, s)
 	env.Interactive = true
 	sh := newShell(env, true)

@@ -65,7 +65,7 @@ func (c cleanupRun) Run() int {
 // scriptEnv returns an Env reading script from a pipe-like reader, against the shared Apache ZooKeeper.
 func scriptEnv(t *testing.T, script string) (*commands.Env, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	var out, errOut bytes.Buffer
 	s, err := commands.DefaultSettings(func(string) string { return "" })
@@ -89,7 +89,7 @@ func testRoot(t *testing.T) string {
 
 func zkConn(t *testing.T) *zk.Conn {
 	t.Helper()
-	c, ev, err := zk.Connect([]string{zktest.Apache(t)}, 10*time.Second, zk.WithLogInfo(false), zk.WithLogger(nopLogger{}))
+	c, ev, err := zk.Connect([]string{zktest.Server(t)}, 10*time.Second, zk.WithLogInfo(false), zk.WithLogger(nopLogger{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ type nopLogger struct{}
 func (nopLogger) Printf(string, ...any) {}
 
 func deleteTree(t *testing.T, p string) {
-	c, ev, err := zk.Connect([]string{zktest.Apache(t)}, 10*time.Second, zk.WithLogInfo(false), zk.WithLogger(nopLogger{}))
+	c, ev, err := zk.Connect([]string{zktest.Server(t)}, 10*time.Second, zk.WithLogInfo(false), zk.WithLogger(nopLogger{}))
 	if err != nil {
 		return
 	}

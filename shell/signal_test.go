@@ -90,7 +90,7 @@ func waitStopped(t *testing.T, done *exited) {
 // A 3 MB line is split and run at once (a 300 KB one took 13 s with the POSIX splitter, 3 MB spun for
 // minutes ignoring SIGTERM), and SIGTERM ends zksh while it reads the next huge line.
 func TestBinaryScriptHugeLineAndSIGTERM(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	cmd, stdin, o, done := startScript(t, "--server", addr, "--keep-going")
 	huge := "ls /zookeeper " + strings.Repeat(`a "b c" \d; `, (3<<20)/12)
 	go func() {
@@ -146,7 +146,7 @@ func TestBinaryScriptWatchGoesOn(t *testing.T) {
 			args := []string{"--local"}
 			root := "/watched"
 			if target == "apache" {
-				args = []string{"--server", zktest.Apache(t)}
+				args = []string{"--server", zktest.Server(t)}
 				root = testRoot(t)
 			}
 			_, stdin, o, done := startScript(t, append(args, "--wait-timeout", "5s")...)

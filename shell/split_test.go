@@ -36,7 +36,7 @@ var splitCases = []string{
 
 // The data a script line stores is what zkCli.sh stores for the same line.
 func TestScriptSplitsLikeZkCli(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	zkCli := zktest.ZkCli(t)
 	root := testRoot(t)
 	var zkLines, ourLines strings.Builder

@@ -19,7 +19,7 @@ import (
 // A watch event (or any redraw) arriving while the user cycles through suggestions with Tab must leave
 // the selection alone: the next Tab moves on to the next suggestion.
 func TestTerminalEventKeepsTabSelection(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	c := zkConn(t)
 	mustCreate(t, c, "/sel", "")
 	mustCreate(t, c, "/sel/a1", "one")
@@ -53,7 +53,7 @@ func TestTerminalEventKeepsTabSelection(t *testing.T) {
 // A parent with more children than are counted with the listing still shows "/" after those of its
 // children that have children, once they are shown.
 func TestTerminalBigParentSlashes(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	c := zkConn(t)
 	mustCreate(t, c, "/many", "")
 	t.Cleanup(func() { deleteTree(t, "/many") })
@@ -87,7 +87,7 @@ func TestTerminalBigParentSlashes(t *testing.T) {
 // Names with blanks complete quoted (inside the quotes the user opened, if any), and accepting
 // such a suggestion leaves it whole on the line.
 func TestTerminalQuotedNames(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	c := zkConn(t)
 	mustCreate(t, c, "/sp", "")
 	mustCreate(t, c, "/sp/a b", "spaced")
@@ -120,7 +120,7 @@ func TestTerminalQuotedNames(t *testing.T) {
 // Keys that arrive together (a fast typist over a slow link, tmux send-keys, a paste) each act as the
 // key they are, not as text: Backspace, Ctrl-A, arrows, Ctrl-C.
 func TestTerminalKeysInOneRead(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	s := startSession(t, addr, t.TempDir())
 	s.waitFor("(CONNECTED) /] 1> ")
 	write := func(b string) {
@@ -160,7 +160,7 @@ func TestTerminalKeysInOneRead(t *testing.T) {
 
 // Ctrl-R finds the most recent history line holding what is typed; again, an older one.
 func TestTerminalHistorySearch(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	s := startSession(t, addr, t.TempDir())
 	s.waitFor("(CONNECTED) /] 1> ")
 	for i, l := range []string{"ls /zookeeper", "stat /zookeeper/quota", "pwd"} {
@@ -186,7 +186,7 @@ func TestTerminalHistorySearch(t *testing.T) {
 // A Tab typed right after the text, before go-prompt handled it or the children arrived, still
 // completes once they are there.
 func TestTerminalEarlyTab(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	c := zkConn(t)
 	mustCreate(t, c, "/early", "")
 	mustCreate(t, c, "/early/only", "")
@@ -220,7 +220,7 @@ func TestTerminalEarlyTab(t *testing.T) {
 // Ctrl-Z stops zksh as a job of an interactive shell, with the terminal in its normal mode; fg brings
 // back the half-typed line.
 func TestTerminalSuspend(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Skip("no bash to run zksh as a job")
@@ -256,7 +256,7 @@ func TestTerminalSuspend(t *testing.T) {
 
 // A line holding credentials reaches neither the history file nor the arrow keys, however it is quoted.
 func TestTerminalCredentialsLeaveNoHistory(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	stateDir := t.TempDir()
 	s := startSession(t, addr, stateDir)
 	s.waitFor("(CONNECTED) /] 1> ")

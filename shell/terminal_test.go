@@ -281,7 +281,7 @@ func mustCreate(t *testing.T, c *zk.Conn, p, data string) {
 }
 
 func TestTerminalSession(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	c := zkConn(t)
 	mustCreate(t, c, "/app", "")
 	mustCreate(t, c, "/app/config", "v1")
@@ -398,7 +398,7 @@ func TestTerminalSession(t *testing.T) {
 }
 
 func TestTerminalSessionExpiry(t *testing.T) {
-	addr := zktest.Apache(t)
+	addr := zktest.Server(t)
 	s := startSession(t, addr, t.TempDir(), "--timeout", "2s")
 	s.waitFor("(CONNECTED) /] 1> ")
 	eph := fmt.Sprintf("/eph-%d", time.Now().UnixNano())

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { zktest.Main(m) }
 
 // servers are the ZooKeepers every session test runs against: Apache's and the bundled one.
 func servers(t *testing.T) map[string]string {
-	return map[string]string{"apache": zktest.Apache(t), "bundled": server.RunT(t).Addr()}
+	return zktest.Targets(t, server.RunT(t).Addr())
 }
 
 // open returns a Client with its session, closed when the test ends.
@@ -217,7 +217,7 @@ func TestWaitRefused(t *testing.T) {
 
 // TestAuthRefused: credentials the server refuses fail Wait with an AuthError and close the Client.
 func TestAuthRefused(t *testing.T) {
-	c, err := New(Config{Server: zktest.Apache(t), SessionTimeout: 4 * time.Second, ConnectTimeout: 10 * time.Second,
+	c, err := New(Config{Server: zktest.Server(t), SessionTimeout: 4 * time.Second, ConnectTimeout: 10 * time.Second,
 		Auth: []string{"nosuchscheme:x"}})
 	if err != nil {
 		t.Fatal(err)

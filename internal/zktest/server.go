@@ -40,3 +40,17 @@ func Server(t testing.TB) string {
 	}
 	return bundled.Addr()
 }
+
+// Targets returns the servers a comparison test runs against, by name: Apache (where installed, and
+// always in CI) and the bundled server at bundled. Without Java the test still runs on the bundled
+// server alone, and says so.
+func Targets(t testing.TB, bundled string) map[string]string {
+	t.Helper()
+	targets := map[string]string{"bundled": bundled}
+	if Installed() || os.Getenv("CI") == "true" {
+		targets["apache"] = Apache(t)
+	} else {
+		t.Logf("%s: running on the bundled server only", installHint())
+	}
+	return targets
+}
