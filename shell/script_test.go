@@ -237,14 +237,42 @@ func TestScriptUsageErrors(t *testing.T) {
 	}
 }
 
-func TestScriptTrailingSlashOfCompletedPath(t *testing.T) {
+// TestScriptKeepsTrailingSlash: a script's words are run as written. A path ending in "/" is a usage
+// error there, as in zkCli and one-shot zksh: stripping it would run deleteall /keep// as deleteall
+// /keep. Only at the prompt does the shell take back the one slash completion adds.
+func TestScriptKeepsTrailingSlash(t *testing.T) {
 	root := testRoot(t)
-	env, out, errOut := scriptEnv(t, fmt.Sprintf("create %[1]s x\ncreate %[1]s/c y\nget %[1]s/\n", root))
-	if err := Run(env); err != nil {
-		t.Fatalf("%v: %s", err, errOut)
+	for _, line := range []string{"get %[1]s/", "deleteall %[1]s//", "set %[1]s/ y"} {
+		env, _, errOut := scriptEnv(t, fmt.Sprintf("create %[1]s x\n"+line+"\n", root))
+		err := Run(env)
+		if commands.ExitCode(err) != commands.ExitUsage || err == nil || !strings.Contains(err.Error(), "must not end with /") {
+			t.Fatalf("%q: %v, stderr %q", line, err, errOut)
+		}
+		c := zkConn(t)
+		if data, _, err := c.Get(root); err != nil || string(data) != "x" {
+			t.Fatalf("%q changed %s: %q %v", line, root, data, err)
+		}
+		if err := c.Delete(root, -1); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if !strings.HasSuffix(out.String(), "x\n") {
-		t.Fatalf("stdout %q", out)
+}
+
+// TestScriptSessionFlagValuesKept: the value of a line's --auth is not a path operand, whatever it
+// ends with.
+func TestScriptSessionFlagValuesKept(t *testing.T) {
+	root := testRoot(t)
+	c := zkConn(t)
+	acl := zk.DigestACL(zk.PermAll, "u", "p/")
+	if _, err := c.Create(root, nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(root+"/sec", []byte("s"), 0, acl); err != nil {
+		t.Fatal(err)
+	}
+	env, out, errOut := scriptEnv(t, fmt.Sprintf("get --auth digest:u:p/ %s/sec\n", root))
+	if err := Run(env); err != nil || out.String() != "s\n" {
+		t.Fatalf("%v: stdout %q stderr %q", err, out, errOut)
 	}
 }
 

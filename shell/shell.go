@@ -257,13 +257,14 @@ func (sh *shell) runCommand(words []string) error {
 		}
 		return nil
 	}
-	for _, i := range sh.spec.PathOperands(words) {
-		// Completion ends a node with children with "/"; the command wants the path without it. Not
-		// create's: it names a new node, and "create -s /q/" asks for /q/0000000000, as in zkCli.
-		if words[0] != "create" && len(words[i]) > 1 && strings.HasSuffix(words[i], "/") {
-			words[i] = strings.TrimRight(words[i], "/")
-			if words[i] == "" {
-				words[i] = "/"
+	if sh.interactive {
+		for _, i := range sh.spec.PathOperands(words) {
+			// At the prompt, completion ends a node with children with "/"; the command wants the
+			// path without it: one slash, the one completion adds. Not create's: it names a new node,
+			// and "create -s /q/" asks for /q/0000000000, as in zkCli. Scripts get what they wrote
+			// (a trailing slash there is a usage error, as in zkCli).
+			if words[0] != "create" && len(words[i]) > 1 && strings.HasSuffix(words[i], "/") {
+				words[i] = words[i][:len(words[i])-1]
 			}
 		}
 	}

@@ -13,6 +13,9 @@ import (
 // pathArgAnnotation is the annotation commands/ puts on commands whose operand is a znode path.
 const pathArgAnnotation = "zksh/path-arg"
 
+// startupOnly are the global flags that only the command line that starts zksh may give.
+var startupOnly = map[string]bool{"local": true, "data-dir": true}
+
 // builtins are the commands the shell runs itself.
 var builtins = []completion.Command{
 	{Name: "exit", Aliases: []string{"quit"}, Description: "Leave the shell (Ctrl-D too)"},
@@ -53,9 +56,13 @@ func specOf(root *cobra.Command) completion.Spec {
 			cmd.Flags = append(cmd.Flags, flag)
 		}
 		c.LocalFlags().VisitAll(add)
-		if f := root.PersistentFlags().Lookup("output"); f != nil {
-			add(f) // the one global flag that makes sense on a REPL line
-		}
+		// The global flags a line may give for itself (-o, --server, --auth...): known, so that their
+		// values are never taken for path operands.
+		root.PersistentFlags().VisitAll(func(f *pflag.Flag) {
+			if !startupOnly[f.Name] {
+				add(f)
+			}
+		})
 		spec.Commands = append(spec.Commands, cmd)
 	}
 	spec.Commands = append(spec.Commands, builtins...)
