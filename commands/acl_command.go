@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
@@ -158,9 +159,12 @@ func setACLTree(ctx context.Context, c *zkclient.Client, opts *SetACLOptions) (*
 		all = append(all, l...)
 	}
 	denied := make([]bool, len(all))
+	var changed atomic.Int64
 	err = zkclient.ForEach(ctx, len(all), zkclient.InFlight, func(_, i int) error {
 		_, err := c.SetACL(all[i], opts.ACL, -1)
 		switch {
+		case err == nil:
+			changed.Add(1)
 		case errors.Is(err, zk.ErrNoNode):
 			return nil
 		case errors.Is(err, zk.ErrNoAuth):
@@ -168,8 +172,13 @@ func setACLTree(ctx context.Context, c *zkclient.Client, opts *SetACLOptions) (*
 			return nil
 		case errors.Is(err, zk.ErrInvalidACL):
 			return err // the same for every znode: reported for the path
+		case zkclient.ReplyLost(err) || zkclient.SendFailed(err):
+			// Many requests were in flight: any of them may have been applied.
+			return &ExitError{Code: ExitUnavailable, Path: opts.Path, Err: &zkclient.OutcomeUnknownError{
+				Detail: fmt.Sprintf(" (the ACL is known set on %s of the subtree; the others may have the new ACL or the old one)",
+					count(int(changed.Load()), "znode"))}}
 		case err != nil:
-			return writeError(all[i], err, "")
+			return pathError(all[i], err)
 		}
 		return nil
 	})

@@ -163,12 +163,14 @@ func deleteAllError(path string, err error, deleted int) error {
 		return &ExitError{Code: ExitInterrupted, Path: path,
 			Err: fmt.Errorf("interrupted after deleting %d nodes", deleted)}
 	}
-	if zkclient.ReplyLost(err) && deleted > 0 {
-		return writeError(path, err, fmt.Sprintf(" (after deleting %d nodes)", deleted))
+	if deleted > 0 && (zkclient.ReplyLost(err) || zkclient.SendFailed(err)) {
+		// Several multi requests were in flight: any of them may have been applied.
+		return &ExitError{Code: ExitUnavailable, Path: path, Err: &zkclient.OutcomeUnknownError{
+			Detail: fmt.Sprintf(" (%s known deleted; the rest of the subtree may or may not be)", count(deleted, "znode"))}}
 	}
 	if deleted > 0 {
 		return &ExitError{Code: classify(err), Path: path,
-			Err: fmt.Errorf("%s (after deleting %d nodes)", describe(err), deleted)}
+			Err: fmt.Errorf("%s (after %s known deleted)", describe(err), count(deleted, "znode"))}
 	}
 	return writeError(path, err, "")
 }

@@ -266,6 +266,12 @@ func TestLostWriteReply(t *testing.T) {
 				t.Fatal("delete applied, yet /a exists")
 			}
 			mustCreateAll(t, c, root+"/t", root+"/t/1", root+"/t/2")
+			// setAcl -R: many requests in flight; a lost one makes the whole operation's outcome
+			// unknown, and the message is about the subtree, not one child.
+			r = lost(true, []int32{opcodeSetACL}, "setAcl", "-R", root+"/t", "world:anyone:cdrwa")
+			if !strings.Contains(r.err, "setAcl "+root+"/t: ") || !strings.Contains(r.err, "known set on") {
+				t.Errorf("setAcl -R: %q", r.err)
+			}
 			lost(true, []int32{opcodeMulti}, "deleteall", root+"/t")
 		})
 	}

@@ -44,6 +44,11 @@ func (c *Client) DeleteTree(ctx context.Context, roots []string, batch int, prog
 	restore := RelaxGC()
 	err := d.deleteSubtrees(ctx, nodes, 0)
 	restore()
+	if err != nil && d.lost.Load() && !ReplyLost(err) {
+		// Another batch in flight lost its reply: whatever stopped the deletion, what that batch
+		// did is unknown, and that is what the caller must report.
+		err = fmt.Errorf("%w (a delete request's reply was lost; the deletion stopped on: %v)", zk.ErrConnectionClosed, err)
+	}
 	return int(d.deleted.Load()), err
 }
 
@@ -53,6 +58,15 @@ type deleter struct {
 	batch    int
 	progress func(int)
 	deleted  atomic.Int64
+	lost     atomic.Bool // a request was lost with the connection: its outcome is unknown
+}
+
+// note remembers a lost connection and returns err.
+func (d *deleter) note(err error) error {
+	if ReplyLost(err) || SendFailed(err) {
+		d.lost.Store(true)
+	}
+	return err
 }
 
 func (d *deleter) add(n int) {
@@ -140,7 +154,7 @@ func (d *deleter) deleteBatches(ctx context.Context, nodes []string) ([]string, 
 		}
 		_, err := c.Multi(ops...)
 		switch {
-		case err == nil:
+		case d.note(err) == nil:
 			d.add(len(batches[b]))
 			return nil
 		case errors.Is(err, zk.ErrNotEmpty):
@@ -153,7 +167,7 @@ func (d *deleter) deleteBatches(ctx context.Context, nodes []string) ([]string, 
 		for _, p := range batches[b] {
 			err := c.Delete(p, -1)
 			switch {
-			case err == nil:
+			case d.note(err) == nil:
 				d.add(1)
 			case errors.Is(err, zk.ErrNoNode):
 			case errors.Is(err, zk.ErrNotEmpty):
