@@ -1,10 +1,15 @@
 package server
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
+	"strings"
 	"testing"
+
+	"github.com/zksh/zksh/jute"
 )
 
 func TestSnapshotCompaction(t *testing.T) {
@@ -83,4 +88,79 @@ func dumpTree(s *Server) map[string]any {
 	out["/a children"] = s.tree.nodes["/a"].childNames()
 	out["zxid"] = s.zxid
 	return out
+}
+
+// snapState is everything a snapshot keeps, as text: each node's data (nil or not), stat, ACL,
+// sequence fields and children order, each session, and the zxid.
+func snapState(s *Server) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	paths := make([]string, 0, len(s.tree.nodes))
+	for p := range s.tree.nodes {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var b strings.Builder
+	for _, p := range paths {
+		n := s.tree.nodes[p]
+		fmt.Fprintf(&b, "%s data=%q nil=%v stat=%+v acl=%v seq=%d nextSeq=%d childCap=%d children=%v\n",
+			p, n.data, n.data == nil, n.stat(), n.acl, n.seq, n.nextSeq, n.childCap, n.childNames())
+	}
+	ids := make([]int64, 0, len(s.sessions))
+	for id := range s.sessions {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		fmt.Fprintf(&b, "session 0x%x timeout=%d passwd=%x\n", id, s.sessions[id].timeout, s.sessions[id].passwd)
+	}
+	fmt.Fprintf(&b, "zxid %d containers=%d ttls=%d ephemerals=%d\n", s.zxid, len(s.tree.containers), len(s.tree.ttls), len(s.tree.ephemerals))
+	return b.String()
+}
+
+// fillSnapshotState makes a tree with every kind of node a snapshot must keep: nil and empty data,
+// a digest ACL, sequential children, deleted children (so sequence counters and cversion differ
+// from the children present), an ephemeral node, a container, a TTL node, and two sessions.
+func fillSnapshotState(t *testing.T, s *Server) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sessions := []*session{
+		{id: 0x100000000000001, timeout: 4000, passwd: []byte("password-one....")},
+		{id: 0x100000000000002, timeout: 30000, passwd: []byte("password-two....")},
+	}
+	for _, sess := range sessions {
+		tx := s.beginWrite()
+		s.sessions[sess.id] = sess
+		tx.effects = append(tx.effects, effect{kind: effCreateSession, session: sess.id, timeout: sess.timeout, data: sess.passwd})
+		s.commit()
+	}
+	c := &conn{auth: []jute.ID{{Scheme: "super"}}, session: sessions[0]}
+	digest := []jute.ACL{{Perms: jute.PermRead | jute.PermAdmin, ID: jute.ID{Scheme: "digest", ID: "bob:" + "qEfFKGNRa3hodSZHZzvCXS9TCO0="}}}
+	write := func(f func() int32) {
+		s.beginWrite()
+		if code := f(); code != jute.ErrOK {
+			t.Fatalf("write: %s", jute.ErrName(code))
+		}
+		s.commit()
+	}
+	create := func(typ int32, path string, data []byte, acl []jute.ACL, flags int32, ttl int64) {
+		write(func() int32 { _, code := s.create(c, typ, path, data, acl, flags, ttl); return code })
+	}
+	create(jute.OpCreate, "/app", []byte("config"), aclOpen, jute.FlagPersistent, -1)
+	create(jute.OpCreate, "/app/nil", nil, aclOpen, jute.FlagPersistent, -1)
+	create(jute.OpCreate, "/app/empty", []byte{}, aclOpen, jute.FlagPersistent, -1)
+	create(jute.OpCreate, "/secret", []byte("s"), digest, jute.FlagPersistent, -1)
+	for i := 0; i < 20; i++ {
+		create(jute.OpCreate, "/app/seq-", []byte{byte(i)}, aclOpen, jute.FlagPersistentSequential, -1)
+	}
+	for _, p := range []string{"/app/seq-0000000004", "/app/seq-0000000010", "/app/empty"} {
+		write(func() int32 { return s.delete(c, p, -1) })
+	}
+	create(jute.OpCreate, "/app/eph", []byte("e"), aclOpen, jute.FlagEphemeral, -1)
+	create(jute.OpCreateContainer, "/box", nil, aclOpen, jute.FlagContainer, -1)
+	create(jute.OpCreate, "/box/item", nil, aclOpen, jute.FlagPersistent, -1)
+	create(jute.OpCreateTTL, "/ttl", []byte("t"), aclOpen, jute.FlagPersistentWithTTL, 60000)
+	write(func() int32 { _, code := s.setData(c, "/app", []byte("config-2"), -1); return code })
+	write(func() int32 { _, code := s.setACL(c, "/app/nil", aclReadOnly, -1); return code })
 }
