@@ -33,6 +33,7 @@ type conn struct {
 	session   *session  // s.mu
 	auth      []jute.ID // s.mu
 	forgotten bool      // s.mu: answered a four-letter word or closed; not counted
+	req       request   // s.mu: the request being handled (see dispatch)
 
 	outMu      sync.Mutex
 	room       *sync.Cond // on outMu: the outbox was emptied, or the connection is closing
