@@ -175,14 +175,15 @@ func (s *Server) Close() error {
 		}
 		s.wg.Wait()
 		s.mu.Lock()
-		if s.store != nil {
-			s.closeErr = s.compactOnClose()
-			if err := s.store.close(); s.closeErr == nil {
+		st := s.store
+		s.store = nil // from here on the store is this goroutine's alone
+		s.mu.Unlock()
+		if st != nil {
+			s.closeErr = s.compactOnClose(st)
+			if err := st.close(); s.closeErr == nil {
 				s.closeErr = err
 			}
-			s.store = nil
 		}
-		s.mu.Unlock()
 	})
 	return s.closeErr
 }

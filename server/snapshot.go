@@ -144,14 +144,15 @@ func (s *Server) loadSnapshot(dir string) error {
 	return nil
 }
 
-// writeSnapshot saves the state atomically (temporary file, fsync, rename, fsync of the directory).
-func (s *Server) writeSnapshot(dir string) error {
+// writeSnapshot saves an encoded snapshot atomically (temporary file, fsync, rename, fsync of the
+// directory).
+func writeSnapshot(dir string, snap []byte) error {
 	tmp := filepath.Join(dir, snapFileName+".tmp")
 	f, err := os.Create(tmp)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(s.encodeSnapshot()); err != nil {
+	if _, err := f.Write(snap); err != nil {
 		f.Close()
 		return err
 	}
@@ -173,21 +174,24 @@ func (s *Server) writeSnapshot(dir string) error {
 }
 
 // compactOnClose folds a large log into a snapshot when the server stops, so the next start
-// replays little. s.mu held, no connections left.
-func (s *Server) compactOnClose() error {
-	if err := s.store.flush(); err != nil {
+// replays little. st is no longer the server's (no write reaches it); only the encoding takes s.mu.
+func (s *Server) compactOnClose(st *store) error {
+	if err := st.flush(); err != nil {
 		return err
 	}
-	size, err := s.store.f.Seek(0, io.SeekCurrent)
+	size, err := st.f.Seek(0, io.SeekCurrent)
 	if err != nil || size <= snapshotThreshold {
 		return err
 	}
-	if err := s.writeSnapshot(s.cfg.DataDir); err != nil {
+	s.mu.Lock()
+	snap := s.encodeSnapshot()
+	s.mu.Unlock()
+	if err := writeSnapshot(s.cfg.DataDir, snap); err != nil {
 		return err
 	}
-	if err := s.store.f.Truncate(0); err != nil {
+	if err := st.f.Truncate(0); err != nil {
 		return err
 	}
-	_, err = s.store.f.Seek(0, io.SeekStart)
+	_, err = st.f.Seek(0, io.SeekStart)
 	return err
 }
