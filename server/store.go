@@ -85,9 +85,19 @@ func openStore(dataDir, logDir string, repair bool, s *Server) (*store, error) {
 	if errors.Is(statErr, os.ErrNotExist) {
 		syncDir(logDir) // make the new log's directory entry durable
 	}
-	if err := s.loadSnapshot(dataDir); err != nil {
+	v1, err := s.loadSnapshot(dataDir)
+	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dataDir, snapFileName), err)
+	}
+	if v1 {
+		// Rewrite it in the current format, once: the same state as of the same zxid.
+		if err := writeSnapshot(dataDir, s.encodeSnapshot()); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: rewriting in the current format: %w", filepath.Join(dataDir, snapFileName), err)
+		}
+		s.log.Info("snapshot rewritten in the current format", "file", filepath.Join(dataDir, snapFileName),
+			"from_version", 1, "to_version", snapVersion)
 	}
 	good, err := s.replayLog(f, path, repair)
 	if err != nil {
