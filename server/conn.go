@@ -49,8 +49,8 @@ type conn struct {
 	received    atomic.Int64
 	sent        atomic.Int64
 	lastZxid    int64 // s.mu
-	lastOp      string
-	lastCxid    int32
+	lastOp      string // s.mu
+	lastCxid    int32  // s.mu
 	latency     latency          // s.latMu
 	pendingLat  []pendingLatency // outMu: writes whose latency ends when they are durable
 }
