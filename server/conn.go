@@ -48,9 +48,9 @@ type conn struct {
 	established time.Time
 	received    atomic.Int64
 	sent        atomic.Int64
-	lastZxid    int64 // s.mu
-	lastOp      string // s.mu
-	lastCxid    int32  // s.mu
+	lastZxid    int64            // s.mu
+	lastOp      string           // s.mu
+	lastCxid    int32            // s.mu
 	latency     latency          // s.latMu
 	pendingLat  []pendingLatency // outMu: writes whose latency ends when they are durable
 }
