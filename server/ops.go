@@ -40,6 +40,30 @@ var operations = map[int32]operation{
 	jute.OpReconfig:        {"RECO", opWrite, (*Server).opReconfig},
 }
 
+// opIndex is operations as a slice indexed by opcode-opBase, so that dispatch finds an operation
+// without hashing; a zero entry (nil handle) is an opcode not served.
+var opIndex, opBase = func() ([]operation, int32) {
+	lo, hi := int32(0), int32(0)
+	for code := range operations {
+		lo, hi = min(lo, code), max(hi, code)
+	}
+	idx := make([]operation, hi-lo+1)
+	for code, op := range operations {
+		idx[code-lo] = op
+	}
+	return idx, lo
+}()
+
+// lookupOp finds the operation for an opcode.
+func lookupOp(code int32) (operation, bool) {
+	i := int64(code) - int64(opBase)
+	if i < 0 || i >= int64(len(opIndex)) {
+		return operation{}, false
+	}
+	op := opIndex[i]
+	return op, op.handle != nil
+}
+
 // operation is one entry of the table.
 type operation struct {
 	name   string // what cons shows as lop; "" leaves the previous one
@@ -77,7 +101,7 @@ type request struct {
 // dispatch runs one request through its operation and queues the reply. It returns false when the
 // connection must close once its replies are flushed. s.mu held.
 func (s *Server) dispatch(c *conn, sess *session, h jute.RequestHeader, body []byte) bool {
-	op, ok := operations[h.Type]
+	op, ok := lookupOp(h.Type)
 	if !ok {
 		// UnimplementedRequestProcessor: zxid -1, then the connection closes.
 		s.log.Warn("unknown request type", "type", h.Type, "client", c.remote)
@@ -109,9 +133,8 @@ func (s *Server) dispatch(c *conn, sess *session, h jute.RequestHeader, body []b
 	if !r.noReply {
 		c.reply(r.xid, r.zxid, code, rec)
 	}
-	keep := !r.close
-	*r = request{} // do not keep the frame
-	return keep
+	r.body = nil // do not keep the frame
+	return !r.close
 }
 
 // opPing is answered with the ping xid whatever the request's.
