@@ -80,8 +80,8 @@ const (
 	// opWrite is applied within a txn: it takes the next zxid, failed or not; on failure its
 	// effects are rolled back (the empty write is still logged); the reply carries its zxid.
 	opWrite
-	// opSession acts on the session or connection, not the tree, and is answered unlike the
-	// others: the handler sets the reply's zxid (and xid, if not the request's).
+	// opSession acts on the session or the connection (closeSession runs its own write) and is
+	// answered unlike the others: the handler sets the reply's zxid (and xid, if not the request's).
 	opSession
 )
 
@@ -111,7 +111,7 @@ func (s *Server) dispatch(c *conn, sess *session, h jute.RequestHeader, body []b
 	if op.name != "" {
 		c.lastOp = op.name
 	}
-	r := &c.req // one request at a time per connection: reused, so that handling allocates nothing
+	r := &c.req // one request at a time per connection: reused, so none is allocated
 	*r = request{c: c, sess: sess, op: h.Type, body: body, xid: h.Xid}
 	var rec jute.Record
 	var code int32
