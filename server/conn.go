@@ -33,6 +33,7 @@ type conn struct {
 	session   *session  // s.mu
 	auth      []jute.ID // s.mu
 	forgotten bool      // s.mu: answered a four-letter word or closed; not counted
+	req       request   // s.mu: the request being handled (see dispatch)
 
 	outMu      sync.Mutex
 	room       *sync.Cond // on outMu: the outbox was emptied, or the connection is closing
@@ -47,9 +48,9 @@ type conn struct {
 	established time.Time
 	received    atomic.Int64
 	sent        atomic.Int64
-	lastZxid    int64 // s.mu
-	lastOp      string
-	lastCxid    int32
+	lastZxid    int64            // s.mu
+	lastOp      string           // s.mu
+	lastCxid    int32            // s.mu
 	latency     latency          // s.latMu
 	pendingLat  []pendingLatency // outMu: writes whose latency ends when they are durable
 }

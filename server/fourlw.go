@@ -13,20 +13,34 @@ import (
 // Version is what the four-letter words report as the server version.
 const Version = "3.8.0-zksh, built on 2026-01-01 00:00 UTC"
 
-// fourLetterWords are the commands answered on the client port before a session is established.
-var fourLetterWords = []string{"ruok", "srvr", "stat", "mntr", "conf", "cons", "envi", "wchs", "wchc",
-	"wchp", "dump", "isro", "crst", "srst", "dirs", "gtmk"}
+// fourLetterWords are the commands answered on the client port before a session is established,
+// each with its handler. A handler reads the disk and the OS first, then takes the server mutex
+// itself if it reports server state; the answer is queued once it returns.
+var fourLetterWords = map[string]func(s *Server, b *strings.Builder){
+	"ruok": func(_ *Server, b *strings.Builder) { b.WriteString("imok") },
+	"isro": func(_ *Server, b *strings.Builder) { b.WriteString("rw") },
+	"gtmk": func(_ *Server, b *strings.Builder) { b.WriteString(strconv.Itoa(traceMask)) }, // no newline, as Apache
+	"srvr": func(s *Server, b *strings.Builder) { s.srvr(b, false) },
+	"stat": func(s *Server, b *strings.Builder) { s.srvr(b, true) },
+	"mntr": (*Server).mntr,
+	"conf": (*Server).conf,
+	"cons": (*Server).cons,
+	"crst": (*Server).crst,
+	"srst": (*Server).srst,
+	"envi": (*Server).envi,
+	"wchs": (*Server).wchs,
+	"wchc": (*Server).wchc,
+	"wchp": (*Server).wchp,
+	"dump": (*Server).dump,
+	"dirs": (*Server).dirs,
+}
 
 // traceMask is what gtmk answers: Apache's default trace mask (this server does not trace).
 const traceMask = 306
 
 func isFourLetterWord(w string) bool {
-	for _, x := range fourLetterWords {
-		if x == w {
-			return true
-		}
-	}
-	return false
+	_, ok := fourLetterWords[w]
+	return ok
 }
 
 // fourLetterEnabled applies the whitelist; srvr is always enabled, as in Apache.
@@ -49,151 +63,196 @@ func (s *Server) fourLetterWord(c *conn, w string) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stats.received++
-	s.latMu.Lock()
-	lat := s.latency
-	s.latMu.Unlock()
+	s.stats.received++ // counted before it is answered: srvr reports itself
+	s.mu.Unlock()
 	var b strings.Builder
-	switch w {
-	case "ruok":
-		b.WriteString("imok")
-	case "isro":
-		b.WriteString("rw")
-	case "gtmk":
-		b.WriteString(strconv.Itoa(traceMask)) // no newline, as Apache
-	case "srvr", "stat":
-		fmt.Fprintf(&b, "Zookeeper version: %s\n", Version)
-		if w == "stat" {
-			b.WriteString("Clients:\n")
-			for _, cc := range s.sortedConns() {
-				b.WriteString(s.connInfo(cc, true))
-				b.WriteString("\n")
-			}
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(&b, "Latency min/avg/max: %d/%s/%d\n", lat.minimum(), javaDouble(lat.average()), lat.max)
-		fmt.Fprintf(&b, "Received: %d\nSent: %d\nConnections: %d\nOutstanding: 0\nZxid: 0x%x\nMode: standalone\nNode count: %d\n",
-			s.stats.received, s.stats.sent, s.live, s.zxid, s.nodeCount())
-	case "mntr":
-		ephemerals := 0
-		for _, set := range s.tree.ephemerals {
-			ephemerals += len(set)
-		}
-		lines := [][2]string{
-			{"zk_version", Version},
-			{"zk_server_state", "standalone"},
-			{"zk_ephemerals_count", strconv.Itoa(ephemerals)},
-			{"zk_num_alive_connections", strconv.Itoa(s.live)},
-			{"zk_avg_latency", javaDouble(lat.average())},
-			{"zk_outstanding_requests", "0"},
-			{"zk_znode_count", strconv.Itoa(s.nodeCount())},
-			{"zk_global_sessions", strconv.Itoa(len(s.sessions))},
-			{"zk_packets_sent", strconv.FormatInt(s.stats.sent, 10)},
-			{"zk_packets_received", strconv.FormatInt(s.stats.received, 10)},
-			{"zk_watch_count", strconv.Itoa(s.watches.count())},
-			{"zk_min_latency", strconv.FormatInt(lat.minimum(), 10)},
-			{"zk_max_latency", strconv.FormatInt(lat.max, 10)},
-			{"zk_approximate_data_size", strconv.FormatInt(s.tree.dataSize, 10)},
-			{"zk_local_sessions", "0"},
-			{"zk_open_file_descriptor_count", strconv.Itoa(openFDs())},
-			{"zk_max_file_descriptor_count", strconv.FormatUint(maxFDs(), 10)},
-			{"zk_uptime", strconv.FormatInt(time.Since(s.startTime).Milliseconds(), 10)},
-		}
-		for _, l := range lines {
-			fmt.Fprintf(&b, "%s\t%s\n", l[0], l[1])
-		}
-	case "conf":
-		// Apache names its version-2 subdirectories, where its files are; this server keeps its
-		// files in the directories themselves, so it names them.
-		dataDir, logDir := s.cfg.DataDir, s.cfg.DataLogDir
-		fmt.Fprintf(&b, "clientPort=%d\nsecureClientPort=-1\ndataDir=%s\ndataDirSize=%d\ndataLogDir=%s\ndataLogSize=%d\n",
-			s.port(), dataDir, s.dirSize(s.cfg.DataDir), logDir, s.dirSize(s.cfg.DataLogDir))
-		fmt.Fprintf(&b, "tickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nclientPortListenBacklog=-1\nserverId=0\n",
-			s.cfg.TickTime.Milliseconds(), s.cfg.MaxClientCnxns, s.cfg.MinSessionTimeout.Milliseconds(), s.cfg.MaxSessionTimeout.Milliseconds())
-	case "cons":
-		for _, cc := range s.sortedConns() {
-			b.WriteString(s.connInfo(cc, false))
-			b.WriteString("\n")
-		}
-		b.WriteString("\n")
-	case "crst":
-		s.latMu.Lock()
-		for cc := range s.conns {
-			cc.latency = latency{}
-		}
-		s.latMu.Unlock()
-		for cc := range s.conns {
-			cc.received.Store(0)
-			cc.sent.Store(0)
-		}
-		b.WriteString("Connection stats reset.\n")
-	case "srst":
-		s.stats = serverStats{}
-		s.latMu.Lock()
-		s.latency = latency{}
-		s.latMu.Unlock()
-		b.WriteString("Server stats reset.\n")
-	case "envi":
-		host, _ := os.Hostname()
-		wd, _ := os.Getwd()
-		home, _ := os.UserHomeDir()
-		b.WriteString("Environment:\n")
-		for _, kv := range [][2]string{
-			{"zookeeper.version", Version}, {"host.name", host}, {"go.version", runtime.Version()},
-			{"os.name", runtime.GOOS}, {"os.arch", runtime.GOARCH}, {"user.name", os.Getenv("USER")},
-			{"user.home", home}, {"user.dir", wd}, {"java.io.tmpdir", os.TempDir()},
-		} {
-			fmt.Fprintf(&b, "%s=%s\n", kv[0], kv[1])
-		}
-	case "wchs":
-		total := 0
-		for _, paths := range s.watches.data.byConn {
-			total += len(paths)
-		}
-		fmt.Fprintf(&b, "%d connections watching %d paths\nTotal watches:%d\n",
-			len(s.watches.data.byConn), len(s.watches.data.byPath), total)
-	case "wchc":
-		for _, cc := range s.sortedConns() {
-			paths := s.watches.data.byConn[cc]
-			if len(paths) == 0 {
-				continue
-			}
-			fmt.Fprintf(&b, "0x%x\n", cc.sessionID())
-			for _, p := range sortedKeys(paths) {
-				fmt.Fprintf(&b, "\t%s\n", p)
-			}
-		}
-		b.WriteString("\n")
-	case "wchp":
-		paths := make([]string, 0, len(s.watches.data.byPath))
-		for p := range s.watches.data.byPath {
-			paths = append(paths, p)
-		}
-		sort.Strings(paths)
-		for _, p := range paths {
-			fmt.Fprintf(&b, "%s\n", p)
-			ids := []int64{}
-			for cc := range s.watches.data.byPath[p] {
-				ids = append(ids, cc.sessionID())
-			}
-			sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-			for _, id := range ids {
-				fmt.Fprintf(&b, "\t0x%x\n", id)
-			}
-		}
-		b.WriteString("\n")
-	case "dump":
-		s.dump(&b)
-	case "dirs":
-		fmt.Fprintf(&b, "datadir_size: %d\nlogdir_size: %d\n", s.dirSize(s.cfg.DataDir), s.dirSize(s.cfg.DataLogDir))
-	}
+	fourLetterWords[w](s, &b)
+	s.mu.Lock()
 	c.enqueueRaw([]byte(b.String()))
 	// Apache forgets a four-letter-word connection once it has answered, before closing it.
 	s.forget(c)
+	s.mu.Unlock()
 }
 
+// serverLatency is the server's request latency so far.
+func (s *Server) serverLatency() latency {
+	s.latMu.Lock()
+	defer s.latMu.Unlock()
+	return s.latency
+}
+
+// srvr answers srvr, and stat (with the clients) when withClients.
+func (s *Server) srvr(b *strings.Builder, withClients bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lat := s.serverLatency()
+	fmt.Fprintf(b, "Zookeeper version: %s\n", Version)
+	if withClients {
+		b.WriteString("Clients:\n")
+		for _, cc := range s.sortedConns() {
+			b.WriteString(s.connInfo(cc, true))
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(b, "Latency min/avg/max: %d/%s/%d\n", lat.minimum(), javaDouble(lat.average()), lat.max)
+	fmt.Fprintf(b, "Received: %d\nSent: %d\nConnections: %d\nOutstanding: 0\nZxid: 0x%x\nMode: standalone\nNode count: %d\n",
+		s.stats.received, s.stats.sent, s.live, s.zxid, s.nodeCount())
+}
+
+func (s *Server) mntr(b *strings.Builder) {
+	openFDs, maxFDs := countOpenFDs(), maxFDs() // from /proc, before taking the mutex
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lat := s.serverLatency()
+	ephemerals := 0
+	for _, set := range s.tree.ephemerals {
+		ephemerals += len(set)
+	}
+	lines := [][2]string{
+		{"zk_version", Version},
+		{"zk_server_state", "standalone"},
+		{"zk_ephemerals_count", strconv.Itoa(ephemerals)},
+		{"zk_num_alive_connections", strconv.Itoa(s.live)},
+		{"zk_avg_latency", javaDouble(lat.average())},
+		{"zk_outstanding_requests", "0"},
+		{"zk_znode_count", strconv.Itoa(s.nodeCount())},
+		{"zk_global_sessions", strconv.Itoa(len(s.sessions))},
+		{"zk_packets_sent", strconv.FormatInt(s.stats.sent, 10)},
+		{"zk_packets_received", strconv.FormatInt(s.stats.received, 10)},
+		{"zk_watch_count", strconv.Itoa(s.watches.count())},
+		{"zk_min_latency", strconv.FormatInt(lat.minimum(), 10)},
+		{"zk_max_latency", strconv.FormatInt(lat.max, 10)},
+		{"zk_approximate_data_size", strconv.FormatInt(s.tree.dataSize, 10)},
+		{"zk_local_sessions", "0"},
+		{"zk_open_file_descriptor_count", strconv.Itoa(openFDs)},
+		{"zk_max_file_descriptor_count", strconv.FormatUint(maxFDs, 10)},
+		{"zk_uptime", strconv.FormatInt(time.Since(s.startTime).Milliseconds(), 10)},
+	}
+	for _, l := range lines {
+		fmt.Fprintf(b, "%s\t%s\n", l[0], l[1])
+	}
+}
+
+// conf reports the configuration, which does not change once the server is made, and the
+// directories' sizes: no server state, so no mutex.
+func (s *Server) conf(b *strings.Builder) {
+	// Apache names its version-2 subdirectories, where its files are; this server keeps its
+	// files in the directories themselves, so it names them.
+	dataDir, logDir := s.cfg.DataDir, s.cfg.DataLogDir
+	fmt.Fprintf(b, "clientPort=%d\nsecureClientPort=-1\ndataDir=%s\ndataDirSize=%d\ndataLogDir=%s\ndataLogSize=%d\n",
+		s.port(), dataDir, readDirSize(dataDir), logDir, readDirSize(logDir))
+	fmt.Fprintf(b, "tickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nclientPortListenBacklog=-1\nserverId=0\n",
+		s.cfg.TickTime.Milliseconds(), s.cfg.MaxClientCnxns, s.cfg.MinSessionTimeout.Milliseconds(), s.cfg.MaxSessionTimeout.Milliseconds())
+}
+
+func (s *Server) dirs(b *strings.Builder) {
+	fmt.Fprintf(b, "datadir_size: %d\nlogdir_size: %d\n", readDirSize(s.cfg.DataDir), readDirSize(s.cfg.DataLogDir))
+}
+
+func (s *Server) cons(b *strings.Builder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, cc := range s.sortedConns() {
+		b.WriteString(s.connInfo(cc, false))
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+}
+
+func (s *Server) crst(b *strings.Builder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latMu.Lock()
+	for cc := range s.conns {
+		cc.latency = latency{}
+	}
+	s.latMu.Unlock()
+	for cc := range s.conns {
+		cc.received.Store(0)
+		cc.sent.Store(0)
+	}
+	b.WriteString("Connection stats reset.\n")
+}
+
+func (s *Server) srst(b *strings.Builder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats = serverStats{}
+	s.latMu.Lock()
+	s.latency = latency{}
+	s.latMu.Unlock()
+	b.WriteString("Server stats reset.\n")
+}
+
+// envi reports the process's environment: no server state, so no mutex.
+func (s *Server) envi(b *strings.Builder) {
+	host, _ := os.Hostname()
+	wd, _ := os.Getwd()
+	home, _ := os.UserHomeDir()
+	b.WriteString("Environment:\n")
+	for _, kv := range [][2]string{
+		{"zookeeper.version", Version}, {"host.name", host}, {"go.version", runtime.Version()},
+		{"os.name", runtime.GOOS}, {"os.arch", runtime.GOARCH}, {"user.name", os.Getenv("USER")},
+		{"user.home", home}, {"user.dir", wd}, {"java.io.tmpdir", os.TempDir()},
+	} {
+		fmt.Fprintf(b, "%s=%s\n", kv[0], kv[1])
+	}
+}
+
+func (s *Server) wchs(b *strings.Builder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	total := 0
+	for _, paths := range s.watches.data.byConn {
+		total += len(paths)
+	}
+	fmt.Fprintf(b, "%d connections watching %d paths\nTotal watches:%d\n",
+		len(s.watches.data.byConn), len(s.watches.data.byPath), total)
+}
+
+func (s *Server) wchc(b *strings.Builder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, cc := range s.sortedConns() {
+		paths := s.watches.data.byConn[cc]
+		if len(paths) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "0x%x\n", cc.sessionID())
+		for _, p := range sortedKeys(paths) {
+			fmt.Fprintf(b, "\t%s\n", p)
+		}
+	}
+	b.WriteString("\n")
+}
+
+func (s *Server) wchp(b *strings.Builder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	paths := make([]string, 0, len(s.watches.data.byPath))
+	for p := range s.watches.data.byPath {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		fmt.Fprintf(b, "%s\n", p)
+		ids := []int64{}
+		for cc := range s.watches.data.byPath[p] {
+			ids = append(ids, cc.sessionID())
+		}
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		for _, id := range ids {
+			fmt.Fprintf(b, "\t0x%x\n", id)
+		}
+	}
+	b.WriteString("\n")
+}
+
+// dump reports the sessions, the ephemeral nodes and the connections.
 func (s *Server) dump(b *strings.Builder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	b.WriteString("SessionTracker dump:\n")
 	byExpiry := map[int64][]int64{}
 	for _, sess := range s.sessions {
@@ -301,7 +360,15 @@ func (s *Server) port() int {
 	return n
 }
 
-func (s *Server) dirSize(dir string) int64 {
+// The disk and /proc reads the four-letter words report, as variables so that a test can check
+// that none runs under the server mutex.
+var (
+	readDirSize  = dirSize
+	countOpenFDs = openFDs
+)
+
+// dirSize is the total size of the files in dir.
+func dirSize(dir string) int64 {
 	if dir == "" {
 		return 0
 	}

@@ -6,168 +6,180 @@ import (
 	"github.com/zksh/zksh/jute"
 )
 
-// readOp answers a request that changes no data.
-func (s *Server) readOp(c *conn, sess *session, typ int32, body []byte) (jute.Record, int32) {
-	switch typ {
-	case jute.OpExists:
-		var r jute.PathWatchRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		if strings.IndexByte(r.Path, 0) >= 0 {
-			return nil, jute.ErrBadArguments
-		}
-		if r.Watch {
-			s.watches.data.add(r.Path, c, watchStandard)
-		}
-		n := s.tree.get(r.Path)
-		if n == nil {
-			return nil, jute.ErrNoNode
-		}
-		return &jute.StatResponse{Stat: n.stat()}, jute.ErrOK
-	case jute.OpGetData:
-		var r jute.PathWatchRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		n, code := s.getData(c, r.Path, r.Watch)
-		if code != jute.ErrOK {
-			return nil, code
-		}
-		return &jute.GetDataResponse{Data: n.data, Stat: n.stat()}, jute.ErrOK
-	case jute.OpGetChildren, jute.OpGetChildren2:
-		var r jute.PathWatchRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		n, code := s.getChildren(c, r.Path, r.Watch)
-		if code != jute.ErrOK {
-			return nil, code
-		}
-		if typ == jute.OpGetChildren {
-			return &jute.StringsResponse{Strings: n.childNames()}, jute.ErrOK
-		}
-		return &jute.GetChildren2Response{Children: n.childNames(), Stat: n.stat()}, jute.ErrOK
-	case jute.OpGetACL:
-		var r jute.PathRecord
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		return s.getACL(c, r.Path)
-	case jute.OpSync:
-		var r jute.PathRecord
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		return &jute.PathRecord{Path: r.Path}, jute.ErrOK
-	case jute.OpGetAllChildrenNumber:
-		var r jute.PathRecord
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		n := s.tree.get(r.Path)
-		if n == nil {
-			return nil, jute.ErrNoNode
-		}
-		if code := checkACL(n.acl, jute.PermRead, c.auth); code != jute.ErrOK {
-			return nil, code
-		}
-		// Apache counts the keys of its node map that start with path+"/": for "/" every node but
-		// the root, for "" (the root's other key) every node, the root included.
-		total := len(s.tree.nodes) - 1
-		switch {
-		case r.Path == "":
-			total = len(s.tree.nodes)
-		case n != s.tree.root:
-			total = countDescendants(n)
-		}
-		return &jute.IntRecord{Value: int32(total)}, jute.ErrOK
-	case jute.OpGetEphemerals:
-		var r jute.PathRecord
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		prefix := strings.TrimSpace(r.Path)
-		out := []string{}
-		for _, p := range s.tree.ephemeralPaths(sess.id) {
-			if prefix == "" || prefix == "/" || strings.HasPrefix(p, r.Path) {
-				out = append(out, p)
-			}
-		}
-		return &jute.StringsResponse{Strings: out}, jute.ErrOK
-	case jute.OpWhoAmI:
-		infos := make([]jute.ClientInfo, 0, len(c.auth))
-		for _, id := range c.auth {
-			user := ""
-			switch id.Scheme {
-			case "digest":
-				user, _, _ = strings.Cut(id.ID, ":")
-			case "ip":
-				user = id.ID
-			}
-			infos = append(infos, jute.ClientInfo{AuthScheme: id.Scheme, User: user})
-		}
-		return &jute.WhoAmIResponse{ClientInfo: infos}, jute.ErrOK
-	case jute.OpMultiRead:
-		var r jute.MultiRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		return s.multiRead(c, &r)
-	case jute.OpSetWatches, jute.OpSetWatches2:
-		r := jute.SetWatches{V2: typ == jute.OpSetWatches2}
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		s.setWatches(c, &r)
-		return nil, jute.ErrOK
-	case jute.OpAddWatch:
-		var r jute.PathIntRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		switch r.Value {
-		case jute.AddWatchPersistent:
-			s.watches.data.add(r.Path, c, watchPersistent)
-			s.watches.child.add(r.Path, c, watchPersistent)
-		case jute.AddWatchPersistentRecursive:
-			// 3.8.0 registers recursive watches in both tables (3.9 only in the data table).
-			s.watches.data.add(r.Path, c, watchRecursive)
-			s.watches.child.add(r.Path, c, watchRecursive)
-		default:
-			return nil, jute.ErrMarshallingError
-		}
-		return &jute.IntRecord{Value: 0}, jute.ErrOK
-	case jute.OpCheckWatches, jute.OpRemoveWatches:
-		var r jute.PathIntRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		if r.Value < jute.WatcherChildren || r.Value > jute.WatcherAny {
-			return nil, jute.ErrMarshallingError
-		}
-		found := false
-		for _, tbl := range []struct {
-			t    *watchTable
-			kind int32
-		}{{s.watches.child, jute.WatcherChildren}, {s.watches.data, jute.WatcherData}} {
-			if r.Value != jute.WatcherAny && r.Value != tbl.kind {
-				continue
-			}
-			if typ == jute.OpCheckWatches {
-				// Apache 3.8.0's WatchManager.containsWatcher answers true when any
-				// connection watches the path, not only this one.
-				found = found || len(tbl.t.byPath[r.Path]) > 0 || tbl.t.byPath[r.Path][c] == watchRecursive
-			} else if tbl.t.remove(r.Path, c) {
-				found = true
-			}
-		}
-		if !found {
-			return nil, jute.ErrNoWatcher
-		}
-		return nil, jute.ErrOK
+// The handlers of the operations that change no data (opRead), and setWatches (opSession).
+
+func (s *Server) opExists(r *request) (jute.Record, int32) {
+	var req jute.PathWatchRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
 	}
-	return nil, jute.ErrUnimplemented
+	if strings.IndexByte(req.Path, 0) >= 0 {
+		return nil, jute.ErrBadArguments
+	}
+	if req.Watch {
+		s.watches.data.add(req.Path, r.c, watchStandard)
+	}
+	n := s.tree.get(req.Path)
+	if n == nil {
+		return nil, jute.ErrNoNode
+	}
+	return &jute.StatResponse{Stat: n.stat()}, jute.ErrOK
+}
+
+func (s *Server) opGetData(r *request) (jute.Record, int32) {
+	var req jute.PathWatchRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	n, code := s.getData(r.c, req.Path, req.Watch)
+	if code != jute.ErrOK {
+		return nil, code
+	}
+	return &jute.GetDataResponse{Data: n.data, Stat: n.stat()}, jute.ErrOK
+}
+
+// opGetChildren answers getChildren (names) and getChildren2 (names and stat).
+func (s *Server) opGetChildren(r *request) (jute.Record, int32) {
+	var req jute.PathWatchRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	n, code := s.getChildren(r.c, req.Path, req.Watch)
+	if code != jute.ErrOK {
+		return nil, code
+	}
+	if r.op == jute.OpGetChildren {
+		return &jute.StringsResponse{Strings: n.childNames()}, jute.ErrOK
+	}
+	return &jute.GetChildren2Response{Children: n.childNames(), Stat: n.stat()}, jute.ErrOK
+}
+
+func (s *Server) opGetACL(r *request) (jute.Record, int32) {
+	var req jute.PathRecord
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	return s.getACL(r.c, req.Path)
+}
+
+func (s *Server) opSync(r *request) (jute.Record, int32) {
+	var req jute.PathRecord
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	return &jute.PathRecord{Path: req.Path}, jute.ErrOK
+}
+
+func (s *Server) opGetAllChildrenNumber(r *request) (jute.Record, int32) {
+	var req jute.PathRecord
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	n := s.tree.get(req.Path)
+	if n == nil {
+		return nil, jute.ErrNoNode
+	}
+	if code := checkACL(n.acl, jute.PermRead, r.c.auth); code != jute.ErrOK {
+		return nil, code
+	}
+	// Apache counts the keys of its node map that start with path+"/": for "/" every node but
+	// the root, for "" (the root's other key) every node, the root included.
+	total := len(s.tree.nodes) - 1
+	switch {
+	case req.Path == "":
+		total = len(s.tree.nodes)
+	case n != s.tree.root:
+		total = countDescendants(n)
+	}
+	return &jute.IntRecord{Value: int32(total)}, jute.ErrOK
+}
+
+func (s *Server) opGetEphemerals(r *request) (jute.Record, int32) {
+	var req jute.PathRecord
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	prefix := strings.TrimSpace(req.Path)
+	out := []string{}
+	for _, p := range s.tree.ephemeralPaths(r.sess.id) {
+		if prefix == "" || prefix == "/" || strings.HasPrefix(p, req.Path) {
+			out = append(out, p)
+		}
+	}
+	return &jute.StringsResponse{Strings: out}, jute.ErrOK
+}
+
+func (s *Server) opWhoAmI(r *request) (jute.Record, int32) {
+	infos := make([]jute.ClientInfo, 0, len(r.c.auth))
+	for _, id := range r.c.auth {
+		user := ""
+		switch id.Scheme {
+		case "digest":
+			user, _, _ = strings.Cut(id.ID, ":")
+		case "ip":
+			user = id.ID
+		}
+		infos = append(infos, jute.ClientInfo{AuthScheme: id.Scheme, User: user})
+	}
+	return &jute.WhoAmIResponse{ClientInfo: infos}, jute.ErrOK
+}
+
+func (s *Server) opMultiRead(r *request) (jute.Record, int32) {
+	var req jute.MultiRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	return s.multiRead(r.c, &req)
+}
+
+func (s *Server) opAddWatch(r *request) (jute.Record, int32) {
+	var req jute.PathIntRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	switch req.Value {
+	case jute.AddWatchPersistent:
+		s.watches.data.add(req.Path, r.c, watchPersistent)
+		s.watches.child.add(req.Path, r.c, watchPersistent)
+	case jute.AddWatchPersistentRecursive:
+		// 3.8.0 registers recursive watches in both tables (3.9 only in the data table).
+		s.watches.data.add(req.Path, r.c, watchRecursive)
+		s.watches.child.add(req.Path, r.c, watchRecursive)
+	default:
+		return nil, jute.ErrMarshallingError
+	}
+	return &jute.IntRecord{Value: 0}, jute.ErrOK
+}
+
+// opWatches answers checkWatches and removeWatches.
+func (s *Server) opWatches(r *request) (jute.Record, int32) {
+	var req jute.PathIntRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	if req.Value < jute.WatcherChildren || req.Value > jute.WatcherAny {
+		return nil, jute.ErrMarshallingError
+	}
+	found := false
+	for _, tbl := range []struct {
+		t    *watchTable
+		kind int32
+	}{{s.watches.child, jute.WatcherChildren}, {s.watches.data, jute.WatcherData}} {
+		if req.Value != jute.WatcherAny && req.Value != tbl.kind {
+			continue
+		}
+		if r.op == jute.OpCheckWatches {
+			// Apache 3.8.0's WatchManager.containsWatcher answers true when any
+			// connection watches the path, not only this one.
+			found = found || len(tbl.t.byPath[req.Path]) > 0 || tbl.t.byPath[req.Path][r.c] == watchRecursive
+		} else if tbl.t.remove(req.Path, r.c) {
+			found = true
+		}
+	}
+	if !found {
+		return nil, jute.ErrNoWatcher
+	}
+	return nil, jute.ErrOK
 }
 
 func (s *Server) getData(c *conn, path string, watch bool) (*znode, int32) {

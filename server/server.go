@@ -11,7 +11,7 @@
 // read a zoo.cfg. With a DataDir the tree, the sessions and the zxid survive a restart: every write
 // is appended to a checksummed log, and no reply, event or read that depends on it leaves the
 // server before the log is fsynced (group commit); a large log is compacted into a snapshot when
-// the store opens.
+// the store opens or closes.
 //
 // Behaviour follows Apache ZooKeeper 3.8.0 (the Debian package) as observed on the wire, including
 // its quirks: cversion reported as creates*2-children, containers and TTL nodes showing no
@@ -21,11 +21,21 @@
 // as a server without SASL does), quota enforcement (off by default in Apache too), read-only
 // mode, and reconfig (answered ReconfigDisabled, as standalone Apache does).
 //
-// One mutex guards the data tree, sessions and watches; exported methods take it and call unexported
-// ones that assume it is held. Each connection has a reader goroutine, which handles one request at
-// a time under the mutex (so replies leave in request order), and a writer goroutine that flushes
-// the connection's buffered replies and watch events. A client that does not read its replies is
-// throttled: its reader stops taking requests while about 1 MB of replies waits for it.
+// Requests are served from one table, operations (ops.go): opcode, name, kind (read, write or
+// session-level) and handler. Four-letter words are a map of word to handler (fourlw.go).
+//
+// Locking. One mutex, Server.mu, guards the data tree, the sessions, the watches, the connection
+// set and the per-connection fields marked "s.mu"; exported methods take it and call unexported
+// ones that assume it is held. Each connection has a reader goroutine, which handles one request
+// at a time, whole, under the mutex (so replies leave in request order), and a writer goroutine
+// that waits until what its queued replies and events depend on is durable, then sends them.
+// Server.mu is never held across disk I/O: append only queues a log record in memory, and the log
+// is written and fsynced by a group commit outside it (see store); four-letter words read the
+// disk and /proc before taking it; Close compacts the log after releasing it (taking it again
+// only to encode the snapshot). Three small locks are taken inside it or alone, never the other
+// way round, and held only to touch what they guard: latMu (latency counters), a connection's
+// outMu (its outbox) and the store's mu (pending records). A client that does not read its
+// replies is throttled: its reader stops taking requests while about 1 MB of replies waits for it.
 package server
 
 import (
@@ -175,14 +185,15 @@ func (s *Server) Close() error {
 		}
 		s.wg.Wait()
 		s.mu.Lock()
-		if s.store != nil {
-			s.closeErr = s.compactOnClose()
-			if err := s.store.close(); s.closeErr == nil {
+		st := s.store
+		s.store = nil // from here on the store is this goroutine's alone
+		s.mu.Unlock()
+		if st != nil {
+			s.closeErr = s.compactOnClose(st)
+			if err := st.close(); s.closeErr == nil {
 				s.closeErr = err
 			}
-			s.store = nil
 		}
-		s.mu.Unlock()
 	})
 	return s.closeErr
 }

@@ -15,20 +15,126 @@ import (
 )
 
 // snapFileName is the snapshot inside DataDir: the whole tree and the sessions as of one zxid, so
-// that the log can start again empty. Layout: [crc32c uint32][payload]; the payload is a magic
-// string, the zxid, the nodes parents first (every field, including what fixes the order in which
-// children are listed), then the sessions.
+// that the log can start again empty. Layout: [crc32c uint32][payload]. The payload is jute
+// records: a snapHeader (magic, format version, zxid), a vector of snapNode (parents first), then
+// a vector of snapSession.
 const snapFileName = "zksh-snapshot"
 
-const snapMagic = "zksh-snapshot-v1"
+const (
+	snapMagic   = "zksh-snapshot"
+	snapVersion = 2
+	// snapMagicV1 opened the first format (positional fields, no version), still read: a
+	// snapshot in it is rewritten in the current format when the store opens.
+	snapMagicV1 = "zksh-snapshot-v1"
+)
 
 // snapshotThreshold is the log size above which opening the store compacts it into a snapshot.
 var snapshotThreshold int64 = 64 << 20
 
+// snapHeader opens a snapshot's payload.
+type snapHeader struct {
+	Magic   string
+	Version int32
+	Zxid    int64 // the state is as of this zxid
+}
+
+func (h *snapHeader) Encode(e *jute.Encoder) { e.String(h.Magic); e.Int(h.Version); e.Long(h.Zxid) }
+func (h *snapHeader) Decode(d *jute.Decoder) {
+	h.Magic = d.String()
+	h.Version = d.Int()
+	h.Zxid = d.Long()
+}
+
+// snapNode is one znode with every field the tree keeps, including what fixes the order in which
+// its parent lists its children (Seq, NextSeq, ChildCap: see znode).
+type snapNode struct {
+	Path     string
+	Data     []byte // nil stays nil
+	ACL      []jute.ACL
+	Czxid    int64
+	Mzxid    int64
+	Pzxid    int64
+	Ctime    int64
+	Mtime    int64
+	Owner    int64 // session id, or the container / TTL marker
+	Version  int32
+	Cversion int32 // the stored count of child creates, not the Stat's
+	Aversion int32
+	Seq      int64
+	NextSeq  int64
+	ChildCap int32
+}
+
+func (n *snapNode) Encode(e *jute.Encoder) {
+	e.String(n.Path)
+	e.Buffer(n.Data)
+	e.ACLs(n.ACL)
+	e.Long(n.Czxid)
+	e.Long(n.Mzxid)
+	e.Long(n.Pzxid)
+	e.Long(n.Ctime)
+	e.Long(n.Mtime)
+	e.Long(n.Owner)
+	e.Int(n.Version)
+	e.Int(n.Cversion)
+	e.Int(n.Aversion)
+	e.Long(n.Seq)
+	e.Long(n.NextSeq)
+	e.Int(n.ChildCap)
+}
+
+func (n *snapNode) Decode(d *jute.Decoder) {
+	n.Path = d.String()
+	n.Data = d.Buffer()
+	n.ACL = d.ACLs()
+	n.Czxid = d.Long()
+	n.Mzxid = d.Long()
+	n.Pzxid = d.Long()
+	n.Ctime = d.Long()
+	n.Mtime = d.Long()
+	n.Owner = d.Long()
+	n.Version = d.Int()
+	n.Cversion = d.Int()
+	n.Aversion = d.Int()
+	n.Seq = d.Long()
+	n.NextSeq = d.Long()
+	n.ChildCap = d.Int()
+}
+
+// snapSession is one open session.
+type snapSession struct {
+	ID      int64
+	Timeout int32
+	Passwd  []byte
+}
+
+func (r *snapSession) Encode(e *jute.Encoder) { e.Long(r.ID); e.Int(r.Timeout); e.Buffer(r.Passwd) }
+func (r *snapSession) Decode(d *jute.Decoder) {
+	r.ID = d.Long()
+	r.Timeout = d.Int()
+	r.Passwd = d.Buffer()
+}
+
+func (n *znode) snapNode() snapNode {
+	return snapNode{
+		Path: n.path, Data: n.data, ACL: n.acl, Czxid: n.czxid, Mzxid: n.mzxid, Pzxid: n.pzxid,
+		Ctime: n.ctime, Mtime: n.mtime, Owner: n.owner, Version: n.version, Cversion: n.cversion,
+		Aversion: n.aversion, Seq: int64(n.seq), NextSeq: int64(n.nextSeq), ChildCap: int32(n.childCap),
+	}
+}
+
+func (r *snapNode) znode() *znode {
+	return &znode{
+		path: r.Path, data: r.Data, acl: r.ACL, czxid: r.Czxid, mzxid: r.Mzxid, pzxid: r.Pzxid,
+		ctime: r.Ctime, mtime: r.Mtime, owner: r.Owner, version: r.Version, cversion: r.Cversion,
+		aversion: r.Aversion, seq: uint64(r.Seq), nextSeq: uint64(r.NextSeq), childCap: int(r.ChildCap),
+	}
+}
+
+// encodeSnapshot encodes the state in the current format. s.mu held.
 func (s *Server) encodeSnapshot() []byte {
 	e := &jute.Encoder{Buf: make([]byte, 4, 1<<16)}
-	e.String(snapMagic)
-	e.Long(s.zxid)
+	(&snapHeader{Magic: snapMagic, Version: snapVersion, Zxid: s.zxid}).Encode(e)
 	var nodes []*znode
 	var walk func(n *znode)
 	walk = func(n *znode) {
@@ -45,15 +151,8 @@ func (s *Server) encodeSnapshot() []byte {
 	walk(s.tree.root)
 	e.Int(int32(len(nodes)))
 	for _, n := range nodes {
-		e.String(n.path)
-		e.Buffer(n.data)
-		e.ACLs(n.acl)
-		for _, v := range []int64{n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.owner, int64(n.seq), int64(n.nextSeq)} {
-			e.Long(v)
-		}
-		for _, v := range []int32{n.version, n.cversion, n.aversion, int32(n.childCap)} {
-			e.Int(v)
-		}
+		rec := n.snapNode()
+		rec.Encode(e)
 	}
 	ids := make([]int64, 0, len(s.sessions))
 	for id := range s.sessions {
@@ -63,32 +162,54 @@ func (s *Server) encodeSnapshot() []byte {
 	e.Int(int32(len(ids)))
 	for _, id := range ids {
 		sess := s.sessions[id]
-		e.Long(id)
-		e.Int(sess.timeout)
-		e.Buffer(sess.passwd)
+		(&snapSession{ID: id, Timeout: sess.timeout, Passwd: sess.passwd}).Encode(e)
 	}
 	binary.BigEndian.PutUint32(e.Buf[:4], crc32.Checksum(e.Buf[4:], crcTable()))
 	return e.Buf
 }
 
-// loadSnapshot replaces the empty tree with a snapshot's; a missing file is not an error.
-func (s *Server) loadSnapshot(dir string) error {
+// errSnapshotDecode is a snapshot whose checksum holds but whose records do not decode.
+func errSnapshotDecode(err error) error {
+	return fmt.Errorf("snapshot does not decode: %v", err)
+}
+
+// loadSnapshot replaces the empty tree with a snapshot's; a missing file is not an error. It
+// reports whether the snapshot was in the first format (to be rewritten in the current one).
+func (s *Server) loadSnapshot(dir string) (v1 bool, err error) {
 	b, err := os.ReadFile(filepath.Join(dir, snapFileName))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	if len(b) < 4 || crc32.Checksum(b[4:], crcTable()) != binary.BigEndian.Uint32(b[:4]) {
-		return errors.New("snapshot damaged (checksum mismatch): not starting with less than was acknowledged")
+		return false, errors.New("snapshot damaged (checksum mismatch): not starting with less than was acknowledged")
 	}
 	d := jute.NewDecoder(b[4:])
-	if d.String() != snapMagic {
-		return errors.New("not a zksh snapshot")
+	var h snapHeader
+	h.Magic = d.String()
+	switch h.Magic {
+	case snapMagicV1:
+		h.Zxid = d.Long()
+		return true, s.loadSnapshotNodes(d, h.Zxid, decodeSnapNodeV1)
+	case snapMagic:
+		h.Version, h.Zxid = d.Int(), d.Long()
+		if d.Err == nil && h.Version != snapVersion {
+			return false, fmt.Errorf("snapshot format version %d is not one this zksh reads (%d): written by a newer zksh?",
+				h.Version, snapVersion)
+		}
+		return false, s.loadSnapshotNodes(d, h.Zxid, func(d *jute.Decoder, r *snapNode) { r.Decode(d) })
 	}
-	zxid := d.Long()
+	return false, errors.New("not a zksh snapshot")
+}
+
+// loadSnapshotNodes decodes the nodes and the sessions that follow a snapshot's header.
+func (s *Server) loadSnapshotNodes(d *jute.Decoder, zxid int64, decodeNode func(*jute.Decoder, *snapNode)) error {
 	count := d.Int()
+	if d.Err == nil && count < 0 {
+		return errSnapshotDecode(fmt.Errorf("%d nodes", count))
+	}
 	t := &tree{
 		nodes:      make(map[string]*znode),
 		ephemerals: make(map[int64]map[string]struct{}),
@@ -97,21 +218,12 @@ func (s *Server) loadSnapshot(dir string) error {
 		quotas:     make(map[string]struct{}),
 	}
 	for i := int32(0); i < count && d.Err == nil; i++ {
-		n := &znode{path: d.String(), data: d.Buffer(), acl: d.ACLs()}
-		var l [8]int64
-		for j := range l {
-			l[j] = d.Long()
-		}
-		var v [4]int32
-		for j := range v {
-			v[j] = d.Int()
-		}
+		var rec snapNode
+		decodeNode(d, &rec)
 		if d.Err != nil {
 			break
 		}
-		n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.owner = l[0], l[1], l[2], l[3], l[4], l[5]
-		n.seq, n.nextSeq = uint64(l[6]), uint64(l[7])
-		n.version, n.cversion, n.aversion, n.childCap = v[0], v[1], v[2], int(v[3])
+		n := rec.znode()
 		if n.path == "/" {
 			t.root = n
 			t.nodes["/"] = n
@@ -130,28 +242,46 @@ func (s *Server) loadSnapshot(dir string) error {
 		parent.children[n.name] = n
 		t.relink(parent, n)
 	}
-	sessions := d.Int()
-	for i := int32(0); i < sessions && d.Err == nil; i++ {
-		sess := &session{id: d.Long(), timeout: d.Int(), passwd: d.Buffer()}
-		s.sessions[sess.id] = sess
+	sessions := make(map[int64]*session)
+	count = d.Int()
+	for i := int32(0); i < count && d.Err == nil; i++ {
+		var rec snapSession
+		rec.Decode(d)
+		sessions[rec.ID] = &session{id: rec.ID, timeout: rec.Timeout, passwd: rec.Passwd}
 	}
 	if d.Err != nil || t.root == nil {
-		return fmt.Errorf("snapshot does not decode: %v", d.Err)
+		return errSnapshotDecode(d.Err)
+	}
+	if d.Remaining() != 0 {
+		return errSnapshotDecode(fmt.Errorf("%d bytes after the sessions", d.Remaining()))
 	}
 	t.rebuildQuotas()
 	s.tree = t
 	s.zxid = zxid
+	for id, sess := range sessions {
+		s.sessions[id] = sess
+	}
 	return nil
 }
 
-// writeSnapshot saves the state atomically (temporary file, fsync, rename, fsync of the directory).
-func (s *Server) writeSnapshot(dir string) error {
+// decodeSnapNodeV1 reads a node of the first format: the same fields as snapNode, in a different
+// order (the longs, then the ints).
+func decodeSnapNodeV1(d *jute.Decoder, r *snapNode) {
+	r.Path, r.Data, r.ACL = d.String(), d.Buffer(), d.ACLs()
+	r.Czxid, r.Mzxid, r.Pzxid, r.Ctime, r.Mtime, r.Owner = d.Long(), d.Long(), d.Long(), d.Long(), d.Long(), d.Long()
+	r.Seq, r.NextSeq = d.Long(), d.Long()
+	r.Version, r.Cversion, r.Aversion, r.ChildCap = d.Int(), d.Int(), d.Int(), d.Int()
+}
+
+// writeSnapshot saves an encoded snapshot atomically (temporary file, fsync, rename, fsync of the
+// directory).
+func writeSnapshot(dir string, snap []byte) error {
 	tmp := filepath.Join(dir, snapFileName+".tmp")
 	f, err := os.Create(tmp)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(s.encodeSnapshot()); err != nil {
+	if _, err := f.Write(snap); err != nil {
 		f.Close()
 		return err
 	}
@@ -173,21 +303,24 @@ func (s *Server) writeSnapshot(dir string) error {
 }
 
 // compactOnClose folds a large log into a snapshot when the server stops, so the next start
-// replays little. s.mu held, no connections left.
-func (s *Server) compactOnClose() error {
-	if err := s.store.flush(); err != nil {
+// replays little. st is no longer the server's (no write reaches it); only the encoding takes s.mu.
+func (s *Server) compactOnClose(st *store) error {
+	if err := st.flush(); err != nil {
 		return err
 	}
-	size, err := s.store.f.Seek(0, io.SeekCurrent)
+	size, err := st.f.Seek(0, io.SeekCurrent)
 	if err != nil || size <= snapshotThreshold {
 		return err
 	}
-	if err := s.writeSnapshot(s.cfg.DataDir); err != nil {
+	s.mu.Lock()
+	snap := s.encodeSnapshot()
+	s.mu.Unlock()
+	if err := writeSnapshot(s.cfg.DataDir, snap); err != nil {
 		return err
 	}
-	if err := s.store.f.Truncate(0); err != nil {
+	if err := st.f.Truncate(0); err != nil {
 		return err
 	}
-	_, err = s.store.f.Seek(0, io.SeekStart)
+	_, err = st.f.Seek(0, io.SeekStart)
 	return err
 }

@@ -35,18 +35,19 @@ type store struct {
 	buf     []byte        // encoding scratch, under Server.mu
 	written atomic.Uint64 // records appended (pending or in the file)
 
-	mu      sync.Mutex
-	cond    *sync.Cond
-	f       *os.File // written and synced by the one syncer, or under mu when none is
-	pending []byte   // records appended but not yet written to f
-	spare   []byte   // the syncer's buffer, swapped with pending
-	synced  uint64   // records known durable
-	syncing bool
-	closed  bool
-	err     error // sticky: the first write or fsync error
+	mu       sync.Mutex
+	cond     *sync.Cond
+	f        *os.File // written and synced by the one syncer, or under mu when none is
+	pending  []byte   // records appended but not yet written to f
+	spare    []byte   // the syncer's buffer, swapped with pending
+	synced   uint64   // records known durable
+	syncing  bool
+	flushing bool // a background sync started by append is under way
+	closed   bool
+	err      error // sticky: the first write or fsync error
 }
 
-// pendingFlushSize is how much the pending buffer may hold before append writes it out itself
+// pendingFlushSize is how much the pending buffer may hold before append starts a background sync
 // (writes nobody waits for, such as session expiries, would otherwise only grow it).
 const pendingFlushSize = 1 << 20
 
@@ -84,9 +85,19 @@ func openStore(dataDir, logDir string, repair bool, s *Server) (*store, error) {
 	if errors.Is(statErr, os.ErrNotExist) {
 		syncDir(logDir) // make the new log's directory entry durable
 	}
-	if err := s.loadSnapshot(dataDir); err != nil {
+	v1, err := s.loadSnapshot(dataDir)
+	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dataDir, snapFileName), err)
+	}
+	if v1 {
+		// Rewrite it in the current format, once: the same state as of the same zxid.
+		if err := writeSnapshot(dataDir, s.encodeSnapshot()); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: rewriting in the current format: %w", filepath.Join(dataDir, snapFileName), err)
+		}
+		s.log.Info("snapshot rewritten in the current format", "file", filepath.Join(dataDir, snapFileName),
+			"from_version", 1, "to_version", snapVersion)
 	}
 	good, err := s.replayLog(f, path, repair)
 	if err != nil {
@@ -95,7 +106,7 @@ func openStore(dataDir, logDir string, repair bool, s *Server) (*store, error) {
 	}
 	if good > snapshotThreshold {
 		// Compact: everything replayed goes into a snapshot, the log starts again empty.
-		if err := s.writeSnapshot(dataDir); err != nil {
+		if err := writeSnapshot(dataDir, s.encodeSnapshot()); err != nil {
 			f.Close()
 			return nil, err
 		}
@@ -289,10 +300,18 @@ func (st *store) append(zxid, now int64, effects []effect) error {
 	}
 	st.pending = append(st.pending, st.buf...)
 	st.written.Add(1)
-	if len(st.pending) >= pendingFlushSize && !st.syncing {
-		st.writePendingLocked()
+	if len(st.pending) >= pendingFlushSize && !st.syncing && !st.flushing {
+		// Writes nobody waits for would only grow it: have it written and synced now, by a
+		// background sync, as the server mutex must not be held across a system call.
+		st.flushing = true
+		go func(seq uint64) {
+			st.waitSync(seq)
+			st.mu.Lock()
+			st.flushing = false
+			st.mu.Unlock()
+		}(st.written.Load())
 	}
-	return st.err
+	return nil
 }
 
 // writePendingLocked writes the pending records to the file. st.mu held, no syncer running.

@@ -7,70 +7,89 @@ import (
 	"github.com/zksh/zksh/jute"
 )
 
-// writeOp applies one write within the current txn and returns its reply body or error code.
-func (s *Server) writeOp(c *conn, typ int32, body []byte) (jute.Record, int32) {
-	switch typ {
-	case jute.OpCreate, jute.OpCreate2, jute.OpCreateContainer:
-		var r jute.CreateRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		return s.createResult(c, typ, r.Path, r.Data, r.ACL, r.Flags, -1)
-	case jute.OpCreateTTL:
-		var r jute.CreateTTLRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		return s.createResult(c, typ, r.Path, r.Data, r.ACL, r.Flags, r.TTL)
-	case jute.OpDelete:
-		var r jute.PathVersionRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		return nil, s.delete(c, r.Path, r.Version)
-	case jute.OpDeleteContainer:
-		return nil, s.deleteContainer(string(body))
-	case jute.OpSetData:
-		var r jute.SetDataRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		n, code := s.setData(c, r.Path, r.Data, r.Version)
-		if code != jute.ErrOK {
-			return nil, code
-		}
-		return &jute.StatResponse{Stat: n.stat()}, jute.ErrOK
-	case jute.OpSetACL:
-		var r jute.SetACLRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		n, code := s.setACL(c, r.Path, r.ACL, r.Version)
-		if code != jute.ErrOK {
-			return nil, code
-		}
-		return &jute.StatResponse{Stat: n.stat()}, jute.ErrOK
-	case jute.OpCheck:
-		var r jute.PathVersionRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		return nil, s.check(c, r.Path, r.Version)
-	case jute.OpMulti:
-		var r jute.MultiRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		return s.multi(c, &r)
-	case jute.OpReconfig:
-		var r jute.ReconfigRequest
-		if !decode(body, &r) {
-			return nil, jute.ErrMarshallingError
-		}
-		// Standalone Apache ZooKeeper runs with reconfigEnabled=false.
-		return nil, jute.ErrReconfigDisabled
+// The handlers of the operations that change data (opWrite): each runs within the current txn.
+
+// opCreate answers create (the path), create2 and createContainer (path and stat).
+func (s *Server) opCreate(r *request) (jute.Record, int32) {
+	var req jute.CreateRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
 	}
-	return nil, jute.ErrUnimplemented
+	return s.createResult(r.c, r.op, req.Path, req.Data, req.ACL, req.Flags, -1)
+}
+
+func (s *Server) opCreateTTL(r *request) (jute.Record, int32) {
+	var req jute.CreateTTLRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	return s.createResult(r.c, r.op, req.Path, req.Data, req.ACL, req.Flags, req.TTL)
+}
+
+func (s *Server) opDelete(r *request) (jute.Record, int32) {
+	var req jute.PathVersionRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	return nil, s.delete(r.c, req.Path, req.Version)
+}
+
+// opDeleteContainer's body is the bare path, as the container manager sends it.
+func (s *Server) opDeleteContainer(r *request) (jute.Record, int32) {
+	return nil, s.deleteContainer(string(r.body))
+}
+
+func (s *Server) opSetData(r *request) (jute.Record, int32) {
+	var req jute.SetDataRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	n, code := s.setData(r.c, req.Path, req.Data, req.Version)
+	if code != jute.ErrOK {
+		return nil, code
+	}
+	return &jute.StatResponse{Stat: n.stat()}, jute.ErrOK
+}
+
+func (s *Server) opSetACL(r *request) (jute.Record, int32) {
+	var req jute.SetACLRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	n, code := s.setACL(r.c, req.Path, req.ACL, req.Version)
+	if code != jute.ErrOK {
+		return nil, code
+	}
+	return &jute.StatResponse{Stat: n.stat()}, jute.ErrOK
+}
+
+// opCheck: Apache 3.8 answers a successful stand-alone check with a SetDataResponse holding a
+// null stat, which fails to serialize: the client gets no reply at all. So does this server.
+func (s *Server) opCheck(r *request) (jute.Record, int32) {
+	var req jute.PathVersionRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	code := s.check(r.c, req.Path, req.Version)
+	r.noReply = code == jute.ErrOK
+	return nil, code
+}
+
+func (s *Server) opMulti(r *request) (jute.Record, int32) {
+	var req jute.MultiRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	return s.multi(r.c, &req)
+}
+
+// opReconfig: standalone Apache ZooKeeper runs with reconfigEnabled=false.
+func (s *Server) opReconfig(r *request) (jute.Record, int32) {
+	var req jute.ReconfigRequest
+	if !decode(r.body, &req) {
+		return nil, jute.ErrMarshallingError
+	}
+	return nil, jute.ErrReconfigDisabled
 }
 
 func (s *Server) createResult(c *conn, typ int32, path string, data []byte, acl []jute.ACL, flags int32, ttl int64) (jute.Record, int32) {
