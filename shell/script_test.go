@@ -143,7 +143,7 @@ cd %[1]s
 get a
 set a 'two words'
 get a
-ls %[1]s/
+ls %[1]s
 pwd
 `, root)
 	env, out, errOut := scriptEnv(t, script)
