@@ -25,6 +25,7 @@ type Settings struct {
 	Local          bool          // start an in-process server and use it
 	Force          bool          // allow deleteall of / and /zookeeper
 	DataDir        string        // --local persistence directory
+	ReadOnly       bool          // refuse every command that would change ZooKeeper's data
 }
 
 // Default values of the global flags.
@@ -68,6 +69,7 @@ func bindSettings(fs *pflag.FlagSet, s *Settings) {
 	boolVar(fs, &s.KeepGoing, "keep-going", "scripts: run the remaining commands after one fails")
 	boolVar(fs, &s.Force, "force", "allow deleteall / and deleteall /zookeeper, and a setAcl that leaves the session no admin permission")
 	boolVar(fs, &s.Local, "local", "start a bundled in-process ZooKeeper server on a free loopback port and use it")
+	boolVar(fs, &s.ReadOnly, "read-only", "refuse every command that would change ZooKeeper's data (create, set, delete...), before anything is sent (exit 2) (env ZKSH_READ_ONLY)")
 	fs.StringVar(&s.DataDir, "data-dir", s.DataDir, "with --local: keep the server's data in DIR (default in memory)")
 }
 
