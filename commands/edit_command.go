@@ -161,6 +161,9 @@ func runEditor(env *Env, editor, file string) error {
 	defer signal.Stop(sig)
 	cmd := exec.Command("/bin/sh", "-c", editor+` "$1"`, "zksh-edit", file)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = env.IO.In, env.IO.Out, env.IO.ErrOut
+	if env.stdinCommands && !env.Interactive {
+		cmd.Stdin = nil // a script's stdin holds its next lines: the editor reads /dev/null
+	}
 	return cmd.Run()
 }
 

@@ -1,6 +1,8 @@
 package commands
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -191,6 +193,34 @@ func TestEditLostConnection(t *testing.T) {
 			r := zkshAt(p.addr(), "edit", node)
 			r.fails(t, ExitUnavailable, "edit "+node+": "+unknownOutcome+"; a read after reconnecting finds "+node+" with the data sent (data version 1); the edited text is kept in ")
 			os.Remove(keptFile(t, r.err))
+		})
+	}
+}
+
+// TestEditInScript: in a script, whose commands come from stdin, the editor does not read stdin: the
+// script's next lines stay for the script.
+func TestEditInScript(t *testing.T) {
+	t.Setenv("VISUAL", "")
+	t.Setenv("EDITOR", editorScript(t, `if read line; then printf 'stole %s' "$line" > "$1"; else printf 'ok' > "$1"; fi`))
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			c := dial(t, addr)
+			node := "/TestEditInScript"
+			zkshAt(addr, "deleteall", node)
+			t.Cleanup(func() { zkshAt(addr, "deleteall", node) })
+			if _, err := c.Create(node, []byte("base"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+				t.Fatal(err)
+			}
+			streams, _, errOut := fakeIO("get /next-line\n", false)
+			code := Main([]string{"--server", addr}, streams, func(env *Env) error {
+				return ExecuteLine(context.Background(), env, []string{"edit", node})
+			})
+			if b, _, _ := c.Get(node); code != 0 || string(b) != "ok" {
+				t.Fatalf("exit %d, data %q, %q", code, b, errOut)
+			}
+			if rest, _ := io.ReadAll(streams.In); string(rest) != "get /next-line\n" {
+				t.Fatalf("the editor read the script's stdin: %q left", rest)
+			}
 		})
 	}
 }

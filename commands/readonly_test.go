@@ -157,7 +157,8 @@ func TestReadOnlyShell(t *testing.T) {
 				if !env.Settings.ReadOnly {
 					t.Error("the shell's settings are not read-only")
 				}
-				for _, words := range [][]string{{"create", root + "/b"}, {"--read-only=false", "set", root, "y"}, {"delete", root}} {
+				for _, words := range [][]string{{"create", root + "/b"}, {"--read-only=false", "set", root, "y"}, {"delete", root},
+					{"--server", addr, "--read-only=false", "create", root + "/c"}, {"--auth", "digest:u:p", "delete", root}} {
 					if err := line(env, words...); ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "refused by --read-only") {
 						t.Errorf("%q: %v", words, err)
 					}

@@ -455,6 +455,7 @@ func sessionForLine(env *Env, words []string) (*Env, error) {
 			"which would drop the watch (set it without %s, or connect to those servers)", cmd.Name(), flags, flags)
 	}
 	child := NewEnv(env.IO, *s)
+	child.Settings.ReadOnly = s.ReadOnly || env.Settings.ReadOnly // the shell's --read-only holds for every line
 	if cmd.Flags().Changed("server") {
 		child.Settings.Local = false
 	}
