@@ -97,13 +97,20 @@ func parseTxn(ctx context.Context, env *Env, in io.Reader) ([]TxnOp, error) {
 	// commands do.
 	lineEnv := NewEnv(env.IO, env.settings())
 	lineEnv.Cwd, lineEnv.stdinCommands, lineEnv.Interactive = env.Cwd, true, env.Interactive
-	r := bufio.NewReader(io.LimitReader(in, 4*clientMaxData))
+	// More than a request can carry is refused, never cut short: one byte over the limit is read to
+	// tell.
+	const maxInput = 4 * clientMaxData
+	counted := &countingReader{r: io.LimitReader(in, maxInput+1)}
+	r := bufio.NewReader(counted)
 	var ops []TxnOp
 	size := 0
 	for n := 1; ; n++ {
 		line, err := r.ReadString('\n')
 		if err != nil && err != io.EOF {
 			return nil, &ExitError{Code: ExitUsage, Op: "txn", Err: fmt.Errorf("reading the operations: %w", err)}
+		}
+		if err == io.EOF && counted.n > maxInput {
+			return nil, usageErrorf("zksh txn", "txn: the input is more than %d bytes, more than one request can carry", maxInput)
 		}
 		if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "#") {
 			op, perr := parseTxnLine(ctx, lineEnv, strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
@@ -215,6 +222,9 @@ func parseCheck(env *Env, args []string) (TxnOp, error) {
 	fs.SetOutput(io.Discard)
 	version := fs.Int32P("version", "v", -1, "required data version")
 	if err := fs.Parse(args); err != nil {
+		if m := pflagInvalid().FindStringSubmatch(err.Error()); m != nil {
+			err = fmt.Errorf("invalid %s %s: %s", m[2], m[1], flagReason(m[3]))
+		}
 		return TxnOp{}, &UsageError{Err: fmt.Errorf("check: %v", err)}
 	}
 	if !fs.Changed("version") || *version < 0 {
@@ -288,4 +298,16 @@ func txnRun(ctx context.Context, opts *TxnOptions) error {
 		return pathError("", err)
 	}
 	return nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
