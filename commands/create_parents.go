@@ -33,9 +33,9 @@ func (e *Env) createParents(c *zk.Conn, path string) error {
 	}
 	ops := make([]any, 0, len(missing))
 	for i := len(missing) - 1; i >= 0; i-- {
-		ops = append(ops, &zk.CreateRequest{Path: e.zkPath(missing[i]), Acl: zk.WorldACL(zk.PermAll)})
+		ops = append(ops, &zk.CreateRequest{Path: missing[i], Acl: zk.WorldACL(zk.PermAll)})
 	}
-	res, err := c.Multi(ops...)
+	res, err := e.multi(c, ops)
 	switch {
 	case err == nil:
 		e.wrote(znodepath.Parent(missing[len(missing)-1]))

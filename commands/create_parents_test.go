@@ -85,6 +85,13 @@ func TestCreateParents(t *testing.T) {
 			if ok, _, _ := c.Exists(root + "/locked/x"); ok {
 				t.Error("a parent was created although the multi failed")
 			}
+			// Under a chroot: the parents are found and created inside it.
+			if r := zkshAt(addr+root, "create", "-p", "/c1/c2/c3").must(t); r.out != "/c1/c2/c3\n" {
+				t.Errorf("chroot: %q", r.out)
+			}
+			if ok, _, _ := c.Exists(root + "/c1/c2/c3"); !ok {
+				t.Error("chroot: not created inside it")
+			}
 			// Without -p, as before.
 			zkshAt(addr, "create", root+"/none/x").fails(t, ExitRefused, "node does not exist")
 		})

@@ -248,7 +248,7 @@ func txnRun(ctx context.Context, opts *TxnOptions) error {
 	}
 	reqs := make([]any, 0, len(opts.Ops))
 	for _, op := range opts.Ops {
-		zp := env.zkPath(op.Path)
+		zp := op.Path
 		switch op.Op {
 		case "create":
 			acl := op.ACL
@@ -264,7 +264,7 @@ func txnRun(ctx context.Context, opts *TxnOptions) error {
 			reqs = append(reqs, &zk.CheckVersionRequest{Path: zp, Version: op.Version})
 		}
 	}
-	res, err := c.Multi(reqs...)
+	res, err := env.multi(c, reqs)
 	if err != nil {
 		if errors.Is(err, zk.ErrConnectionClosed) || sendFailed(err) {
 			return writeError("", err, fmt.Sprintf(" (the %d operations are applied all together or not at all)", len(reqs)))
@@ -284,7 +284,7 @@ func txnRun(ctx context.Context, opts *TxnOptions) error {
 		}
 		switch op.Op {
 		case "create":
-			results[i].Created = env.userPath(res[i].String)
+			results[i].Created = res[i].String
 			env.wrote(znodepath.Parent(results[i].Created))
 		case "delete":
 			env.wrote(znodepath.Parent(op.Path))
@@ -310,4 +310,40 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// multi sends ops, whose paths are as the user sees them, as one multi request on c; the paths of
+// the znodes created come back as the user sees them. txn and create -p go through it: the one place
+// where their requests meet the connect string's chroot.
+func (e *Env) multi(c *zk.Conn, ops []any) ([]zk.MultiResponse, error) {
+	sent := make([]any, len(ops))
+	for i, op := range ops {
+		switch o := op.(type) {
+		case *zk.CreateRequest:
+			x := *o
+			x.Path = e.zkPath(o.Path)
+			sent[i] = &x
+		case *zk.SetDataRequest:
+			x := *o
+			x.Path = e.zkPath(o.Path)
+			sent[i] = &x
+		case *zk.DeleteRequest:
+			x := *o
+			x.Path = e.zkPath(o.Path)
+			sent[i] = &x
+		case *zk.CheckVersionRequest:
+			x := *o
+			x.Path = e.zkPath(o.Path)
+			sent[i] = &x
+		default:
+			return nil, fmt.Errorf("multi: unexpected operation %T", op)
+		}
+	}
+	res, err := c.Multi(sent...)
+	for i := range res {
+		if res[i].String != "" {
+			res[i].String = e.userPath(res[i].String)
+		}
+	}
+	return res, err
 }

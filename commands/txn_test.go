@@ -100,6 +100,14 @@ create R/acl x world:anyone:r
 			if r := zkshStdin(addr, "", "txn", "-f", ops).must(t); r.out != "set "+root+"/a 4\n" {
 				t.Errorf("-f: %q", r.out)
 			}
+			// Under a chroot: paths as the user sees them, in and out.
+			r = zkshStdin(addr+root, "create -s /in-chroot-\nset /a v6\n", "txn").must(t)
+			if !regexp.MustCompile(`^create /in-chroot-\d{10}\nset /a 5\n$`).MatchString(r.out) {
+				t.Errorf("chroot: %q", r.out)
+			}
+			if kids, _, _ := c.Children(root); !strings.Contains(strings.Join(kids, " "), "in-chroot-") {
+				t.Errorf("chroot: created outside it: %v", kids)
+			}
 		})
 	}
 }
