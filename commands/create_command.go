@@ -27,20 +27,21 @@ type CreateOptions struct {
 	Ephemeral  bool
 	Container  bool
 	TTL        time.Duration // 0 = none
+	Parents    bool          // -p: create the missing parents first (create_parents.go)
 }
 
-// NewCmdCreate builds `create [-s] [-e] [-c] [-t ttl] path [data] [acl]`.
+// NewCmdCreate builds `create [-p] [-s] [-e] [-c] [-t ttl] path [data] [acl]`.
 func NewCmdCreate(env *Env, runF func(context.Context, *CreateOptions) error) *cobra.Command {
 	opts := &CreateOptions{Env: env}
 	var ttl string
 	cmd := &cobra.Command{
-		Use:   "create [-s] [-e] [-c] [-t ttl] path [data] [acl]",
+		Use:   "create [-p] [-s] [-e] [-c] [-t ttl] path [data] [acl]",
 		Short: "Create a znode and print its path",
 		Long: `Create a znode and print the created path (for -s, the name with its sequence number).
 -s sequential, -e ephemeral (deleted when this session ends, so in one-shot mode right away),
 -c container (deleted by the server once its last child is gone), -t TTL in milliseconds or with a
 unit ("5s"; the server needs extendedTypesEnabled). -c cannot be combined with -s or -e, -t not with
--e or -c. data: text; @FILE reads a file, - reads stdin. acl: scheme:id:perms[,...], e.g.
+-e or -c. -p creates the missing parents first (see README). data: text; @FILE reads a file, - reads stdin. acl: scheme:id:perms[,...], e.g.
 world:anyone:cdrwa or digest:user:BASE64SHA1:cdrwa (default world:anyone:cdrwa).`,
 		Example: "  zksh create /app\n  zksh create -s /queue/item- \"payload\"\n  zksh create /app/config @config.json",
 		Args:    rangeArgs(1, 3),
@@ -88,6 +89,7 @@ world:anyone:cdrwa or digest:user:BASE64SHA1:cdrwa (default world:anyone:cdrwa).
 	f.BoolVarP(&opts.Ephemeral, "ephemeral", "e", false, "delete the znode when the session ends")
 	f.BoolVarP(&opts.Container, "container", "c", false, "container znode: deleted once its last child is deleted")
 	f.StringVarP(&ttl, "ttl", "t", "", "delete the znode after it has been unmodified and childless this long (ms, or 5s, 1m...)")
+	f.BoolVarP(&opts.Parents, "parents", "p", false, "create the missing parents first (empty, world:anyone:cdrwa); the znode itself must not exist")
 	return pathArg(cmd)
 }
 
@@ -253,6 +255,11 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	acl := opts.ACL
 	if acl == nil {
 		acl = zk.WorldACL(zk.PermAll)
+	}
+	if opts.Parents {
+		if err := env.createParents(c, opts.Path); err != nil {
+			return err
+		}
 	}
 	var created string
 	switch {

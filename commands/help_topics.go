@@ -12,9 +12,11 @@ const ExitCodesHelp = `zksh exits with:
   0    success
   1    ZooKeeper refused the operation: node does not exist, node already exists, version
        does not match, node not empty, not authorized, invalid ACL, ephemeral nodes cannot
-       have children, a system znode, not supported by the server...
+       have children, a system znode, not supported by the server... (a refused txn
+       applies nothing); edit wrote nothing: the znode changed meanwhile, the editor failed
   2    usage error: unknown command or help topic, bad flag or argument, malformed path or
-       host:port, bad ACL, unreadable @file, data too large to send
+       host:port, bad ACL, unreadable @file, data too large to send, a write under
+       --read-only, an editor that cannot be started
   3    could not connect (refused at once, or nothing answered within --connect-timeout),
        session expired or connection lost (a write whose reply was lost has an unknown
        outcome: it may or may not have been applied; data over the server's jute.maxbuffer

@@ -65,6 +65,9 @@ line). Paths may be relative to the current znode (see cd).`,
 		if err := resolveSettings(cmd, root.PersistentFlags(), env, &s, line); err != nil {
 			return err
 		}
+		if err := checkReadOnly(cmd, env, &s); err != nil {
+			return err
+		}
 		env.line = &s
 		if !line && !env.Interactive {
 			env.Settings = s
@@ -96,31 +99,36 @@ line). Paths may be relative to the current znode (see cd).`,
 		}
 	}
 	add("znode",
-		NewCmdCreate(env, nil),
-		NewCmdLs(env, nil),
-		NewCmdGet(env, nil),
-		NewCmdSet(env, nil),
-		NewCmdDelete(env, nil),
-		NewCmdDeleteAll(env, nil),
-		NewCmdStat(env, nil),
-		NewCmdGetACL(env, nil),
-		NewCmdSetACL(env, nil),
-		NewCmdSync(env, nil),
-		NewCmdGetAllChildrenNumber(env, nil),
-		NewCmdGetEphemerals(env, nil),
+		writes(NewCmdCreate(env, nil)),
+		reads(NewCmdLs(env, nil)),
+		reads(NewCmdGet(env, nil)),
+		writes(NewCmdSet(env, nil)),
+		writes(NewCmdDelete(env, nil)),
+		writes(NewCmdDeleteAll(env, nil)),
+		reads(NewCmdStat(env, nil)),
+		reads(NewCmdGetACL(env, nil)),
+		writes(NewCmdSetACL(env, nil)),
+		reads(NewCmdSync(env, nil)),
+		reads(NewCmdGetAllChildrenNumber(env, nil)),
+		reads(NewCmdGetEphemerals(env, nil)),
+		writes(NewCmdTxn(env, nil)),
+		writes(NewCmdEdit(env, nil)),
 	)
 	add("session",
-		shellState(NewCmdCd(env, nil)),
-		NewCmdPwd(env, nil),
-		shellState(NewCmdConnect(env, nil)),
-		shellState(NewCmdClose(env, nil)),
-		shellState(NewCmdAddAuth(env, nil)),
-		NewCmdWhoAmI(env, nil),
-		NewCmdVersion(env, nil),
+		reads(shellState(NewCmdCd(env, nil))),
+		reads(NewCmdPwd(env, nil)),
+		reads(shellState(NewCmdConnect(env, nil))),
+		reads(shellState(NewCmdClose(env, nil))),
+		reads(shellState(NewCmdAddAuth(env, nil))),
+		reads(NewCmdWhoAmI(env, nil)),
+		reads(NewCmdVersion(env, nil)),
 	)
-	root.AddCommand(NewCmdServer(env, nil))
-	root.AddCommand(newExitCodesTopic())
-	help := newHelpCmd(root)
+	// The server command serves a ZooKeeper of its own: it changes nothing on the servers --server
+	// names, so --read-only lets it run.
+	root.AddCommand(reads(NewCmdServer(env, nil)))
+	root.AddCommand(reads(newExitCodesTopic()))
+	help := reads(newHelpCmd(root))
+	reads(root) // without a command: the shell, whose lines are checked one by one
 	help.GroupID = "session"
 	root.SetHelpCommand(help)
 	root.SetCompletionCommandGroupID("session")
@@ -447,6 +455,7 @@ func sessionForLine(env *Env, words []string) (*Env, error) {
 			"which would drop the watch (set it without %s, or connect to those servers)", cmd.Name(), flags, flags)
 	}
 	child := NewEnv(env.IO, *s)
+	child.Settings.ReadOnly = s.ReadOnly || env.Settings.ReadOnly // the shell's --read-only holds for every line
 	if cmd.Flags().Changed("server") {
 		child.Settings.Local = false
 	}

@@ -159,6 +159,8 @@ type Printer interface {
 	Identities(w io.Writer, ids []Identity) error
 	// Version prints zksh's version: JSON gives the version alone, text adds toolchain and platform.
 	Version(w io.Writer, b Build) error
+	// Txn prints the results of a transaction's operations, one per operation (render/txn.go).
+	Txn(w io.Writer, results []TxnResult) error
 }
 
 // Options adapt a printer to where it writes.

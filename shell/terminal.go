@@ -213,7 +213,11 @@ func (t *terminal) afterCommand() {
 func (t *terminal) prefix() string {
 	session := t.session()
 	t.shown.Store(&session)
-	return fmt.Sprintf("[zksh: %s %s] %d> ", session, t.env.Cwd, t.number.Load())
+	ro := ""
+	if t.env.Settings.ReadOnly {
+		ro = " RO" // --read-only: every line is refused a write
+	}
+	return fmt.Sprintf("[zksh: %s %s%s] %d> ", session, t.env.Cwd, ro, t.number.Load())
 }
 
 func (t *terminal) session() string {

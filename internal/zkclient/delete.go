@@ -11,10 +11,11 @@ import (
 	"github.com/zksh/zksh/internal/znodepath"
 )
 
-// A multi request carries per delete its header and version (multiOpOverhead bytes) and the path;
-// maxBatchBytes keeps a batch well below ZooKeeper's default jute.maxbuffer of 1 MiB.
+// A multi request carries per operation its header and version (MultiOpOverhead bytes) besides the
+// path and data; maxBatchBytes keeps a batch of deletes well below ZooKeeper's default
+// jute.maxbuffer of 1 MiB.
 const (
-	multiOpOverhead = 17
+	MultiOpOverhead = 17
 	maxBatchBytes   = 512 << 10
 )
 
@@ -137,8 +138,8 @@ func (d *deleter) deleteBatches(ctx context.Context, nodes []string) ([]string, 
 	for len(nodes) > 0 {
 		// At most d.batch deletes, and small enough for any server's jute.maxbuffer whatever -b says.
 		k, size := 0, 0
-		for k < len(nodes) && k < d.batch && (k == 0 || size+len(nodes[k])+multiOpOverhead <= maxBatchBytes) {
-			size += len(nodes[k]) + multiOpOverhead
+		for k < len(nodes) && k < d.batch && (k == 0 || size+len(nodes[k])+MultiOpOverhead <= maxBatchBytes) {
+			size += len(nodes[k]) + MultiOpOverhead
 			k++
 		}
 		batches = append(batches, nodes[:k])

@@ -1,0 +1,86 @@
+package commands
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/internal/zkclient"
+	"github.com/zksh/zksh/internal/znodepath"
+)
+
+// createParents is create -p's first step: it creates the ancestors of path that do not exist, top
+// down, with no data and the open ACL (world:anyone:cdrwa, as kazoo's ensure_path and Curator's
+// creatingParentsIfNeeded give them: the ACL given for the znode may not let anyone create children
+// under a parent). They go in one multi request; when another client creates one of them meanwhile
+// (the multi fails with "node already exists"), they are created one by one and the existing ones
+// are taken as they are. The znode itself is left to create, where "node already exists" stays an
+// error. Errors name the parent that could not be created.
+func (e *Env) createParents(c *zkclient.Client, path string) error {
+	var missing []string // deepest first
+	for p := znodepath.Parent(path); p != "/"; p = znodepath.Parent(p) {
+		ok, _, err := c.Exists(p)
+		if err != nil {
+			return parentError(path, p, err)
+		}
+		if ok {
+			break
+		}
+		missing = append(missing, p)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	ops := make([]any, 0, len(missing))
+	for i := len(missing) - 1; i >= 0; i-- {
+		ops = append(ops, &zk.CreateRequest{Path: missing[i], Acl: zk.WorldACL(zk.PermAll)})
+	}
+	res, err := c.Multi(ops...)
+	switch {
+	case err == nil:
+		e.wrote(znodepath.Parent(missing[len(missing)-1]))
+		for _, p := range missing[:len(missing)-1] {
+			e.wrote(p)
+		}
+		return nil
+	case errors.Is(err, zk.ErrNodeExists):
+		// Someone else is creating the same parents: one at a time, taking what is there.
+		for i := len(missing) - 1; i >= 0; i-- {
+			_, err := c.Create(missing[i], nil, 0, zk.WorldACL(zk.PermAll))
+			if err != nil && !errors.Is(err, zk.ErrNodeExists) {
+				return parentError(path, missing[i], err)
+			}
+			e.wrote(znodepath.Parent(missing[i]))
+		}
+		return nil
+	}
+	failed := missing[len(missing)-1]
+	if i := failedOp(res); i >= 0 && i < len(missing) {
+		failed, err = missing[len(missing)-1-i], res[i].Error
+	}
+	return parentError(path, failed, err)
+}
+
+// parentError is the error of create -p when the parent p of path could not be read or created. A
+// lost connection leaves the parents' creation unknown, and the znode itself was not created.
+func parentError(path, p string, err error) error {
+	if zkclient.ReplyLost(err) || zkclient.SendFailed(err) {
+		w := writeError(path, err, "").(*ExitError)
+		w.Err = fmt.Errorf("creating the missing parents (from %s): %s; %s was not created", p, describe(w.Err), path)
+		return w
+	}
+	return &ExitError{Code: classify(err), Path: path, Err: fmt.Errorf("parent %s: %s", p, describe(err))}
+}
+
+// failedOp is the index of the operation a failed multi request failed on: the first whose result
+// is an error other than ZooKeeper's "runtime inconsistency" (-2), which marks the operations after
+// it, and which were not tried. -1 if none says.
+func failedOp(res []zk.MultiResponse) int {
+	for i, r := range res {
+		if r.Error != nil && r.Error.Error() != "unknown error: -2" {
+			return i
+		}
+	}
+	return -1
+}
