@@ -22,9 +22,9 @@
 // mode, and reconfig (answered ReconfigDisabled, as standalone Apache does).
 //
 // It is the project's largest package because it is a whole server; it is laid out by concern, a
-// file each: connections and framing (conn.go, request.go), the operations (ops.go, read.go,
-// write.go, multi), the tree (tree.go), sessions (session.go), watches (watch.go), ACLs (acl.go),
-// quotas (quota.go), persistence (store.go, snapshot.go, txn.go), configuration (config.go) and the
+// file each: connections and framing (conn.go, request.go), the operations (ops.go, read.go and
+// write.go), the tree (tree.go), sessions (session.go), watches (watch.go), ACLs (acl.go),
+// quotas (quota.go), persistence (store.go, logdamage.go, snapshot.go, txn.go), configuration (config.go) and the
 // four-letter words (fourlw.go).
 //
 // Requests are served from one table, operations (ops.go): opcode, name, kind (read, write or
