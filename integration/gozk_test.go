@@ -27,7 +27,10 @@ func (s *S) GoZKDialer(dialer zk.Dialer) *zk.Conn {
 	if dialer == nil {
 		dialer = net.DialTimeout
 	}
-	conn, events, err := zk.Connect([]string{s.tg.addr}, 4*time.Second, zk.WithLogger(nopLogger{}), zk.WithDialer(dialer))
+	// A long session timeout keeps a loaded machine (the race detector, parallel packages) from
+	// timing out a read and reconnecting: go-zookeeper 1.0.4 races with itself when it re-sends
+	// watches after a reconnect (lastZxid, conn.go), which -race reports.
+	conn, events, err := zk.Connect([]string{s.tg.addr}, 10*time.Second, zk.WithLogger(nopLogger{}), zk.WithDialer(dialer))
 	if err != nil {
 		s.fatalf("zk.Connect: %v", err)
 	}
