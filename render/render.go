@@ -159,6 +159,11 @@ type Printer interface {
 	Identities(w io.Writer, ids []Identity) error
 	// Version prints zksh's version: JSON gives the version alone, text adds toolchain and platform.
 	Version(w io.Writer, b Build) error
+	// Found prints find's matches; Grep grep's; DrawTree tree's drawing; Usage du's subtrees.
+	Found(w io.Writer, f Found) error
+	Grep(w io.Writer, g Grep) error
+	DrawTree(w io.Writer, t DrawnTree) error
+	Usage(w io.Writer, u Usage) error
 }
 
 // Options adapt a printer to where it writes.
