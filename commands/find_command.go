@@ -110,7 +110,9 @@ find | sort would print them, "/" sorting first). The options are find(1)'s, wit
   -path GLOB     the whole path matches GLOB (* matches / too, as in find(1))
   -regex RE      the whole path matches the regular expression RE (Go RE2 syntax)
   -type T        p persistent, e ephemeral, c container, t TTL, s sequential (a name ending in
-                 ten digits); several as p,c. Told apart by the stat's ephemeralOwner.
+                 ten digits); several as p,c. Told apart by the stat's ephemeralOwner; ZooKeeper
+                 3.5.4 and later report 0 there for containers and TTL znodes, as for persistent
+                 ones, so on them c and t match nothing and p matches those too.
   -mindepth N    leave out znodes less than N levels below path
   -maxdepth N    go at most N levels below path (0: path alone)
   -size +N|-N|N  data length more than, less than or exactly N bytes (suffix k or M: KiB, MiB)
@@ -194,6 +196,13 @@ exit status is 1. No match is not an error (exit 0), as in find(1). -o json prin
 	fl.StringVar(&mmin, "mmin", "", "modified +N more than, -N less than, N exactly N minutes ago")
 	fl.BoolVar(&opts.Empty, "empty", false, "no data and no children")
 	fl.BoolVar(&opts.Print0, "print0", false, "end each path with a NUL byte")
+	// pflag reads an unknown -bogus as the shorthands -b -o -g...: name the word as typed.
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if _, word, ok := strings.Cut(err.Error(), "' in "); ok && strings.HasPrefix(err.Error(), "unknown shorthand flag") {
+			return usageErrorf(c.CommandPath(), "find: unknown option %s (find takes -name, -path, -regex, -type, -mindepth, -maxdepth, -size, -mmin, -empty, -print0)", word)
+		}
+		return &UsageError{Cmd: c.CommandPath(), Err: flagError(c, err)}
+	})
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"p\tpersistent", "e\tephemeral", "c\tcontainer", "t\tTTL", "s\tsequential"}, cobra.ShellCompDirectiveNoFileComp))
 	return pathArg(cmd)
 }
@@ -297,10 +306,11 @@ func globRegexp(glob string) (*regexp.Regexp, error) {
 	return regexp.Compile(b.String())
 }
 
-// Apache ZooKeeper's encoding of a znode's kind in the stat's ephemeralOwner (EphemeralType): 0 for
-// a persistent znode, Long.MIN_VALUE for a container, a high byte of 0xFF (with the next two bytes
-// 0, the TTL feature) for a TTL znode, whose TTL is in the low bytes; anything else is the session
-// owning an ephemeral znode.
+// Apache ZooKeeper's encoding of a znode's kind in its ephemeralOwner (EphemeralType): 0 for a
+// persistent znode, Long.MIN_VALUE for a container, a high byte of 0xFF (with the next two bytes 0,
+// the TTL feature) for a TTL znode, whose TTL is in the low bytes; anything else is the session
+// owning an ephemeral znode. Servers since 3.5.4 (and the bundled one) show clients 0 instead of the
+// container and TTL values (DataNode.copyStat): there those znodes read as persistent.
 const (
 	containerOwner  int64 = math.MinInt64
 	extendedMask    int64 = -0x100000000000000 // 0xFF00000000000000
