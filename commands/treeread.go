@@ -10,7 +10,7 @@ import (
 
 // The walk behind find, grep, tree and du: zkclient's data walk with progress on stderr (on a
 // terminal), the znodes that may not be read noted instead of failing the command, and Ctrl-C
-// saying how far it got.
+// saying how far it got. The four only read: a read-only mode lets them run.
 
 // treeRead is one read of a subtree for a command.
 type treeRead struct {
