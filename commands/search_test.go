@@ -297,7 +297,25 @@ func TestTreeAndDu(t *testing.T) {
 		if r := tr.run("du", "--help"); r.code != 0 || !strings.Contains(r.out, "-h, --human-readable") {
 			t.Errorf("%s: du --help: exit %d, %q", tr.server, r.code, r.out)
 		}
+		if r := tr.run("-o", "table", "du", "-s", T); r.out != "BYTES  ZNODES  PATH\n47     10      "+T+"\n" {
+			t.Errorf("%s: du -o table: %q", tr.server, r.out)
+		}
+
+		// In the shell, relative to the current znode.
+		streams, out, _ := fakeIO("", false)
+		env := NewEnv(streams, Settings{Server: tr.server})
+		env.Cwd = T + "/app/x"
+		if err := ExecuteLine(context.Background(), env, []string{"du", "-s", ".."}); err != nil || out.String() != "36\t4\t"+T+"/app\n" {
+			t.Errorf("%s: shell du -s ..: %v, %q", tr.server, err, out)
+		}
+		out.Reset()
+		if err := ExecuteLine(context.Background(), env, []string{"tree"}); err != nil || out.String() != T+"/app/x\n└── y\n\n2 znodes\n" {
+			t.Errorf("%s: shell tree: %v, %q", tr.server, err, out)
+		}
+		env.Close()
+
 		tr.run("du", "-x", T).fails(t, 2, "unknown shorthand flag")
+		tr.run("tree", "--bogus", T).fails(t, 2, "unknown flag: --bogus")
 		tr.run("du", T+"/nope").fails(t, 1, "du "+T+"/nope: node does not exist")
 		r = tr.run("du", S)
 		if want := "14\t2\t" + S + "\n14\t1\t" + S + "/secret\n"; r.code != 1 || r.out != want ||

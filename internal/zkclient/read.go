@@ -49,9 +49,11 @@ type ReadOptions struct {
 	Data bool
 }
 
-// Read reads the subtree under root level by level (a level in no particular order) and calls fn
-// with the znodes read, a batch at a time, from one goroutine; it keeps nothing of a batch after fn
-// returns (memory stays bounded by a level's paths). Znodes deleted meanwhile are left out.
+// Read reads the subtree under root level by level and calls fn with the znodes read, a batch at a
+// time, from one goroutine: every znode of a level is passed on before any of the next (a parent
+// always before its children), within a level in no particular order. It keeps nothing of a batch
+// after fn returns (memory stays bounded by a level's paths). ACLs are not read (multiRead cannot
+// carry getACL). Znodes deleted meanwhile are left out.
 // zk.ErrNoNode if root does not exist. A znode whose children the session may not list: with
 // SkipNoAuth it is passed on, noted for Refused, and the walk goes on; without, the walk fails with
 // zk.ErrNoAuth. Progress, if set, is called with the number of znodes read so far. An error from fn
