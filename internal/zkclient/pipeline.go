@@ -147,12 +147,21 @@ func (s *readSession) children(ctx context.Context, paths []string) (out [][]str
 
 // multiRead sends op (getChildren or getData) for every path, batch of them per multiRead request,
 // all requests at once, and calls each with every result as the replies come, in the order of
-// paths. each may keep res's slices (they are its own), not res. An error from each stops the
-// reading; the session is then unusable.
-func (s *readSession) multiRead(ctx context.Context, op int32, paths []string, batch int, each func(i int, res *jute.OpResult) error) error {
+// paths. each may keep res's slices (they are its own), not res. On an error (from each too) the
+// connection is closed, once the requests stopped going out: the session is unusable.
+func (s *readSession) multiRead(ctx context.Context, op int32, paths []string, batch int, each func(i int, res *jute.OpResult) error) (err error) {
 	nbatch := (len(paths) + batch - 1) / batch
 	first := s.xid + 1
 	werr := make(chan error, 1)
+	writing := true
+	defer func() {
+		if err != nil {
+			s.conn.Close() // stops the writer, if it is still at work
+			if writing {
+				<-werr
+			}
+		}
+	}()
 	go func() {
 		var frame []byte
 		var req jute.MultiRequest
@@ -199,6 +208,7 @@ func (s *readSession) multiRead(ctx context.Context, op int32, paths []string, b
 			}
 		}
 	}
+	writing = false
 	return <-werr
 }
 

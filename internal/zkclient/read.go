@@ -153,16 +153,15 @@ func (w *Walker) readLevel(ctx context.Context, paths []string, data bool, pass 
 			}
 			return nil
 		})
-		if err == nil || passErr != nil || ctx.Err() != nil {
-			return err
+		if err == nil {
+			return nil
 		}
+		w.reads, w.noReads = nil, true // multiRead closed its connection
 		var re *readError
-		if errors.As(err, &re) {
+		if passErr != nil || ctx.Err() != nil || errors.As(err, &re) {
 			return err
 		}
 		// The pipelined session failed: go on with go-zookeeper from the first znode not passed on.
-		w.reads.conn.Close()
-		w.reads, w.noReads = nil, true
 	}
 	return w.readFallback(ctx, paths[done:], data, pass)
 }
