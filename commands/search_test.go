@@ -398,3 +398,65 @@ func TestHumanBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestFindPatterns: globs as find(1) matches them (fnmatch without FNM_PATHNAME), grep's basic
+// regular expressions, and the kinds Apache's EphemeralType encodes in ephemeralOwner.
+func TestFindPatterns(t *testing.T) {
+	globs := []struct {
+		glob, s string
+		want    bool
+	}{
+		{"lock-*", "lock-0000000001", true},
+		{"*/x", "/a/b/x", true}, // * matches /
+		{"?", "ab", false},
+		{"[!a]*", "bc", true},
+		{"[!a]*", "ac", false},
+		{"[]x]", "]", true},
+		{`\*`, "*", true},
+		{`\*`, "a", false},
+		{"a.b", "axb", false},
+		{"(a)", "(a)", true},
+	}
+	for _, g := range globs {
+		re, err := globRegexp(g.glob)
+		if err != nil || re.MatchString(g.s) != g.want {
+			t.Errorf("glob %q on %q: %v (%v), want %v", g.glob, g.s, re != nil && re.MatchString(g.s), err, g.want)
+		}
+	}
+	bres := []struct {
+		bre, s string
+		want   bool
+	}{
+		{`a\{2\}`, "aa", true},
+		{`a{2}`, "a{2}", true},
+		{`a{2}`, "aa", false},
+		{`*a`, "*a", true},
+		{`^*a`, "*a", true},
+		{`[(]x`, "(x", true},
+		{`\(ab\)*c`, "ababc", true},
+		{`a\|b`, "b", true},
+		{`a|b`, "a|b", true},
+		{`a\.b`, "axb", false},
+	}
+	for _, b := range bres {
+		re, err := regexp.Compile(basicRegexp(b.bre))
+		if err != nil || re.MatchString(b.s) != b.want {
+			t.Errorf("basic %q (as %q) on %q: %v, want %v", b.bre, basicRegexp(b.bre), b.s, err, b.want)
+		}
+	}
+	kinds := map[int64]byte{
+		0:                          'p',
+		0x1000002a5e40005:          'e',
+		-0x8000000000000000:        'c',
+		-0x100000000000000 | 60000: 't', // 0xFF000000 0000EA60: TTL 60s
+		-0x100000000000000 | 1<<40: 'e', // another extended feature: not a TTL
+	}
+	for owner, want := range kinds {
+		if got := znodeKind(owner); got != want {
+			t.Errorf("znodeKind(%#x) = %c, want %c", uint64(owner), got, want)
+		}
+	}
+	if !sequentialName("lock-0000000042") || sequentialName("lock-000000042") || sequentialName("2024") {
+		t.Error("sequentialName")
+	}
+}
