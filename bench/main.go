@@ -1,9 +1,10 @@
 // Command bench measures zksh against its anchors in one run and prints the ratios side by side:
-// one-shot get and the recursive ls/deleteall against zkCli.sh (both on Apache ZooKeeper), and the
-// bundled server's throughput and memory against Apache ZooKeeper's.
+// one-shot get and the recursive ls/deleteall against zkCli.sh (both on Apache ZooKeeper), find,
+// grep and du against zksh's own ls -R of the same tree, and the bundled server's throughput and
+// memory against Apache ZooKeeper's.
 //
 //	go run ./bench            # everything
-//	go run ./bench -only get  # one group: get, tree, server
+//	go run ./bench -only get  # one group: get, tree, tools, server
 //
 // The machine is shared and noisy: every figure is compared with its anchor measured in the same run.
 package main
@@ -23,7 +24,7 @@ import (
 )
 
 func main() {
-	only := flag.String("only", "", "run one group: get, tree or server")
+	only := flag.String("only", "", "run one group: get, tree, tools or server")
 	rounds := flag.Int("rounds", 5, "repetitions of each zkCli.sh measurement (zksh runs 4× as many)")
 	fanout := flag.Int("fanout", 100, "the tree has fanout + fanout² nodes (100 → 10,100)")
 	duration := flag.Duration("duration", 5*time.Second, "length of each server throughput run")
@@ -46,7 +47,7 @@ func run(only string, rounds, fanout int, duration time.Duration) error {
 	}
 	fmt.Printf("zksh benchmarks, %s, %s\n\n", time.Now().UTC().Format(time.RFC3339), machine())
 	want := func(g string) bool { return only == "" || only == g }
-	if want("get") || want("tree") {
+	if want("get") || want("tree") || want("tools") {
 		apache, err := zktest.Launch(zktest.Options{TickTime: 2 * time.Second, JVMFlags: "-Dzookeeper.admin.enableServer=false"})
 		if err != nil {
 			return err
@@ -59,6 +60,12 @@ func run(only string, rounds, fanout int, duration time.Duration) error {
 		}
 		if want("tree") {
 			if err := benchTree(bin, apache.Addr, rounds, fanout); err != nil {
+				return err
+			}
+		}
+		if want("tools") {
+			// The tree: 100 parents of 1,000 children (100,101 znodes).
+			if err := benchTools(bin, apache.Addr, rounds, 100, 1000); err != nil {
 				return err
 			}
 		}

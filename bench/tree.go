@@ -119,6 +119,11 @@ func buildTree(conn *zk.Conn, fanout int) error {
 }
 
 func createAll(conn *zk.Conn, paths []string) error {
+	return createAllData(conn, paths, func(string) []byte { return []byte("x") })
+}
+
+// createAllData creates the paths with data(path), many creates in flight.
+func createAllData(conn *zk.Conn, paths []string, data func(string) []byte) error {
 	const inFlight = 64
 	var wg sync.WaitGroup
 	errs := make(chan error, len(paths))
@@ -128,7 +133,7 @@ func createAll(conn *zk.Conn, paths []string) error {
 		wg.Add(1)
 		go func(p string) {
 			defer func() { <-sem; wg.Done() }()
-			if _, err := conn.Create(p, []byte("x"), 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
+			if _, err := conn.Create(p, data(p), 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
 				errs <- fmt.Errorf("create %s: %v", p, err)
 			}
 		}(p)

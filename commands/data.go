@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-zookeeper/zk"
 
@@ -193,4 +194,10 @@ func (e *Env) awaitWatch(ctx context.Context, path string, ch <-chan zk.Event) e
 	case <-ctx.Done():
 		return pathError(path, ctx.Err())
 	}
+}
+
+// isText reports whether data is text as grep (without -a) and edit take it: valid UTF-8 without
+// NUL bytes, so that it goes through line matching or a text editor unchanged.
+func isText(data []byte) bool {
+	return bytes.IndexByte(data, 0) < 0 && utf8.Valid(data)
 }

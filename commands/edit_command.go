@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
@@ -63,11 +62,6 @@ func editorCommand(getenv func(string) string) string {
 		}
 	}
 	return "vi"
-}
-
-// isText reports whether data can go through a text editor unchanged: valid UTF-8 without NUL bytes.
-func isText(data []byte) bool {
-	return utf8.Valid(data) && bytes.IndexByte(data, 0) < 0
 }
 
 func editRun(ctx context.Context, opts *EditOptions) error {

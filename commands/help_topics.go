@@ -13,7 +13,8 @@ const ExitCodesHelp = `zksh exits with:
   1    ZooKeeper refused the operation: node does not exist, node already exists, version
        does not match, node not empty, not authorized, invalid ACL, ephemeral nodes cannot
        have children, a system znode, not supported by the server... (a refused txn
-       applies nothing); edit wrote nothing: the znode changed meanwhile, the editor failed
+       applies nothing); edit wrote nothing: the znode changed meanwhile, the editor failed;
+       grep also exits 1, with nothing on stderr, when no line matched (grep(1)'s convention)
   2    usage error: unknown command or help topic, bad flag or argument, malformed path or
        host:port, bad ACL, unreadable @file, data too large to send, a write under
        --read-only, an editor that cannot be started

@@ -113,6 +113,10 @@ line). Paths may be relative to the current znode (see cd).`,
 		reads(NewCmdGetEphemerals(env, nil)),
 		writes(NewCmdTxn(env, nil)),
 		writes(NewCmdEdit(env, nil)),
+		reads(NewCmdFind(env, nil)),
+		reads(NewCmdGrep(env, nil)),
+		reads(NewCmdTree(env, nil)),
+		reads(NewCmdDu(env, nil)),
 	)
 	add("session",
 		reads(shellState(NewCmdCd(env, nil))),
@@ -348,7 +352,7 @@ func rewriteArgs(args []string) ([]string, error) {
 			out = append(out, a)
 		}
 	}
-	return out, nil
+	return findArgs(out), nil
 }
 
 func optValue(args []string, i int, name string) (string, int, error) {
@@ -405,6 +409,7 @@ func Main(args []string, streams *IOStreams, repl func(*Env) error) int {
 // --connect-timeout runs on a session of its own, closed when the line ends. The error it returns is
 // typed (AsUsage), and a usage error's hint reads "help get" when env.Interactive.
 func ExecuteLine(ctx context.Context, env *Env, words []string) error {
+	words = findArgs(words)
 	lineEnv, err := sessionForLine(env, words)
 	if err == nil {
 		if lineEnv != env {

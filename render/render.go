@@ -161,6 +161,11 @@ type Printer interface {
 	Version(w io.Writer, b Build) error
 	// Txn prints the results of a transaction's operations, one per operation (render/txn.go).
 	Txn(w io.Writer, results []TxnResult) error
+	// Found prints find's matches; Grep grep's; DrawTree tree's drawing; Usage du's subtrees.
+	Found(w io.Writer, f Found) error
+	Grep(w io.Writer, g Grep) error
+	DrawTree(w io.Writer, t DrawnTree) error
+	Usage(w io.Writer, u Usage) error
 }
 
 // Options adapt a printer to where it writes.

@@ -13,7 +13,9 @@
 //     getAllChildrenNumber); where a server lacks one, the Client does the work another way
 //     (AllChildrenNumber walks the tree, Ephemerals walks it and checks the owners);
 //   - the concurrency engine: ForEach, the tree Walker (many requests in flight, multiRead for big
-//     levels, helper sessions) and the bulk deleter behind DeleteTree;
+//     levels, helper sessions), its data walk Walker.Read (every znode's stat and data, getData
+//     pipelined in multiRead, streamed to the caller a batch at a time) and the bulk deleter
+//     behind DeleteTree;
 //   - the classification of ZooKeeper and connection errors: Classify sorts an error into a Kind
 //     (refused, unavailable, interrupted), UnavailableError and OutcomeUnknownError are the typed
 //     errors for "no session" and "a write whose outcome cannot be known", ReplyLost and SendFailed

@@ -122,16 +122,53 @@ func (s *readSession) reply(ctx context.Context) (jute.ReplyHeader, *jute.Decode
 // and reading the replies as they come.
 func (s *readSession) children(ctx context.Context, paths []string) (out [][]string, noAuth []int, err error) {
 	out = make([][]string, len(paths))
-	nbatch := (len(paths) + multiReadBatch - 1) / multiReadBatch
+	err = s.multiRead(ctx, jute.OpGetChildren, paths, multiReadBatch, func(i int, res *jute.OpResult) error {
+		if res.Type == jute.OpError {
+			switch res.Err {
+			case jute.ErrNoNode: // it went away meanwhile
+			case jute.ErrNoAuth:
+				noAuth = append(noAuth, i)
+			default:
+				return fmt.Errorf("getChildren %s: %s", paths[i], jute.ErrName(res.Err))
+			}
+			return nil
+		}
+		if res.Children == nil {
+			res.Children = []string{}
+		}
+		out[i] = res.Children
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, noAuth, nil
+}
+
+// multiRead sends op (getChildren or getData) for every path, batch of them per multiRead request,
+// all requests at once, and calls each with every result as the replies come, in the order of
+// paths. each may keep res's slices (they are its own), not res. On an error (from each too) the
+// connection is closed, once the requests stopped going out: the session is unusable.
+func (s *readSession) multiRead(ctx context.Context, op int32, paths []string, batch int, each func(i int, res *jute.OpResult) error) (err error) {
+	nbatch := (len(paths) + batch - 1) / batch
 	first := s.xid + 1
 	werr := make(chan error, 1)
+	writing := true
+	defer func() {
+		if err != nil {
+			s.conn.Close() // stops the writer, if it is still at work
+			if writing {
+				<-werr
+			}
+		}
+	}()
 	go func() {
 		var frame []byte
 		var req jute.MultiRequest
 		for b := 0; b < nbatch; b++ {
 			req.Ops = req.Ops[:0]
-			for _, p := range paths[b*multiReadBatch : min((b+1)*multiReadBatch, len(paths))] {
-				req.Ops = append(req.Ops, jute.Op{Type: jute.OpGetChildren, Req: &jute.PathWatchRequest{Path: p}})
+			for _, p := range paths[b*batch : min((b+1)*batch, len(paths))] {
+				req.Ops = append(req.Ops, jute.Op{Type: op, Req: &jute.PathWatchRequest{Path: p}})
 			}
 			s.xid++
 			frame = jute.AppendFrame(frame[:0], &jute.RequestHeader{Xid: s.xid, Type: jute.OpMultiRead}, &req)
@@ -149,44 +186,30 @@ func (s *readSession) children(ctx context.Context, paths []string) (out [][]str
 		h, d, err := s.reply(ctx)
 		switch {
 		case err != nil:
-			return nil, nil, err
+			return err
 		case h.Err == jute.ErrUnimplemented:
-			return nil, nil, errNoMultiRead
+			return errNoMultiRead
 		case h.Err != 0:
-			return nil, nil, fmt.Errorf("multiRead: %s", jute.ErrName(h.Err))
+			return fmt.Errorf("multiRead: %s", jute.ErrName(h.Err))
 		case h.Xid != first+int32(b):
-			return nil, nil, fmt.Errorf("multiRead: reply %d out of order", h.Xid)
+			return fmt.Errorf("multiRead: reply %d out of order", h.Xid)
 		}
 		resp.Decode(d)
 		if d.Err != nil {
-			return nil, nil, d.Err
+			return d.Err
 		}
-		base := b * multiReadBatch
+		base := b * batch
 		if base+len(resp.Results) > len(paths) {
-			return nil, nil, fmt.Errorf("multiRead: too many results")
+			return fmt.Errorf("multiRead: too many results")
 		}
-		for k, res := range resp.Results {
-			i := base + k
-			if res.Type == jute.OpError {
-				switch res.Err {
-				case jute.ErrNoNode: // it went away meanwhile
-				case jute.ErrNoAuth:
-					noAuth = append(noAuth, i)
-				default:
-					return nil, nil, fmt.Errorf("getChildren %s: %s", paths[i], jute.ErrName(res.Err))
-				}
-				continue
+		for k := range resp.Results {
+			if err := each(base+k, &resp.Results[k]); err != nil {
+				return err
 			}
-			if res.Children == nil {
-				res.Children = []string{}
-			}
-			out[i] = res.Children
 		}
 	}
-	if err := <-werr; err != nil {
-		return nil, nil, err
-	}
-	return out, noAuth, nil
+	writing = false
+	return <-werr
 }
 
 // close ends the session; the server removes it at once instead of after its timeout.

@@ -2,7 +2,6 @@ package zkclient
 
 import (
 	"context"
-	"errors"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -122,55 +121,16 @@ func (w *Walker) walk(ctx context.Context, root string) ([][]string, error) {
 	levels := [][]string{{root}}
 	var found atomic.Int64
 	found.Store(1)
+	progress := func(n int) {
+		total := found.Add(int64(n))
+		if w.Progress != nil {
+			w.Progress(int(total))
+		}
+	}
 	for {
-		cur := levels[len(levels)-1]
-		if next, ok := w.multiRead(ctx, cur); ok {
-			if err := ctx.Err(); err != nil {
-				return levels, err
-			}
-			n := found.Add(int64(len(next)))
-			if w.Progress != nil {
-				w.Progress(int(n))
-			}
-			if len(next) == 0 {
-				return levels, nil
-			}
-			levels = append(levels, next)
-			continue
-		}
-		if len(cur) >= helperThreshold {
-			w.grow(ctx)
-		}
-		children := make([][]string, len(cur))
-		conns := w.conns
-		if err := ForEach(ctx, len(cur), InFlight*len(conns), func(worker, i int) error {
-			names, _, err := conns[worker%len(conns)].Children(cur[i])
-			if errors.Is(err, zk.ErrNoNode) {
-				return nil
-			}
-			if w.SkipNoAuth && errors.Is(err, zk.ErrNoAuth) {
-				w.refuse(cur[i])
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			paths := make([]string, len(names))
-			for j, n := range names {
-				paths[j] = znodepath.Join(cur[i], n)
-			}
-			children[i] = paths
-			n := found.Add(int64(len(names)))
-			if w.Progress != nil {
-				w.Progress(int(n))
-			}
-			return nil
-		}); err != nil {
+		next, err := w.listLevel(ctx, levels[len(levels)-1], progress)
+		if err != nil {
 			return levels, err
-		}
-		var next []string
-		for _, ps := range children {
-			next = append(next, ps...)
 		}
 		if len(next) == 0 {
 			return levels, nil
