@@ -3,6 +3,8 @@ package cmdline
 import (
 	"errors"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,4 +121,41 @@ func BenchmarkSplit3MB(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// zkCliWords splits a line as zkCli 3.8/3.9's ZooKeeperMain does: find every match of
+// \s*([^"']\S*|"[^"]*"|'[^']*')\s* (Java's \s is [ \t\n\x0B\f\r]) and drop a quoted word's quotes.
+// It is a model written from that rule, to check Split against.
+var zkCliArg = regexp.MustCompile(`[ \t\n\x0B\f\r]*([^"' \t\n\x0B\f\r][^ \t\n\x0B\f\r]*|"[^"]*"|'[^']*')[ \t\n\x0B\f\r]*`)
+
+func zkCliWords(line string) []string {
+	var words []string
+	for _, m := range zkCliArg.FindAllStringSubmatch(line, -1) {
+		w := m[1]
+		if len(w) >= 2 && (w[0] == '"' || w[0] == '\'') && w[len(w)-1] == w[0] {
+			w = w[1 : len(w)-1]
+		}
+		words = append(words, w)
+	}
+	return words
+}
+
+// FuzzSplitAgreesWithZkCli: whatever Split accepts it splits exactly as zkCli does; what it refuses
+// holds a quote, the only character whose handling in zkCli can alter what was typed.
+func FuzzSplitAgreesWithZkCli(f *testing.F) {
+	for _, s := range []string{`set /cfg {"a":1}`, `set /p C:\path\to`, `set /x foo;bar`, `get "/a b"`, `x 'y' "z"`, `"a b"c`, `"abc`, "a\tb\x0bc", `''`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		words, err := Split(line)
+		if err != nil {
+			if !strings.ContainsAny(line, `"'`) {
+				t.Fatalf("Split(%q) refused a line without quotes: %v", line, err)
+			}
+			return
+		}
+		if want := zkCliWords(line); !slices.Equal(words, want) && !(len(words) == 0 && len(want) == 0) {
+			t.Fatalf("Split(%q) = %q, zkCli splits it as %q", line, words, want)
+		}
+	})
 }
