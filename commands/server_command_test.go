@@ -261,7 +261,11 @@ func writeLog(t *testing.T, dir string, n int) ([]byte, []int) {
 		t.Fatal(err)
 	}
 	var bounds []int
-	for off := 0; off < len(log); off += 8 + int(binary.BigEndian.Uint32(log[off:])) {
+	off := 0
+	if bytes.HasPrefix(log, []byte("zksh-txn-log")) { // the log's header: magic, length, checksum, payload
+		off = 20 + int(binary.BigEndian.Uint32(log[12:]))
+	}
+	for ; off < len(log); off += 8 + int(binary.BigEndian.Uint32(log[off:])) {
 		bounds = append(bounds, off)
 	}
 	return log, append(bounds, len(log))

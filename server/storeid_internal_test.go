@@ -1,0 +1,174 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// compactedStore writes a few nodes into a new data directory and stops it with a log over the
+// compaction size, so that it holds a snapshot and a log with no records. It returns the state
+// the directory holds.
+func compactedStore(t *testing.T, dir string, paths ...string) string {
+	t.Helper()
+	old := snapshotThreshold
+	snapshotThreshold = 1
+	defer func() { snapshotThreshold = old }()
+	s, err := New(Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		if err := s.Create(p, []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := treeState(s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, snapFileName)); err != nil {
+		t.Fatalf("not compacted: %v", err)
+	}
+	return want
+}
+
+// readDir returns every file of dir and its contents.
+func readDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = string(b)
+	}
+	return out
+}
+
+// refusedStore checks that a server does not start on cfg, with an error naming the log and the
+// snapshot and saying want, and that the directories are left as they were.
+func refusedStore(t *testing.T, cfg Config, want string) {
+	t.Helper()
+	logDir := cfg.DataLogDir
+	if logDir == "" {
+		logDir = cfg.DataDir
+	}
+	before := []map[string]string{readDir(t, cfg.DataDir), readDir(t, logDir)}
+	s, err := New(cfg)
+	if err == nil {
+		got := treeState(s)
+		s.Close()
+		t.Fatalf("started with\n%s\nwant a refusal saying %q", got, want)
+	}
+	msg := err.Error()
+	for _, name := range []string{filepath.Join(logDir, logFileName), filepath.Join(cfg.DataDir, snapFileName), want} {
+		if !strings.Contains(msg, name) {
+			t.Fatalf("refusal %q does not say %q", msg, name)
+		}
+	}
+	var mismatch *StoreMismatchError
+	if !errors.As(err, &mismatch) {
+		t.Fatalf("refusal %v is not a StoreMismatchError", err)
+	}
+	after := []map[string]string{readDir(t, cfg.DataDir), readDir(t, logDir)}
+	for i := range before {
+		if len(before[i]) != len(after[i]) {
+			t.Fatalf("refused start changed the files: %d then %d", len(before[i]), len(after[i]))
+		}
+		for name, b := range before[i] {
+			if after[i][name] != b {
+				t.Fatalf("refused start changed %s", name)
+			}
+		}
+	}
+}
+
+func moveFile(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.Rename(from, to); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSnapshotMissingRefused: a compacted store whose snapshot is gone (moved, or dataDir not the
+// one it was) is refused, naming both files; with the snapshot back it starts with everything.
+func TestSnapshotMissingRefused(t *testing.T) {
+	dir := t.TempDir()
+	want := compactedStore(t, dir, "/a", "/a/b", "/c")
+	aside := filepath.Join(t.TempDir(), "saved")
+	moveFile(t, filepath.Join(dir, snapFileName), aside)
+	refusedStore(t, Config{DataDir: dir}, "missing")
+	// zoo.cfg's dataDir mistyped, dataLogDir right.
+	refusedStore(t, Config{DataDir: t.TempDir(), DataLogDir: dir}, "missing")
+	moveFile(t, aside, filepath.Join(dir, snapFileName))
+	s, err := New(Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := treeState(s); got != want {
+		t.Fatalf("started with\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestSnapshotOfAnotherStoreRefused: a snapshot and a log of two different stores are never
+// combined, even where their zxids would fit.
+func TestSnapshotOfAnotherStoreRefused(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	compactedStore(t, a, "/a1", "/a2", "/a3")
+	compactedStore(t, b, "/b1", "/b2", "/b3")
+	moveFile(t, filepath.Join(a, snapFileName), filepath.Join(b, snapFileName))
+	refusedStore(t, Config{DataDir: b}, "different stores")
+}
+
+// TestOlderSnapshotRefused: a snapshot older than the one the log continues from (put back from
+// a backup) is refused: the writes between would be missing.
+func TestOlderSnapshotRefused(t *testing.T) {
+	dir := t.TempDir()
+	compactedStore(t, dir, "/a")
+	old, err := os.ReadFile(filepath.Join(dir, snapFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compactedStore(t, dir, "/b", "/c")
+	if err := os.WriteFile(filepath.Join(dir, snapFileName), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refusedStore(t, Config{DataDir: dir}, "older")
+}
+
+// TestSnapshotWithoutLogRefused: a snapshot without its log (zoo.cfg's dataLogDir mistyped) is
+// refused, and no log is created: the log holds the writes made after the snapshot.
+func TestSnapshotWithoutLogRefused(t *testing.T) {
+	dir := t.TempDir()
+	compactedStore(t, dir, "/a")
+	refusedStore(t, Config{DataDir: dir, DataLogDir: t.TempDir()}, "no log")
+}
+
+// TestReplayAllocationBounded: a record header claiming a length the file does not hold (up to
+// the 1 GB a record may have) is a torn tail, not an allocation of that length.
+func TestReplayAllocationBounded(t *testing.T) {
+	log, states, _ := ackedLog(t)
+	torn := append(bytes.Clone(log), 0x3f, 0xff, 0xff, 0xf0, 1, 2, 3, 4, 5, 6, 7, 8)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	state, err, warned, _ := openLog(t, torn, false)
+	runtime.ReadMemStats(&after)
+	if err != nil || state != states[len(states)-1] || !strings.Contains(warned, "torn") {
+		t.Fatalf("torn tail: %v %q", err, warned)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<20 {
+		t.Fatalf("opening a %d-byte log allocated %d bytes", len(torn), n)
+	}
+}
