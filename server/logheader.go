@@ -32,7 +32,11 @@ type logHeader struct {
 	BaseZxid int64  // the zxid of the snapshot the log continues (0: no snapshot); records follow it
 }
 
-func (h *logHeader) Encode(e *jute.Encoder) { e.Int(h.Version); e.Buffer(h.StoreID); e.Long(h.BaseZxid) }
+func (h *logHeader) Encode(e *jute.Encoder) {
+	e.Int(h.Version)
+	e.Buffer(h.StoreID)
+	e.Long(h.BaseZxid)
+}
 func (h *logHeader) Decode(d *jute.Decoder) {
 	h.Version = d.Int()
 	h.StoreID = d.Buffer()
