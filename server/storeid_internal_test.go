@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -170,5 +171,116 @@ func TestReplayAllocationBounded(t *testing.T) {
 	}
 	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<20 {
 		t.Fatalf("opening a %d-byte log allocated %d bytes", len(torn), n)
+	}
+}
+
+// readAtRecorder is a log that records the largest read made of it.
+type readAtRecorder struct {
+	r       io.ReaderAt
+	largest int
+}
+
+func (r *readAtRecorder) ReadAt(b []byte, off int64) (int, error) {
+	r.largest = max(r.largest, len(b))
+	return r.r.ReadAt(b, off)
+}
+
+// TestExamineTailBoundedReads: classifying what follows damage reads the log a window at a time
+// (a record whose checksum verifies aside), with the same findings whatever the window: a record
+// damaged in its payload, or in its length field, is damage with the intact records after it
+// counted; a record cut short at the end is a torn tail.
+func TestExamineTailBoundedReads(t *testing.T) {
+	log, states, bounds := ackedLog(t)
+	largest := 0
+	for k := 0; k+1 < len(bounds); k++ {
+		largest = max(largest, bounds[k+1]-bounds[k])
+	}
+	defer func(w int) { tailWindow = w }(tailWindow)
+	for _, window := range []int{largest / 2, largest, 1 << 20} {
+		tailWindow = window
+		check := func(what string, b []byte, k int, wantTorn bool, wantAfter int) {
+			t.Helper()
+			r := &readAtRecorder{r: bytes.NewReader(b)}
+			tail, err := examineTail(r, int64(bounds[k]), int64(len(b)), int64(k), "test")
+			if err != nil || tail.torn != wantTorn || tail.after != wantAfter {
+				t.Fatalf("window %d, %s (record %d): %+v %v; want torn %v, %d after", window, what, k, tail, err, wantTorn, wantAfter)
+			}
+			if r.largest > max(window, largest) {
+				t.Fatalf("window %d, %s (record %d): read %d bytes at once", window, what, k, r.largest)
+			}
+		}
+		for k := 0; k+1 < len(bounds); k++ {
+			records := len(states) - 1
+			bad := bytes.Clone(log)
+			bad[bounds[k]+12] ^= 0x10 // the payload
+			check("payload", bad, k, false, records-k-1)
+			bad = bytes.Clone(log)
+			bad[bounds[k]+1] ^= 0x40 // the length field, now past the end of the file
+			check("length", bad, k, false, records-k-1)
+			check("cut", log[:bounds[k+1]-1], k, true, 0)
+		}
+	}
+}
+
+// TestSnapshotNotDurableKeepsLog: when the snapshot cannot be made durable (here the fsync of its
+// directory fails), neither a stop nor a start cuts the log: it says so, and the next start has
+// every acknowledged write.
+func TestSnapshotNotDurableKeepsLog(t *testing.T) {
+	old := snapshotThreshold
+	defer func() { snapshotThreshold = old }()
+	dataDir, logDir := t.TempDir(), t.TempDir()
+	cfg := Config{DataDir: dataDir, DataLogDir: logDir}
+	logPath := filepath.Join(logDir, logFileName)
+	failing := errors.New("injected fsync failure")
+	defer func(f func(string) error) { syncDir = f }(syncDir)
+	realSync := syncDir
+	breakSync := func(broken bool) {
+		syncDir = func(dir string) error {
+			if broken && dir == dataDir {
+				return failing
+			}
+			return realSync(dir)
+		}
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/a", "/a/b", "/c"} {
+		if err := s.Create(p, []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := treeState(s)
+	before, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshotThreshold = 1
+	breakSync(true)
+	if err := s.Close(); !errors.Is(err, failing) {
+		t.Fatalf("Close: %v, want the fsync failure", err)
+	}
+	if after, _ := os.ReadFile(logPath); !bytes.Equal(after, before) {
+		t.Fatalf("the log was changed (%d bytes, was %d) though the snapshot is not durable", len(after), len(before))
+	}
+	// A start compacts the log too: the same.
+	if s, err := New(cfg); !errors.Is(err, failing) {
+		if err == nil {
+			s.Close()
+		}
+		t.Fatalf("New: %v, want the fsync failure", err)
+	}
+	if after, _ := os.ReadFile(logPath); !bytes.Equal(after, before) {
+		t.Fatal("the log was changed by a start whose snapshot is not durable")
+	}
+	breakSync(false)
+	s, err = New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := treeState(s); got != want {
+		t.Fatalf("started with\n%s\nwant\n%s", got, want)
 	}
 }
