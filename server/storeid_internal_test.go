@@ -284,3 +284,154 @@ func TestSnapshotNotDurableKeepsLog(t *testing.T) {
 		t.Fatalf("started with\n%s\nwant\n%s", got, want)
 	}
 }
+
+// storeFiles is a data directory's content: file name to bytes.
+type storeFiles map[string][]byte
+
+func (fs storeFiles) writeTo(t *testing.T, dir string) {
+	t.Helper()
+	for name, b := range fs {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func readStoreFiles(t *testing.T, dir string) storeFiles {
+	t.Helper()
+	fs := storeFiles{}
+	for name, b := range readDir(t, dir) {
+		fs[name] = []byte(b)
+	}
+	return fs
+}
+
+// startsWith starts a server on dir, checks its state, makes one more write, and checks that two
+// more starts show the state and the write (the log goes on correctly from where it started).
+func startsWith(t *testing.T, what, dir, want string) {
+	t.Helper()
+	s, err := New(Config{DataDir: dir})
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if got := treeState(s); got != want {
+		s.Close()
+		t.Fatalf("%s: started with\n%s\nwant\n%s", what, got, want)
+	}
+	if err := s.Create("/next", []byte("n")); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	next := treeState(s)
+	if err := s.Close(); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	for i := 0; i < 2; i++ {
+		s, err := New(Config{DataDir: dir})
+		if err != nil {
+			t.Fatalf("%s: restart %d: %v", what, i, err)
+		}
+		got := treeState(s)
+		s.Close()
+		if got != next {
+			t.Fatalf("%s: restart %d: started with\n%s\nwant\n%s", what, i, got, next)
+		}
+	}
+}
+
+// TestCompactionCrashPoints builds on disk what a crash at each point of a compaction leaves, and
+// checks that each starts with exactly the acknowledged state, and goes on from it.
+func TestCompactionCrashPoints(t *testing.T) {
+	old := snapshotThreshold
+	defer func() { snapshotThreshold = old }()
+	dir := t.TempDir()
+	s, err := New(Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/a", "/a/b", "/c"} {
+		if err := s.Create(p, []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := treeState(s)
+	s.Close()
+	before := readStoreFiles(t, dir) // the log, its records not yet in a snapshot
+	snapshotThreshold = 1
+	s, err = New(Config{DataDir: dir}) // compacts
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	snapshotThreshold = old
+	after := readStoreFiles(t, dir) // the snapshot, and a log of only its header
+	if len(before) != 1 || len(after) != 2 || len(after[logFileName]) >= len(before[logFileName]) {
+		t.Fatalf("not compacted: %d files before, %d after", len(before), len(after))
+	}
+	oldLog, snap, newLog := before[logFileName], after[snapFileName], after[logFileName]
+	for _, tc := range []struct {
+		what  string
+		files storeFiles
+	}{
+		{"crash while writing the snapshot", storeFiles{logFileName: oldLog, snapFileName + ".tmp": snap[:len(snap)/2]}},
+		{"crash before the snapshot's rename", storeFiles{logFileName: oldLog, snapFileName + ".tmp": snap}},
+		{"crash after the snapshot's rename", storeFiles{logFileName: oldLog, snapFileName: snap}},
+		{"crash while writing the new log", storeFiles{logFileName: oldLog, snapFileName: snap, logFileName + ".tmp": newLog[:len(newLog)/2]}},
+		{"crash before the new log's rename", storeFiles{logFileName: oldLog, snapFileName: snap, logFileName + ".tmp": newLog}},
+		{"compaction done", storeFiles{logFileName: newLog, snapFileName: snap}},
+	} {
+		d := t.TempDir()
+		tc.files.writeTo(t, d)
+		startsWith(t, tc.what, d, want)
+	}
+	// A log that ends before its snapshot's zxid (put back from an older copy) is refused.
+	d := t.TempDir()
+	storeFiles{logFileName: oldLog[:len(oldLog)-1], snapFileName: snap}.writeTo(t, d)
+	refusedStore(t, Config{DataDir: d}, "before it")
+}
+
+// TestLegacyStoresRead: data directories written by the code before logs had a header
+// (testdata/legacy-v2: a compacted store, a log alone, a snapshot and a log) start with the
+// state they held, are rewritten in the current format, and go on from there.
+func TestLegacyStoresRead(t *testing.T) {
+	for _, name := range []string{"legacy-compacted", "legacy-log", "legacy-snapshot-log"} {
+		want, err := os.ReadFile(filepath.Join("testdata/legacy-v2", name+".state"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		files := storeFiles{}
+		for _, f := range []string{logFileName, snapFileName} {
+			if b, err := os.ReadFile(filepath.Join("testdata/legacy-v2", name, f)); err == nil {
+				files[f] = b
+			}
+		}
+		files.writeTo(t, dir)
+		for round := 0; round < 2; round++ {
+			s, err := New(Config{DataDir: dir, ExtendedTypesEnabled: true})
+			if err != nil {
+				t.Fatalf("%s, start %d: %v", name, round, err)
+			}
+			got := snapState(s)
+			s.Close()
+			if got != string(want) {
+				t.Fatalf("%s, start %d:\n got %s\nwant %s", name, round, got, want)
+			}
+			logRecords(t, dir, 0) // rewritten: a snapshot, and a log of its header
+			if h := readSnapHeader(t, dir); h.Version != snapVersion {
+				t.Fatalf("%s: snapshot version %d", name, h.Version)
+			}
+		}
+		s, err := New(Config{DataDir: dir, ExtendedTypesEnabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Create("/new", nil); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		logRecords(t, dir, 1)
+		// Now a store of the current format: losing its snapshot is noticed.
+		os.Remove(filepath.Join(dir, snapFileName))
+		refusedStore(t, Config{DataDir: dir}, "missing")
+	}
+}
