@@ -131,8 +131,8 @@ type logWindow struct {
 // from p if they are not in the one held.
 func (w *logWindow) at(p, n int64) ([]byte, error) {
 	if p < w.off || p+n > w.off+int64(len(w.buf)) {
-		if w.buf == nil {
-			w.buf = make([]byte, tailWindow)
+		if w.buf == nil { // p only grows: the first window is the largest needed
+			w.buf = make([]byte, min(int64(tailWindow), w.end-p))
 		}
 		w.off = p
 		w.buf = w.buf[:min(int64(cap(w.buf)), w.end-p)]

@@ -91,13 +91,9 @@ func openStore(dataDir, logDir string, repair bool, s *Server) (*store, error) {
 					"(dataLogDir not the one it was, or the log moved or deleted?)"}
 		}
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := openLockedLog(path)
 	if err != nil {
 		return nil, err
-	}
-	if err := lockFile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s is in use by another server: %w", path, err)
 	}
 	st, err := s.openLockedStore(f, path, snapPath, repair)
 	if err != nil {
@@ -105,6 +101,34 @@ func openStore(dataDir, logDir string, repair bool, s *Server) (*store, error) {
 		return nil, err
 	}
 	return st, nil
+}
+
+// openLockedLog opens the log at path, creating it if need be, and locks it. A compaction replaces
+// the log by a rename, so the file opened may no longer be the log by the time its lock is taken
+// (the server that held it having just compacted and stopped): then the new log is opened.
+func openLockedLog(path string) (*os.File, error) {
+	for attempt := 0; ; attempt++ {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		if err := lockFile(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s is in use by another server: %w", path, err)
+		}
+		opened, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		if now, err := os.Stat(path); err == nil && os.SameFile(opened, now) {
+			return f, nil
+		}
+		f.Close()
+		if attempt == 2 {
+			return nil, fmt.Errorf("%s keeps being replaced: is another server using it?", path)
+		}
+	}
 }
 
 // openLockedStore does openStore's work once the log f is open and locked. On success the store
