@@ -23,9 +23,10 @@ const logFileName = "zksh-txn.log"
 // init would cost each one-shot command a quarter of a millisecond.
 var crcTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
-// store is the append-only, checksummed log of committed writes. Each record is
+// store is the append-only, checksummed log of committed writes. It opens with a header naming
+// the store and the zxid it continues from (logheader.go), then each record is
 // [length uint32][crc32c uint32][payload]; the payload holds the zxid, the time and the effects.
-// At start the log is replayed; a torn or corrupt tail (a crash mid-append) is cut off.
+// At start the log is replayed; a torn tail (a crash mid-append) is cut off.
 //
 // Durability is a group commit. append (under the server mutex) only encodes the record into a
 // pending buffer, so the mutex is never held across a system call; a connection's writer calls
