@@ -261,7 +261,11 @@ func writeLog(t *testing.T, dir string, n int) ([]byte, []int) {
 		t.Fatal(err)
 	}
 	var bounds []int
-	for off := 0; off < len(log); off += 8 + int(binary.BigEndian.Uint32(log[off:])) {
+	off := 0
+	if bytes.HasPrefix(log, []byte("zksh-txn-log")) { // the log's header: magic, length, checksum, payload
+		off = 20 + int(binary.BigEndian.Uint32(log[12:]))
+	}
+	for ; off < len(log); off += 8 + int(binary.BigEndian.Uint32(log[off:])) {
 		bounds = append(bounds, off)
 	}
 	return log, append(bounds, len(log))
@@ -450,5 +454,48 @@ func TestServerRefusesEnsembleConfig(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "zksh-txn.log")); err == nil {
 			t.Fatalf("%q: the refused server wrote its log", text)
 		}
+	}
+}
+
+// TestServerRefusesLostSnapshot: a compacted data directory (a snapshot, a log with no records)
+// whose snapshot is gone stops `zksh server` and `zksh --local --data-dir` with exit 3, naming the
+// log and the snapshot, without offering --repair; with the snapshot back, everything is there.
+func TestServerRefusesLostSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"zksh-snapshot", "zksh-txn.log"} {
+		b, err := os.ReadFile(filepath.Join("../server/testdata/legacy-v2/legacy-compacted", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full := localChildren(t, dir) // a start: the store is rewritten in the current format
+	if !strings.Contains(full, "app") {
+		t.Fatalf("ls /: %q", full)
+	}
+	snap, aside := filepath.Join(dir, "zksh-snapshot"), filepath.Join(t.TempDir(), "saved")
+	if err := os.Rename(snap, aside); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--local", "--data-dir", dir, "ls", "/"},
+		{"server", "--data-dir", dir, "--port", "0"},
+	} {
+		code, errOut := refusedServer(t, args...)
+		if code != ExitUnavailable || !strings.Contains(errOut, filepath.Join(dir, "zksh-txn.log")) ||
+			!strings.Contains(errOut, snap) || !strings.Contains(errOut, "missing") || strings.Contains(errOut, "--repair") {
+			t.Fatalf("%v: exit %d, %q", args, code, errOut)
+		}
+		if _, err := os.Stat(snap); err == nil {
+			t.Fatalf("%v wrote a snapshot", args)
+		}
+	}
+	if err := os.Rename(aside, snap); err != nil {
+		t.Fatal(err)
+	}
+	if got := localChildren(t, dir); got != full {
+		t.Fatalf("with the snapshot back: %q, want %q", got, full)
 	}
 }

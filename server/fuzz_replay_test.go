@@ -103,7 +103,15 @@ func FuzzRequestSequence(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer lf.Close()
-		if _, err := s2.replayLog(lf, lf.Name(), false); err != nil {
+		info, err := lf.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hdr, start, err := readLogHeader(lf, info.Size())
+		if err != nil || hdr == nil {
+			t.Fatalf("log header: %v %v", hdr, err)
+		}
+		if _, _, err := s2.replayLog(lf, lf.Name(), start, hdr, false); err != nil {
 			t.Fatalf("replay: %v", err)
 		}
 		checkTree(t, s2.tree)

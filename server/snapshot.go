@@ -16,15 +16,16 @@ import (
 
 // snapFileName is the snapshot inside DataDir: the whole tree and the sessions as of one zxid, so
 // that the log can start again empty. Layout: [crc32c uint32][payload]. The payload is jute
-// records: a snapHeader (magic, format version, zxid), a vector of snapNode (parents first), then
-// a vector of snapSession.
+// records: a snapHeader (magic, format version, zxid, store id), a vector of snapNode (parents
+// first), then a vector of snapSession.
 const snapFileName = "zksh-snapshot"
 
 const (
-	snapMagic   = "zksh-snapshot"
-	snapVersion = 2
-	// snapMagicV1 opened the first format (positional fields, no version), still read: a
-	// snapshot in it is rewritten in the current format when the store opens.
+	snapMagic = "zksh-snapshot"
+	// snapVersion 3 added the store id to the header. Version 2 (no store id) and the first
+	// format (snapMagicV1: positional fields, no version) are still read: such a snapshot is
+	// rewritten in the current format when the store opens, with its log.
+	snapVersion = 3
 	snapMagicV1 = "zksh-snapshot-v1"
 )
 
@@ -35,14 +36,24 @@ var snapshotThreshold int64 = 64 << 20
 type snapHeader struct {
 	Magic   string
 	Version int32
-	Zxid    int64 // the state is as of this zxid
+	Zxid    int64  // the state is as of this zxid
+	StoreID []byte // from version 3: the store's id, which its log's header carries too
 }
 
-func (h *snapHeader) Encode(e *jute.Encoder) { e.String(h.Magic); e.Int(h.Version); e.Long(h.Zxid) }
+func (h *snapHeader) Encode(e *jute.Encoder) {
+	e.String(h.Magic)
+	e.Int(h.Version)
+	e.Long(h.Zxid)
+	e.Buffer(h.StoreID)
+}
+
 func (h *snapHeader) Decode(d *jute.Decoder) {
 	h.Magic = d.String()
 	h.Version = d.Int()
 	h.Zxid = d.Long()
+	if h.Version >= 3 {
+		h.StoreID = d.Buffer()
+	}
 }
 
 // snapNode is one znode with every field the tree keeps, including what fixes the order in which
@@ -131,10 +142,10 @@ func (r *snapNode) znode() *znode {
 	}
 }
 
-// encodeSnapshot encodes the state in the current format. s.mu held.
-func (s *Server) encodeSnapshot() []byte {
+// encodeSnapshot encodes the state in the current format, as the store id's. s.mu held.
+func (s *Server) encodeSnapshot(id []byte) []byte {
 	e := &jute.Encoder{Buf: make([]byte, 4, 1<<16)}
-	(&snapHeader{Magic: snapMagic, Version: snapVersion, Zxid: s.zxid}).Encode(e)
+	(&snapHeader{Magic: snapMagic, Version: snapVersion, Zxid: s.zxid, StoreID: id}).Encode(e)
 	var nodes []*znode
 	var walk func(n *znode)
 	walk = func(n *znode) {
@@ -173,18 +184,26 @@ func errSnapshotDecode(err error) error {
 	return fmt.Errorf("snapshot does not decode: %v", err)
 }
 
-// loadSnapshot replaces the empty tree with a snapshot's; a missing file is not an error. It
-// reports whether the snapshot was in the first format (to be rewritten in the current one).
-func (s *Server) loadSnapshot(dir string) (v1 bool, err error) {
+// snapInfo is what loadSnapshot found.
+type snapInfo struct {
+	found   bool
+	version int32  // the format version (1 for the first format)
+	legacy  bool   // an earlier format, to be rewritten in the current one
+	zxid    int64  // the state is as of this zxid
+	id      []byte // the store id; nil before version 3
+}
+
+// loadSnapshot replaces the empty tree with a snapshot's; a missing file is not an error.
+func (s *Server) loadSnapshot(dir string) (snapInfo, error) {
 	b, err := os.ReadFile(filepath.Join(dir, snapFileName))
 	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
+		return snapInfo{}, nil
 	}
 	if err != nil {
-		return false, err
+		return snapInfo{}, err
 	}
 	if len(b) < 4 || crc32.Checksum(b[4:], crcTable()) != binary.BigEndian.Uint32(b[:4]) {
-		return false, errors.New("snapshot damaged (checksum mismatch): not starting with less than was acknowledged")
+		return snapInfo{}, errors.New("snapshot damaged (checksum mismatch): not starting with less than was acknowledged")
 	}
 	d := jute.NewDecoder(b[4:])
 	var h snapHeader
@@ -192,16 +211,25 @@ func (s *Server) loadSnapshot(dir string) (v1 bool, err error) {
 	switch h.Magic {
 	case snapMagicV1:
 		h.Zxid = d.Long()
-		return true, s.loadSnapshotNodes(d, h.Zxid, decodeSnapNodeV1)
+		info := snapInfo{found: true, version: 1, legacy: true, zxid: h.Zxid}
+		return info, s.loadSnapshotNodes(d, h.Zxid, decodeSnapNodeV1)
 	case snapMagic:
 		h.Version, h.Zxid = d.Int(), d.Long()
-		if d.Err == nil && h.Version != snapVersion {
-			return false, fmt.Errorf("snapshot format version %d is not one this zksh reads (%d): written by a newer zksh?",
+		switch {
+		case d.Err != nil:
+		case h.Version == snapVersion:
+			h.StoreID = d.Buffer()
+			if d.Err == nil && len(h.StoreID) != storeIDLen {
+				return snapInfo{}, errSnapshotDecode(fmt.Errorf("store id of %d bytes", len(h.StoreID)))
+			}
+		case h.Version != 2:
+			return snapInfo{}, fmt.Errorf("snapshot format version %d is not one this zksh reads (%d): written by a newer zksh?",
 				h.Version, snapVersion)
 		}
-		return false, s.loadSnapshotNodes(d, h.Zxid, func(d *jute.Decoder, r *snapNode) { r.Decode(d) })
+		info := snapInfo{found: true, version: h.Version, legacy: h.Version != snapVersion, zxid: h.Zxid, id: h.StoreID}
+		return info, s.loadSnapshotNodes(d, h.Zxid, func(d *jute.Decoder, r *snapNode) { r.Decode(d) })
 	}
-	return false, errors.New("not a zksh snapshot")
+	return snapInfo{}, errors.New("not a zksh snapshot")
 }
 
 // loadSnapshotNodes decodes the nodes and the sessions that follow a snapshot's header.
@@ -273,37 +301,39 @@ func decodeSnapNodeV1(d *jute.Decoder, r *snapNode) {
 	r.Version, r.Cversion, r.Aversion, r.ChildCap = d.Int(), d.Int(), d.Int(), d.Int()
 }
 
-// writeSnapshot saves an encoded snapshot atomically (temporary file, fsync, rename, fsync of the
-// directory).
+// writeSnapshot saves an encoded snapshot durably: a temporary file, fsynced, renamed over the
+// snapshot, then the directory fsynced. Only when it returns nil may the log be cut.
 func writeSnapshot(dir string, snap []byte) error {
 	tmp := filepath.Join(dir, snapFileName+".tmp")
 	f, err := os.Create(tmp)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(snap); err != nil {
+	fail := func(err error) error {
 		f.Close()
+		os.Remove(tmp)
 		return err
+	}
+	if _, err := f.Write(snap); err != nil {
+		return fail(err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+		return fail(err)
 	}
 	if err := f.Close(); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	if err := os.Rename(tmp, filepath.Join(dir, snapFileName)); err != nil {
+		os.Remove(tmp)
 		return err
 	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return syncDir(dir)
 }
 
 // compactOnClose folds a large log into a snapshot when the server stops, so the next start
-// replays little. st is no longer the server's (no write reaches it); only the encoding takes s.mu.
+// replays little. st is no longer the server's (no write reaches it); only the encoding takes
+// s.mu. On an error the log is kept as it was (see compact).
 func (s *Server) compactOnClose(st *store) error {
 	if err := st.flush(); err != nil {
 		return err
@@ -312,15 +342,16 @@ func (s *Server) compactOnClose(st *store) error {
 	if err != nil || size <= snapshotThreshold {
 		return err
 	}
-	s.mu.Lock()
-	snap := s.encodeSnapshot()
-	s.mu.Unlock()
-	if err := writeSnapshot(s.cfg.DataDir, snap); err != nil {
+	nf, err := s.compact(st.f, s.cfg.DataDir, st.path, st.id, true)
+	if err != nil {
 		return err
 	}
-	if err := st.f.Truncate(0); err != nil {
-		return err
+	st.mu.Lock()
+	for st.syncing {
+		st.cond.Wait()
 	}
-	_, err = st.f.Seek(0, io.SeekStart)
-	return err
+	old := st.f
+	st.f = nf
+	st.mu.Unlock()
+	return old.Close()
 }

@@ -49,15 +49,11 @@ func TestSnapshotCompaction(t *testing.T) {
 	if got := dumpTree(s); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after compaction\n got %v\nwant %v", got, want)
 	}
-	if info, err := os.Stat(filepath.Join(dir, logFileName)); err != nil || info.Size() != 0 {
-		t.Fatalf("log not emptied: %v %v", info, err)
-	}
+	logRecords(t, dir, 0)
 	snapshotThreshold = 1 << 40 // keep the next record in the log
 	s.Create("/after", nil)
 	s.Close()
-	if info, err := os.Stat(filepath.Join(dir, logFileName)); err != nil || info.Size() == 0 {
-		t.Fatalf("log should hold the new record: %v %v", info, err)
-	}
+	logRecords(t, dir, 1)
 
 	s = open() // snapshot plus the new log record
 	defer s.Close()
@@ -71,13 +67,43 @@ func TestSnapshotCompaction(t *testing.T) {
 	snapshotThreshold = 1
 	s.Create("/last", nil)
 	s.Close()
-	if info, err := os.Stat(filepath.Join(dir, logFileName)); err != nil || info.Size() != 0 {
-		t.Fatalf("log not compacted on Close: %v %v", info, err)
-	}
+	logRecords(t, dir, 0)
 	s = open()
 	defer s.Close()
 	if !s.Exists("/last") || !s.Exists("/after") {
 		t.Fatal("compaction on Close lost nodes")
+	}
+}
+
+// logRecords checks that dir's log holds its header, naming the snapshot's zxid and store id
+// when there is a snapshot, then want records.
+func logRecords(t *testing.T, dir string, want int) {
+	t.Helper()
+	log, err := os.ReadFile(filepath.Join(dir, logFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := recordsStart(t, log)
+	f, err := os.Open(filepath.Join(dir, logFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	hdr, _, err := readLogHeader(f, int64(len(log)))
+	if err != nil || hdr == nil {
+		t.Fatalf("log header: %v %v", hdr, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, snapFileName)); err == nil {
+		if h := readSnapHeader(t, dir); h.Zxid != hdr.BaseZxid || !bytes.Equal(h.StoreID, hdr.StoreID) {
+			t.Fatalf("snapshot %+v, log header %+v", h, hdr)
+		}
+	}
+	n := 0
+	for off := start; off < len(log); off += 8 + int(binary.BigEndian.Uint32(log[off:])) {
+		n++
+	}
+	if n != want {
+		t.Fatalf("log holds %d records, want %d", n, want)
 	}
 }
 
@@ -181,9 +207,7 @@ func TestSnapshotFormatRoundTrip(t *testing.T) {
 	fillSnapshotState(t, s)
 	want := snapState(s)
 	s.Close() // the log is over the threshold: compacted into a snapshot
-	if info, err := os.Stat(filepath.Join(dir, logFileName)); err != nil || info.Size() != 0 {
-		t.Fatalf("log not compacted: %v %v", info, err)
-	}
+	logRecords(t, dir, 0)
 	h := readSnapHeader(t, dir)
 	if h.Magic != snapMagic || h.Version != snapVersion {
 		t.Fatalf("snapshot header %+v", h)
@@ -213,6 +237,10 @@ func TestSnapshotV1Read(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, snapFileName), v1, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The code of the first format left an empty log beside its snapshot.
+	if err := os.WriteFile(filepath.Join(dir, logFileName), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, round := range []string{"from the first format", "from the rewritten snapshot"} {
 		s, err := New(Config{DataDir: dir, ExtendedTypesEnabled: true})
 		if err != nil {
@@ -226,6 +254,7 @@ func TestSnapshotV1Read(t *testing.T) {
 		if h := readSnapHeader(t, dir); h.Magic != snapMagic || h.Version != snapVersion {
 			t.Fatalf("%s: snapshot not rewritten in the current format: %+v", round, h)
 		}
+		logRecords(t, dir, 0)
 	}
 }
 
@@ -237,7 +266,7 @@ func TestSnapshotUnknownFormatRefused(t *testing.T) {
 		hdr  snapHeader
 		want string
 	}{
-		{"newer version", snapHeader{Magic: snapMagic, Version: snapVersion + 1, Zxid: 7}, "format version 3 is not one this zksh reads (2)"},
+		{"newer version", snapHeader{Magic: snapMagic, Version: snapVersion + 1, Zxid: 7}, "format version 4 is not one this zksh reads (3)"},
 		{"other magic", snapHeader{Magic: "something-else", Version: snapVersion}, "not a zksh snapshot"},
 	} {
 		e := &jute.Encoder{Buf: make([]byte, 4)}
@@ -248,6 +277,9 @@ func TestSnapshotUnknownFormatRefused(t *testing.T) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, snapFileName)
 		if err := os.WriteFile(path, e.Buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, logFileName), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		_, err := New(Config{DataDir: dir})

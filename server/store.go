@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -22,9 +23,10 @@ const logFileName = "zksh-txn.log"
 // init would cost each one-shot command a quarter of a millisecond.
 var crcTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
-// store is the append-only, checksummed log of committed writes. Each record is
+// store is the append-only, checksummed log of committed writes. It opens with a header naming
+// the store and the zxid it continues from (logheader.go), then each record is
 // [length uint32][crc32c uint32][payload]; the payload holds the zxid, the time and the effects.
-// At start the log is replayed; a torn or corrupt tail (a crash mid-append) is cut off.
+// At start the log is replayed; a torn tail (a crash mid-append) is cut off.
 //
 // Durability is a group commit. append (under the server mutex) only encodes the record into a
 // pending buffer, so the mutex is never held across a system call; a connection's writer calls
@@ -32,12 +34,14 @@ var crcTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32
 // syncer writes every pending record and fsyncs. So no client sees a reply or event (or data
 // read) before the writes it reflects are on disk, and many writes share one write and fsync.
 type store struct {
+	path    string        // the log
+	id      []byte        // the store's id, in the log's header and the snapshot's
 	buf     []byte        // encoding scratch, under Server.mu
 	written atomic.Uint64 // records appended (pending or in the file)
 
 	mu       sync.Mutex
 	cond     *sync.Cond
-	f        *os.File // written and synced by the one syncer, or under mu when none is
+	f        *os.File // written and synced by the one syncer, or under mu when none is; replaced under mu
 	pending  []byte   // records appended but not yet written to f
 	spare    []byte   // the syncer's buffer, swapped with pending
 	synced   uint64   // records known durable
@@ -55,8 +59,10 @@ func errReplay(e effect) error {
 	return fmt.Errorf("store: cannot replay effect %d on %q", e.kind, e.path)
 }
 
-// openStore replays the log into s and opens it for appending. A torn tail is dropped with a
-// warning; other damage is a *LogDamageError and leaves the file untouched, unless repair.
+// openStore replays the snapshot and the log into s and opens the log for appending. A torn tail
+// is dropped with a warning; other damage is a *LogDamageError and leaves the file untouched,
+// unless repair. A snapshot and a log that are not one store's (see StoreMismatchError) are
+// refused. A store written before logs had a header is read, then rewritten in the current format.
 func openStore(dataDir, logDir string, repair bool, s *Server) (*store, error) {
 	for _, d := range []string{dataDir, logDir} {
 		if err := checkNotApacheData(d); err != nil {
@@ -69,118 +75,224 @@ func openStore(dataDir, logDir string, repair bool, s *Server) (*store, error) {
 			return nil, err
 		}
 		if errors.Is(statErr, os.ErrNotExist) {
-			syncDir(filepath.Dir(d)) // a new directory's own entry must be durable too
+			// A new directory's own entry must be durable too.
+			if err := syncDir(filepath.Dir(d)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	path := filepath.Join(logDir, logFileName)
-	_, statErr := os.Stat(path)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	snapPath := filepath.Join(dataDir, snapFileName)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		// Checked before the log is created: an empty log beside the snapshot would look like
+		// a store with no writes after it.
+		if _, err := os.Stat(snapPath); err == nil {
+			return nil, &StoreMismatchError{Log: path, Snapshot: snapPath,
+				Reason: "there is a snapshot but no log, and the log holds the writes made after the snapshot " +
+					"(dataLogDir not the one it was, or the log moved or deleted?)"}
+		}
+	}
+	f, err := openLockedLog(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := lockFile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s is in use by another server: %w", path, err)
-	}
-	if errors.Is(statErr, os.ErrNotExist) {
-		syncDir(logDir) // make the new log's directory entry durable
-	}
-	v1, err := s.loadSnapshot(dataDir)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dataDir, snapFileName), err)
-	}
-	if v1 {
-		// Rewrite it in the current format, once: the same state as of the same zxid.
-		if err := writeSnapshot(dataDir, s.encodeSnapshot()); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("%s: rewriting in the current format: %w", filepath.Join(dataDir, snapFileName), err)
-		}
-		s.log.Info("snapshot rewritten in the current format", "file", filepath.Join(dataDir, snapFileName),
-			"from_version", 1, "to_version", snapVersion)
-	}
-	good, err := s.replayLog(f, path, repair)
+	st, err := s.openLockedStore(f, path, snapPath, repair)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	if good > snapshotThreshold {
-		// Compact: everything replayed goes into a snapshot, the log starts again empty.
-		if err := writeSnapshot(dataDir, s.encodeSnapshot()); err != nil {
+	return st, nil
+}
+
+// openLockedLog opens the log at path, creating it if need be, and locks it. A compaction replaces
+// the log by a rename, so the file opened may no longer be the log by the time its lock is taken
+// (the server that held it having just compacted and stopped): then the new log is opened.
+func openLockedLog(path string) (*os.File, error) {
+	for attempt := 0; ; attempt++ {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		if err := lockFile(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s is in use by another server: %w", path, err)
+		}
+		opened, err := f.Stat()
+		if err != nil {
 			f.Close()
 			return nil, err
 		}
-		good = 0
-	}
-	if info, err := f.Stat(); err != nil || info.Size() != good {
-		if err := f.Truncate(good); err != nil {
-			f.Close()
-			return nil, err
+		if now, err := os.Stat(path); err == nil && os.SameFile(opened, now) {
+			return f, nil
 		}
-		if err := f.Sync(); err != nil { // what was dropped stays dropped before anything is appended
-			f.Close()
-			return nil, err
-		}
-	}
-	if _, err := f.Seek(good, io.SeekStart); err != nil {
 		f.Close()
+		if attempt == 2 {
+			return nil, fmt.Errorf("%s keeps being replaced: is another server using it?", path)
+		}
+	}
+}
+
+// openLockedStore does openStore's work once the log f is open and locked. On success the store
+// owns f, or the log that replaced it (f then closed); on error the caller closes f.
+func (s *Server) openLockedStore(f *os.File, path, snapPath string, repair bool) (*store, error) {
+	snap, err := s.loadSnapshot(filepath.Dir(snapPath))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", snapPath, err)
+	}
+	info, err := f.Stat()
+	if err != nil {
 		return nil, err
 	}
+	hdr, start, err := readLogHeader(f, info.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (not starting with less than was acknowledged)", path, err)
+	}
+	if err := checkStorePair(path, snapPath, snap, hdr); err != nil {
+		return nil, err
+	}
+	good, last, err := s.replayLog(f, path, start, hdr, repair)
+	if err != nil {
+		return nil, err
+	}
+	if hdr != nil && snap.found && last < snap.zxid {
+		return nil, &StoreMismatchError{Log: path, Snapshot: snapPath, Reason: fmt.Sprintf(
+			"the snapshot is as of zxid 0x%x but the log ends at 0x%x, before it (an older log put back?)", snap.zxid, last)}
+	}
+	id := snap.id
+	if hdr != nil {
+		id = hdr.StoreID
+	}
+	if hdr == nil || snap.legacy || good-start > snapshotThreshold {
+		// Compact, or rewrite a store of an earlier format: everything replayed goes into a
+		// snapshot and the log starts again from its zxid.
+		if id == nil {
+			id = make([]byte, storeIDLen)
+			if _, err := rand.Read(id); err != nil {
+				return nil, err
+			}
+		}
+		nf, err := s.compact(f, filepath.Dir(snapPath), path, id, snap.found)
+		if err != nil {
+			return nil, err
+		}
+		f.Close()
+		f = nf
+		if snap.legacy {
+			s.log.Info("snapshot rewritten in the current format", "file", snapPath,
+				"from_version", snap.version, "to_version", snapVersion)
+		}
+	} else {
+		if info, err := f.Stat(); err != nil || info.Size() != good {
+			if err := f.Truncate(good); err != nil {
+				return nil, err
+			}
+			if err := f.Sync(); err != nil { // what was dropped stays dropped before anything is appended
+				return nil, err
+			}
+		}
+		if _, err := f.Seek(good, io.SeekStart); err != nil {
+			return nil, err
+		}
+	}
+	os.Remove(path + ".tmp") // a new log a crash left unfinished; the log in place is whole
 	for _, sess := range s.sessions {
 		s.touch(sess)
 	}
-	st := &store{f: f}
+	st := &store{f: f, path: path, id: id}
 	st.cond = sync.NewCond(&st.mu)
 	return st, nil
 }
 
-// replayLog replays the log at path and returns the offset where appending resumes. Bytes after
-// the last intact record are dropped only if they are a torn tail, or on repair; either way with a
-// warning that says what goes.
-func (s *Server) replayLog(f *os.File, path string, repair bool) (int64, error) {
+// compact makes the state replayed from the log f a snapshot (unless the store is empty and has
+// none) and returns a new log continuing from it. The order keeps every crash point startable with
+// exactly the acknowledged state: the log is fsynced first, so that the snapshot never claims a
+// zxid the log beside it may not reach; the snapshot is durable before the log is replaced; the
+// new log replaces the old one by a rename. Until then the old log is kept as it is.
+func (s *Server) compact(f *os.File, dataDir, path string, id []byte, hadSnapshot bool) (*os.File, error) {
+	if err := f.Sync(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	zxid := s.zxid
+	var snap []byte
+	if hadSnapshot || zxid != 0 {
+		snap = s.encodeSnapshot(id)
+	}
+	s.mu.Unlock()
+	if snap != nil {
+		if err := writeSnapshot(dataDir, snap); err != nil {
+			return nil, fmt.Errorf("%s: %w (the log is kept as it is)", filepath.Join(dataDir, snapFileName), err)
+		}
+	}
+	nf, err := newLog(path, &logHeader{Version: logVersion, StoreID: id, BaseZxid: zxid})
+	if err != nil {
+		return nil, fmt.Errorf("%s: starting the log again after the snapshot: %w", path, err)
+	}
+	return nf, nil
+}
+
+// replayLog replays the log at path from start (after its header hdr, nil for a log written
+// before logs had one) and returns the offset where appending resumes and the zxid of the last
+// record (the header's base zxid if none). Bytes after the last intact record are dropped only if
+// they are a torn tail, or on repair; either way with a warning that says what goes.
+func (s *Server) replayLog(f *os.File, path string, start int64, hdr *logHeader, repair bool) (good, last int64, err error) {
 	info, err := f.Stat()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	good, lastZxid, stop, err := s.replay(f)
+	good, last, stop, err := s.replay(f, start, info.Size(), hdr)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
 	}
 	if good >= info.Size() {
-		return good, nil
+		return good, last, nil
 	}
-	tail, err := examineTail(f, good, info.Size(), lastZxid, stop)
+	tail, err := examineTail(f, good, info.Size(), last, stop)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
 	}
 	dropped := info.Size() - good
 	if tail.torn {
 		s.log.Warn("transaction log ends in a torn record (an append cut short by a crash); dropping it",
 			"file", path, "offset", good, "bytes", dropped)
-		return good, nil
+		return good, last, nil
 	}
 	damage := &LogDamageError{File: path, Offset: good, Bytes: dropped, After: tail.after, Reason: tail.reason}
 	if !repair {
-		return 0, damage
+		return 0, 0, damage
 	}
 	s.log.Warn("repair: cutting the damaged transaction log at its first damaged record",
 		"file", path, "offset", good, "bytes", dropped, "records_after", tail.after, "damage", tail.reason)
-	return good, nil
+	return good, last, nil
 }
 
-// replay applies every intact record. It returns the offset after the last one, that record's
-// zxid, and why the bytes after it (if any) are not a record.
-func (s *Server) replay(f *os.File) (off, lastZxid int64, stop string, err error) {
+// replay applies every intact record of f from start to size. It returns the offset after the
+// last one, that record's zxid (the header's base zxid if none), and why the bytes after it (if
+// any) are not a record. No record is read into memory before the file is known to hold it.
+func (s *Server) replay(f *os.File, start, size int64, hdr *logHeader) (off, lastZxid int64, stop string, err error) {
+	off = start
+	if _, err := f.Seek(start, io.SeekStart); err != nil {
+		return 0, 0, "", err
+	}
+	// With a header the first record must be the base zxid's successor; without one (a log of
+	// an earlier format) where the log starts is unknown, so only the snapshot bounds it.
+	follows := hdr != nil
+	if hdr != nil {
+		lastZxid = hdr.BaseZxid
+	}
 	br := bufio.NewReaderSize(f, 1<<20)
-	var hdr [8]byte
+	var hdrBuf [8]byte
 	for {
-		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+		if _, err := io.ReadFull(br, hdrBuf[:]); err != nil {
 			return off, lastZxid, "incomplete header", nil
 		}
-		n := binary.BigEndian.Uint32(hdr[:4])
-		sum := binary.BigEndian.Uint32(hdr[4:])
+		n := binary.BigEndian.Uint32(hdrBuf[:4])
+		sum := binary.BigEndian.Uint32(hdrBuf[4:])
 		if n > 1<<30 {
 			return off, lastZxid, "length out of range", nil
+		}
+		if int64(n) > size-off-8 {
+			return off, lastZxid, "incomplete record", nil
 		}
 		payload := make([]byte, n)
 		if _, err := io.ReadFull(br, payload); err != nil {
@@ -194,9 +306,10 @@ func (s *Server) replay(f *os.File) (off, lastZxid int64, stop string, err error
 			return off, lastZxid, "record does not decode", nil
 		}
 		// Every zxid is logged (a failed write as an empty record), so the log counts up by one.
-		if lastZxid != 0 && zxid != lastZxid+1 {
+		if follows && zxid != lastZxid+1 {
 			return off, lastZxid, fmt.Sprintf("zxid 0x%x does not follow 0x%x", zxid, lastZxid), nil
 		}
+		follows = true
 		if zxid > s.zxid+1 {
 			return 0, 0, "", fmt.Errorf("the log goes on from zxid 0x%x but the snapshot (if any) ends at 0x%x: "+
 				"the writes between are missing (snapshot %s deleted or replaced?)", zxid, s.zxid, snapFileName)
@@ -339,15 +452,16 @@ func (st *store) waitSync(seq uint64) error {
 		target := st.written.Load() // every record counted is in pending or the file
 		batch := st.pending
 		st.pending = st.spare[:0]
+		f := st.f
 		st.mu.Unlock()
 		var err error
 		if len(batch) > 0 {
-			if _, werr := st.f.Write(batch); werr != nil {
+			if _, werr := f.Write(batch); werr != nil {
 				err = fmt.Errorf("store: append: %w", werr)
 			}
 		}
 		if err == nil {
-			err = st.f.Sync()
+			err = f.Sync()
 		}
 		st.mu.Lock()
 		if cap(batch) <= pendingFlushSize {
@@ -396,9 +510,19 @@ func (st *store) close() error {
 	return err
 }
 
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+// syncDir makes dir's entries (a new file, a rename) durable. A variable so that tests can make
+// it fail.
+var syncDir = func(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
 	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("fsync of directory %s: %w", dir, err)
+	}
+	return nil
 }

@@ -46,7 +46,7 @@ func TestFailedAppendIsNeverAcknowledged(t *testing.T) {
 		st.cond.Wait()
 	}
 	orig := st.f
-	ro, err := os.Open(orig.Name())
+	ro, err := os.Open(st.path)
 	if err != nil {
 		st.mu.Unlock()
 		t.Fatal(err)
