@@ -85,7 +85,8 @@ line). Paths may be relative to the current znode (see cd).`,
 	bindSettings(root.PersistentFlags(), &s)
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "plain", "json"}, cobra.ShellCompDirectiveNoFileComp))
 
-	root.AddGroup(&cobra.Group{ID: "znode", Title: "Znode commands:"}, &cobra.Group{ID: "session", Title: "Session and shell commands:"})
+	root.AddGroup(&cobra.Group{ID: "znode", Title: "Znode commands:"}, &cobra.Group{ID: "session", Title: "Session and shell commands:"},
+		&cobra.Group{ID: "admin", Title: "Ensemble administration:"})
 	add := func(group string, cmds ...*cobra.Command) {
 		for _, c := range cmds {
 			c.GroupID = group
@@ -117,6 +118,11 @@ line). Paths may be relative to the current znode (see cd).`,
 		shellState(NewCmdAddAuth(env, nil)),
 		NewCmdWhoAmI(env, nil),
 		NewCmdVersion(env, nil),
+	)
+	add("admin",
+		NewCmdStatus(env, nil),
+		NewCmdFourLetter(env, nil),
+		NewCmdConfig(env, nil),
 	)
 	root.AddCommand(NewCmdServer(env, nil))
 	root.AddCommand(newExitCodesTopic())
@@ -213,7 +219,6 @@ func resolveSettings(cmd *cobra.Command, global *pflag.FlagSet, env *Env, s *Set
 var zkCliOnly = map[string]string{
 	"listquota": "", "setquota": "", "delquota": "",
 	"printwatches": "", "removewatches": "", "addWatch": "",
-	"config":   " (get /zookeeper/config shows the ensemble configuration)",
 	"reconfig": "",
 	"history":  " outside the shell (run zksh without a command)",
 	"redo":     " outside the shell (run zksh without a command)",
@@ -442,7 +447,8 @@ func sessionForLine(env *Env, words []string) (*Env, error) {
 		return nil, usageErrorf(cmd.CommandPath(), "%s: %s on a shell line apply to that line only, on a session of its own, "+
 			"but %s changes the shell's own session or current znode (use connect, or start zksh with %s)", cmd.Name(), flags, cmd.Name(), flags)
 	}
-	if w := cmd.Flags().Lookup("watch"); env.Interactive && w != nil && w.Changed {
+	// -w sets a ZooKeeper watch (a switch); status's --watch INTERVAL is a redraw interval.
+	if w := cmd.Flags().Lookup("watch"); env.Interactive && w != nil && w.Changed && w.Value.Type() == "bool" {
 		return nil, usageErrorf(cmd.CommandPath(), "%s -w: with %s the line runs on a session of its own, closed after the line, "+
 			"which would drop the watch (set it without %s, or connect to those servers)", cmd.Name(), flags, flags)
 	}

@@ -159,6 +159,12 @@ type Printer interface {
 	Identities(w io.Writer, ids []Identity) error
 	// Version prints zksh's version: JSON gives the version alone, text adds toolchain and platform.
 	Version(w io.Writer, b Build) error
+	// Status prints an ensemble's members as srvr describes them (status).
+	Status(w io.Writer, s EnsembleStatus) error
+	// FourLetter prints the members' replies to a four-letter word (4lw).
+	FourLetter(w io.Writer, rs []FourLetterReply) error
+	// Quota prints a path's quota and usage (listquota).
+	Quota(w io.Writer, q Quota) error
 }
 
 // Options adapt a printer to where it writes.

@@ -242,6 +242,9 @@ func (m *Member) launch() error {
 	cmd := exec.Command(filepath.Join(home(), "bin", "zkServer.sh"), "start-foreground", m.cfgPath)
 	// Small heaps and the C1-only JIT: three JVMs share the machine with the other tests.
 	jvm := "-Xmx128m -Xms32m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dzookeeper.DigestAuthenticationProvider.superDigest=" + SuperDigest
+	if m.AdminURL != "" {
+		jvm += adminServerJVMFlags()
+	}
 	cmd.Env = append(os.Environ(), "ZOO_LOG_DIR="+m.logDir, "SERVER_JVMFLAGS="+jvm)
 	out := &bytes.Buffer{}
 	cmd.Stdout = &lockedWriter{w: out}
