@@ -123,6 +123,9 @@ line). Paths may be relative to the current znode (see cd).`,
 		NewCmdStatus(env, nil),
 		NewCmdFourLetter(env, nil),
 		NewCmdConfig(env, nil),
+		NewCmdSetQuota(env, nil),
+		NewCmdListQuota(env, nil),
+		NewCmdDelQuota(env, nil),
 	)
 	root.AddCommand(NewCmdServer(env, nil))
 	root.AddCommand(newExitCodesTopic())
@@ -217,7 +220,6 @@ func resolveSettings(cmd *cobra.Command, global *pflag.FlagSet, env *Env, s *Set
 
 // zkCliOnly are zkCli commands zksh does not have, with a pointer where there is one.
 var zkCliOnly = map[string]string{
-	"listquota": "", "setquota": "", "delquota": "",
 	"printwatches": "", "removewatches": "", "addWatch": "",
 	"reconfig": "",
 	"history":  " outside the shell (run zksh without a command)",
