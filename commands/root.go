@@ -88,7 +88,8 @@ line). Paths may be relative to the current znode (see cd).`,
 	bindSettings(root.PersistentFlags(), &s)
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "plain", "json"}, cobra.ShellCompDirectiveNoFileComp))
 
-	root.AddGroup(&cobra.Group{ID: "znode", Title: "Znode commands:"}, &cobra.Group{ID: "session", Title: "Session and shell commands:"})
+	root.AddGroup(&cobra.Group{ID: "znode", Title: "Znode commands:"}, &cobra.Group{ID: "session", Title: "Session and shell commands:"},
+		&cobra.Group{ID: "admin", Title: "Ensemble administration:"})
 	add := func(group string, cmds ...*cobra.Command) {
 		for _, c := range cmds {
 			c.GroupID = group
@@ -126,6 +127,14 @@ line). Paths may be relative to the current znode (see cd).`,
 		reads(shellState(NewCmdAddAuth(env, nil))),
 		reads(NewCmdWhoAmI(env, nil)),
 		reads(NewCmdVersion(env, nil)),
+	)
+	add("admin",
+		reads(NewCmdStatus(env, nil)),
+		reads(NewCmdFourLetter(env, nil)),
+		reads(NewCmdConfig(env, nil)),
+		writes(NewCmdSetQuota(env, nil)),
+		reads(NewCmdListQuota(env, nil)),
+		writes(NewCmdDelQuota(env, nil)),
 	)
 	// The server command serves a ZooKeeper of its own: it changes nothing on the servers --server
 	// names, so --read-only lets it run.
@@ -223,9 +232,7 @@ func resolveSettings(cmd *cobra.Command, global *pflag.FlagSet, env *Env, s *Set
 
 // zkCliOnly are zkCli commands zksh does not have, with a pointer where there is one.
 var zkCliOnly = map[string]string{
-	"listquota": "", "setquota": "", "delquota": "",
 	"printwatches": "", "removewatches": "", "addWatch": "",
-	"config":   " (get /zookeeper/config shows the ensemble configuration)",
 	"reconfig": "",
 	"history":  " outside the shell (run zksh without a command)",
 	"redo":     " outside the shell (run zksh without a command)",
@@ -455,7 +462,8 @@ func sessionForLine(env *Env, words []string) (*Env, error) {
 		return nil, usageErrorf(cmd.CommandPath(), "%s: %s on a shell line apply to that line only, on a session of its own, "+
 			"but %s changes the shell's own session or current znode (use connect, or start zksh with %s)", cmd.Name(), flags, cmd.Name(), flags)
 	}
-	if w := cmd.Flags().Lookup("watch"); env.Interactive && w != nil && w.Changed {
+	// -w sets a ZooKeeper watch (a switch); status's --watch INTERVAL is a redraw interval.
+	if w := cmd.Flags().Lookup("watch"); env.Interactive && w != nil && w.Changed && w.Value.Type() == "bool" {
 		return nil, usageErrorf(cmd.CommandPath(), "%s -w: with %s the line runs on a session of its own, closed after the line, "+
 			"which would drop the watch (set it without %s, or connect to those servers)", cmd.Name(), flags, flags)
 	}

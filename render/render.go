@@ -166,6 +166,12 @@ type Printer interface {
 	Grep(w io.Writer, g Grep) error
 	DrawTree(w io.Writer, t DrawnTree) error
 	Usage(w io.Writer, u Usage) error
+	// Status prints an ensemble's members as srvr describes them (status).
+	Status(w io.Writer, s EnsembleStatus) error
+	// FourLetter prints the members' replies to a four-letter word (4lw).
+	FourLetter(w io.Writer, rs []FourLetterReply) error
+	// Quota prints a path's quota and usage (listquota).
+	Quota(w io.Writer, q Quota) error
 }
 
 // Options adapt a printer to where it writes.

@@ -42,6 +42,8 @@ type Options struct {
 	// JVMFlags replaces the test tuning (fast container/TTL reaping, C1-only JIT for quick start-up);
 	// benchmarks pass production-like flags here. The super digest is always set.
 	JVMFlags string
+	// AdminPort, when not 0, enables the AdminServer on 127.0.0.1:AdminPort (see adminServerJVMFlags).
+	AdminPort int
 }
 
 // Instance is one running Apache ZooKeeper.
@@ -212,6 +214,9 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 		"extendedTypesEnabled=true",
 		"autopurge.purgeInterval=0",
 	}
+	if opts.AdminPort != 0 {
+		cfg = append(cfg, "admin.enableServer=true", "admin.serverAddress=127.0.0.1", "admin.serverPort="+strconv.Itoa(opts.AdminPort))
+	}
 	cfg = append(cfg, opts.Extra...)
 	cfgPath := filepath.Join(dir, "zoo.cfg")
 	if err := os.WriteFile(cfgPath, []byte(strings.Join(cfg, "\n")+"\n"), 0o644); err != nil {
@@ -222,6 +227,9 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 	if jvm == "" {
 		// Containers and TTL nodes are reaped by a timer that defaults to a minute.
 		jvm = "-Dznode.container.checkIntervalMs=100 -Dznode.container.maxPerMinute=100000 -XX:TieredStopAtLevel=1"
+	}
+	if opts.AdminPort != 0 {
+		jvm += adminServerJVMFlags()
 	}
 	cmd.Env = append(os.Environ(),
 		"ZOO_LOG_DIR="+dir,
@@ -281,6 +289,20 @@ func (i *Instance) Stop() {
 		i.kill()
 		os.RemoveAll(i.dir)
 	})
+}
+
+// servletAPI is the Servlet API Debian installs; Debian's zookeeper leaves it off the server's class
+// path, so that Jetty cannot load and the AdminServer silently does not start ("Unable to load
+// jetty": javax/servlet/Servlet not found).
+const servletAPI = "/usr/share/java/servlet-api.jar"
+
+// adminServerJVMFlags are the JVM flags the AdminServer needs under Debian's zookeeper: the Servlet
+// API appended to the boot class path (zkEnv.sh sets the class path itself).
+func adminServerJVMFlags() string {
+	if _, err := os.Stat(servletAPI); err != nil {
+		return ""
+	}
+	return " -Xbootclasspath/a:" + servletAPI
 }
 
 // isApacheServing reports whether a srvr reply comes from an Apache ZooKeeper 3.8 taking requests.

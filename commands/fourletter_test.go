@@ -1,0 +1,158 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zksh/zksh/internal/zktest"
+	"github.com/zksh/zksh/render"
+	"github.com/zksh/zksh/server"
+)
+
+// TestFourLetterNotWhitelistedAndAdminServer: a word the server does not allow is refused with how
+// to allow it (exit 1); the AdminServer answers the same command as JSON (Apache with
+// admin.enableServer on a free loopback port).
+func TestFourLetterNotWhitelistedAndAdminServer(t *testing.T) {
+	port, err := zktest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := zktest.StartApache(t, zktest.Options{AdminPort: port, Extra: []string{"4lw.commands.whitelist=srvr,ruok"}})
+	zkshAt(inst.Addr, "4lw", "ruok").must(t)
+	zkshAt(inst.Addr, "status").must(t) // srvr is allowed
+	r := zkshAt(inst.Addr, "4lw", "mntr")
+	r.fails(t, 1, "mntr is not allowed by "+inst.Addr+": it is not in the server's 4lw.commands.whitelist")
+	if !strings.Contains(r.err, "4lw.commands.whitelist=srvr,mntr, or * for every word") || !strings.Contains(r.err, "--admin-url") {
+		t.Fatalf("the refusal does not say how to allow the word: %q", r.err)
+	}
+	if r.out != "" {
+		t.Fatalf("stdout after a refusal: %q", r.out)
+	}
+
+	admin := "http://127.0.0.1:" + strconv.Itoa(port)
+	var j struct {
+		Replies []struct {
+			Member string         `json:"member"`
+			Reply  map[string]any `json:"reply"`
+		} `json:"replies"`
+	}
+	// The AdminServer starts with the server; give it the time the server took.
+	var out result
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out = zkshAt(inst.Addr, "-o", "json", "4lw", "mntr", "--admin-url", admin)
+		if out.code == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	out.must(t)
+	if err := json.Unmarshal([]byte(out.out), &j); err != nil || len(j.Replies) != 1 || j.Replies[0].Reply["server_state"] != "standalone" {
+		t.Fatalf("mntr via the AdminServer: %v\n%s", err, out.out)
+	}
+	table := zkshAt(inst.Addr, "-o", "table", "4lw", "mntr", "--admin-url", admin).must(t)
+	if !strings.HasPrefix(table.out, "KEY") || !strings.Contains(table.out, "server_state") {
+		t.Fatalf("mntr via the AdminServer as a table:\n%s", table.out)
+	}
+	plain := zkshAt(inst.Addr, "4lw", "conf", "--admin-url", admin).must(t)
+	if !json.Valid([]byte(plain.out)) || !strings.Contains(plain.out, inst.DataDir) {
+		t.Fatalf("conf via the AdminServer, plain: %q", plain.out)
+	}
+	zkshAt(inst.Addr, "4lw", "nosuchcommand", "--admin-url", admin).fails(t, 1, "Unknown command: nosuchcommand")
+	free, _ := zktest.FreePort()
+	zkshAt(inst.Addr, "4lw", "ruok", "--admin-url", "http://127.0.0.1:"+strconv.Itoa(free)).fails(t, 3, "connection refused")
+	zkshAt(inst.Addr, "4lw", "ruok", "--admin-url", "127.0.0.1:8080").fails(t, 2, "want http://HOST:PORT")
+}
+
+func TestStatusVerdictAndChanges(t *testing.T) {
+	up := func(addr, mode string) render.MemberStatus {
+		return render.MemberStatus{Addr: addr, Mode: mode, Zxid: "0x1"}
+	}
+	for _, tt := range []struct {
+		members []render.MemberStatus
+		code    int
+		want    string
+	}{
+		{[]render.MemberStatus{up("a", "leader"), up("b", "follower")}, 0, ""},
+		{[]render.MemberStatus{up("a", "standalone")}, 0, ""},
+		{[]render.MemberStatus{up("a", "follower"), up("b", "observer")}, 1, "no member leads"},
+		{[]render.MemberStatus{up("a", "leader"), {Addr: "b", Mode: "down"}}, 3, "1 of 2 members down: b"},
+		{[]render.MemberStatus{up("a", "leader"), {Addr: "b", Mode: "unknown"}}, 1, "srvr is not allowed by b"},
+	} {
+		err := statusVerdict(render.EnsembleStatus{Members: tt.members})
+		if ExitCode(err) != tt.code || err != nil && !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: %v (exit %d), want exit %d %q", tt.members, err, ExitCode(err), tt.code, tt.want)
+		}
+	}
+	prev := render.EnsembleStatus{Members: []render.MemberStatus{up("a", "leader"), up("b", "follower")}}
+	cur := render.EnsembleStatus{Members: []render.MemberStatus{{Addr: "a", Mode: "down", Error: "connection refused"}, up("b", "leader")}}
+	cur.Changed = statusChanges(prev, cur)
+	rows := render.StatusRows(cur)
+	if rows[0][1] != "down*" || rows[1][1] != "leader*" || rows[1][2] != "0x1" || rows[0][7] != "connection refused" {
+		t.Fatalf("rows with changes marked: %q", rows)
+	}
+}
+
+// TestStatusWatchOnTerminal: on a terminal --watch clears the screen before each draw and marks what
+// changed (here nothing, between two draws of a quiet standalone server).
+func TestStatusWatchOnTerminal(t *testing.T) {
+	addr := zktest.Server(t)
+	streams, out, errOut := fakeIO("", true)
+	code := Main([]string{"--server", addr, "status", "--watch", "10ms", "--count", "2"}, streams, nil)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if n := strings.Count(out.String(), "\x1b[H\x1b[2J"); n != 2 {
+		t.Fatalf("%d screen clears, want 2:\n%q", n, out.String())
+	}
+	if !strings.Contains(out.String(), "standalone") || !strings.Contains(out.String(), "ADDRESS") {
+		t.Fatalf("no table:\n%s", out.String())
+	}
+}
+
+// TestStatusInShellWithServer: a shell line's --server gives status a session of its own; --watch
+// there is status's redraw interval, not a watch the line's session would drop.
+func TestStatusInShellWithServer(t *testing.T) {
+	addr := zktest.Server(t)
+	streams, out, _ := fakeIO("", false)
+	env := NewEnv(streams, Settings{Server: "127.0.0.1:1", ConnectTimeout: 5 * time.Second})
+	env.Interactive = true
+	if err := ExecuteLine(context.Background(), env, []string{"--server", addr, "status", "--watch", "10ms", "--count", "1"}); err != nil {
+		t.Fatalf("status --watch with --server in the shell: %v", err)
+	}
+	if !strings.Contains(out.String(), addr) {
+		t.Fatalf("status printed %q, want a row for %s", out.String(), addr)
+	}
+}
+
+// TestStatusWithNarrowWhitelist: Apache always allows srvr (zkServer.sh status needs it), whatever
+// 4lw.commands.whitelist says, so status works against a server that allows nothing else; the
+// bundled server does the same.
+func TestStatusWithNarrowWhitelist(t *testing.T) {
+	bundled, err := server.New(server.Config{FourLetterWords: []string{"ruok"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bundled.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bundled.Close() })
+	targets := map[string]string{"bundled": bundled.Addr()}
+	if zktest.Installed() || os.Getenv("CI") == "true" {
+		targets["apache"] = zktest.StartApache(t, zktest.Options{Extra: []string{"4lw.commands.whitelist=ruok"}}).Addr
+	}
+	for name, addr := range targets {
+		t.Run(name, func(t *testing.T) {
+			r := zkshAt(addr, "-o", "json", "status").must(t)
+			if !strings.Contains(r.out, `"mode":"standalone"`) {
+				t.Fatalf("status: %s", r.out)
+			}
+			zkshAt(addr, "4lw", "mntr").fails(t, 1, "mntr is not allowed by "+addr)
+		})
+	}
+}
