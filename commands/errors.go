@@ -26,6 +26,8 @@ type ExitError struct {
 	Op   string // command name, e.g. "get"
 	Path string // znode path, may be empty
 	Err  error
+	// Silent: the command has said all there is to say (diff's exit 1); PrintError prints nothing.
+	Silent bool
 }
 
 func (e *ExitError) Error() string {
@@ -159,6 +161,9 @@ func PrintError(w io.Writer, err error) {
 	msg := describe(err)
 	var ee *ExitError
 	if errors.As(err, &ee) {
+		if ee.Silent {
+			return
+		}
 		msg = ee.Error()
 	}
 	fmt.Fprintf(w, "zksh: %s%s\n", where, msg)

@@ -159,6 +159,10 @@ type Printer interface {
 	Identities(w io.Writer, ids []Identity) error
 	// Version prints zksh's version: JSON gives the version alone, text adds toolchain and platform.
 	Version(w io.Writer, b Build) error
+	// Changes prints diff's differences (JSON adds whether the subtrees are equal).
+	Changes(w io.Writer, cs []Change) error
+	// Plan prints the steps of a plan (apply, mirror, import --dry-run).
+	Plan(w io.Writer, steps []Step) error
 }
 
 // Options adapt a printer to where it writes.
