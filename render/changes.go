@@ -55,7 +55,7 @@ func writeLines(w io.Writer, lines []string) error {
 }
 
 func (p plainPrinter) Changes(w io.Writer, cs []Change) error { return writeLines(w, ChangeLines(cs)) }
-func (p plainPrinter) Plan(w io.Writer, steps []Step) error  { return writeLines(w, StepLines(steps)) }
+func (p plainPrinter) Plan(w io.Writer, steps []Step) error   { return writeLines(w, StepLines(steps)) }
 
 func (p jsonPrinter) Changes(w io.Writer, cs []Change) error {
 	if cs == nil {

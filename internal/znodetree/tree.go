@@ -191,12 +191,12 @@ func Diff(a, b *Tree) []Change {
 
 // Update is a change to an existing znode's data and/or ACL.
 type Update struct {
-	Path    string // relative
-	Node    *Node  // the wanted state
-	Data    bool   // set the data
-	ACL     bool   // set the ACL
-	Version int32  // the data version read (the set is refused if it changed meanwhile)
-	Aversion int32 // the ACL version read
+	Path     string // relative
+	Node     *Node  // the wanted state
+	Data     bool   // set the data
+	ACL      bool   // set the ACL
+	Version  int32  // the data version read (the set is refused if it changed meanwhile)
+	Aversion int32  // the ACL version read
 }
 
 // Plan is what makes a tree equal to a wanted one.
