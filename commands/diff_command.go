@@ -221,7 +221,7 @@ copied nor deleted. On a terminal, deleting more than 1000 znodes asks first (--
 
 func copyRun(ctx context.Context, opts *CopyOptions) error {
 	env := opts.Env
-	want, h, err := loadTree(ctx, env, opts.Src, readOptions{recursive: opts.Recursive})
+	want, h, err := loadTree(ctx, env, opts.Src, readOptions{recursive: opts.Recursive, whole: true})
 	if err != nil {
 		return err
 	}

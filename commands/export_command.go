@@ -74,7 +74,7 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 	n := 0
 	prog := env.progress("export "+opts.From.String(), "exported %d znodes")
 	err = writeExport(env, opts.File, h, func(w *znodetree.Writer) error {
-		return readLive(ctx, cl.c, opts.From.path, readOptions{ephemeral: opts.Ephemeral, recursive: true}, prog.update,
+		return readLive(ctx, cl.c, opts.From.path, readOptions{ephemeral: opts.Ephemeral, recursive: true, whole: true}, prog.update,
 			func(node *znodetree.Node) error { n++; return w.Write(node) })
 	})
 	prog.done()

@@ -164,6 +164,9 @@ type readOptions struct {
 	ephemeral bool // include ephemeral znodes
 	shape     bool // paths only: no data, ACL or stat (every node reads as persistent)
 	recursive bool // the whole subtree (else the root alone)
+	// whole: refuse a znode whose ACL the server showed with the password digest hidden (digest
+	// IDs read "user:x" without ADMIN permission): a copy would lose it.
+	whole bool
 }
 
 // chunk is how many znodes readLive reads (data and ACL) before writing them out: memory holds one
@@ -219,6 +222,10 @@ func readLive(ctx context.Context, c *zkclient.Client, root string, o readOption
 				if err == nil {
 					var acl []zk.ACL
 					acl, _, err = c.GetACL(part[i])
+					if err == nil && o.whole && redacted(acl) {
+						return &ExitError{Code: ExitRefused, Path: part[i], Err: errors.New(
+							"the server hid the password digest in the znode's ACL (the session has no ADMIN permission on it): a copy would lose it; read with credentials that have (--auth)")}
+					}
 					if err == nil {
 						nodes[i] = znodetree.FromZk(znodetree.Rel(root, part[i]), data, acl, st)
 					}
@@ -253,6 +260,17 @@ func readLive(ctx context.Context, c *zkclient.Client, root string, o readOption
 		}
 	}
 	return nil
+}
+
+// redacted reports a digest ACL entry shown as "user:x": ZooKeeper hides the digest from sessions
+// without ADMIN permission on the znode.
+func redacted(acl []zk.ACL) bool {
+	for _, a := range acl {
+		if a.Scheme == "digest" && strings.HasSuffix(a.ID, ":x") {
+			return true
+		}
+	}
+	return false
 }
 
 // loadTree reads a location into memory: a live subtree or an export file. The header says where
