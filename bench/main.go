@@ -3,7 +3,7 @@
 // bundled server's throughput and memory against Apache ZooKeeper's.
 //
 //	go run ./bench            # everything
-//	go run ./bench -only get  # one group: get, tree, server
+//	go run ./bench -only get  # one group: get, tree, export, server
 //
 // The machine is shared and noisy: every figure is compared with its anchor measured in the same run.
 package main
@@ -23,7 +23,7 @@ import (
 )
 
 func main() {
-	only := flag.String("only", "", "run one group: get, tree or server")
+	only := flag.String("only", "", "run one group: get, tree, export or server")
 	rounds := flag.Int("rounds", 5, "repetitions of each zkCli.sh measurement (zksh runs 4× as many)")
 	fanout := flag.Int("fanout", 100, "the tree has fanout + fanout² nodes (100 → 10,100)")
 	duration := flag.Duration("duration", 5*time.Second, "length of each server throughput run")
@@ -46,7 +46,7 @@ func run(only string, rounds, fanout int, duration time.Duration) error {
 	}
 	fmt.Printf("zksh benchmarks, %s, %s\n\n", time.Now().UTC().Format(time.RFC3339), machine())
 	want := func(g string) bool { return only == "" || only == g }
-	if want("get") || want("tree") {
+	if want("get") || want("tree") || want("export") {
 		apache, err := zktest.Launch(zktest.Options{TickTime: 2 * time.Second, JVMFlags: "-Dzookeeper.admin.enableServer=false"})
 		if err != nil {
 			return err
@@ -59,6 +59,11 @@ func run(only string, rounds, fanout int, duration time.Duration) error {
 		}
 		if want("tree") {
 			if err := benchTree(bin, apache.Addr, rounds, fanout); err != nil {
+				return err
+			}
+		}
+		if want("export") {
+			if err := benchExport(bin, apache.Addr, tmp, rounds, 100, 1000); err != nil {
 				return err
 			}
 		}

@@ -196,6 +196,17 @@ func readLive(ctx context.Context, c *zkclient.Client, root string, o readOption
 		}
 	}
 	var done atomic.Int64
+	var nr *zkclient.NodeReader // pipelined reads, when the server allows them
+	if !o.shape {
+		if r, err := c.NodeReader(ctx); err == nil {
+			nr = r
+		}
+	}
+	defer func() {
+		if nr != nil {
+			nr.Close()
+		}
+	}()
 	gone := map[string]bool{} // znodes deleted meanwhile, and left out: their children are too
 	for depth, level := range levels {
 		sort.Strings(level)
@@ -217,31 +228,10 @@ func readLive(ctx context.Context, c *zkclient.Client, root string, o readOption
 				for i, p := range part {
 					nodes[i] = &znodetree.Node{Path: znodetree.Rel(root, p), Mode: znodetree.Persistent}
 				}
-			} else if err := zkclient.ForEach(ctx, len(part), zkclient.InFlight, func(_, i int) error {
-				data, st, err := c.Get(part[i])
-				if err == nil {
-					var acl []zk.ACL
-					acl, _, err = c.GetACL(part[i])
-					if err == nil && o.whole && redacted(acl) {
-						return &ExitError{Code: ExitRefused, Path: part[i], Err: errors.New(
-							"the server hid the password digest in the znode's ACL (the session has no ADMIN permission on it): a copy would lose it; read with credentials that have (--auth)")}
-					}
-					if err == nil {
-						nodes[i] = znodetree.FromZk(znodetree.Rel(root, part[i]), data, acl, st)
-					}
-				}
-				if errors.Is(err, zk.ErrNoNode) {
-					return nil
-				}
-				if err != nil {
-					return &ExitError{Code: classify(err), Path: part[i], Err: err}
-				}
-				if n := done.Add(1); progress != nil {
-					progress(int(n))
-				}
-				return nil
-			}); err != nil {
+			} else if err := readNodes(ctx, c, &nr, root, part, nodes, o.whole); err != nil {
 				return err
+			} else if progress != nil {
+				progress(int(done.Add(int64(len(part)))))
 			}
 			for i, n := range nodes {
 				switch {
@@ -260,6 +250,49 @@ func readLive(ctx context.Context, c *zkclient.Client, root string, o readOption
 		}
 	}
 	return nil
+}
+
+// readNodes reads the data, ACL and stat of paths into nodes (nil for a znode that is gone): over
+// the NodeReader's pipelined session, or else with Get and GetACL, many in flight.
+func readNodes(ctx context.Context, c *zkclient.Client, nr **zkclient.NodeReader, root string, paths []string, nodes []*znodetree.Node, whole bool) error {
+	set := func(i int, data []byte, acl []zk.ACL, st *zk.Stat, err error) error {
+		if errors.Is(err, zk.ErrNoNode) {
+			return nil
+		}
+		if err != nil {
+			return &ExitError{Code: classify(err), Path: paths[i], Err: err}
+		}
+		if whole && redacted(acl) {
+			return &ExitError{Code: ExitRefused, Path: paths[i], Err: errors.New(
+				"the server hid the password digest in the znode's ACL (the session has no ADMIN permission on it): a copy would lose it; read with credentials that have (--auth)")}
+		}
+		nodes[i] = znodetree.FromZk(znodetree.Rel(root, paths[i]), data, acl, st)
+		return nil
+	}
+	if *nr != nil {
+		got, err := (*nr).Read(ctx, paths)
+		if err == nil {
+			for i, g := range got {
+				if err := set(i, g.Data, g.ACL, g.Stat, g.Err); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		(*nr).Close() // the pipelined session failed: go on without it
+		*nr = nil
+	}
+	return zkclient.ForEach(ctx, len(paths), zkclient.InFlight, func(_, i int) error {
+		data, st, err := c.Get(paths[i])
+		var acl []zk.ACL
+		if err == nil {
+			acl, _, err = c.GetACL(paths[i])
+		}
+		return set(i, data, acl, st, err)
+	})
 }
 
 // redacted reports a digest ACL entry shown as "user:x": ZooKeeper hides the digest from sessions
