@@ -18,7 +18,7 @@ func TestModeOf(t *testing.T) {
 		{0, Persistent, 0},
 		{0x100000abc, Ephemeral, 0},
 		{math.MinInt64, Container, 0},
-		{-0x100000000000000 | 5000, TTL, 5000}, // 0xFF00000000001388
+		{-0x100000000000000 | 5000, TTL, 5000},                 // 0xFF00000000001388
 		{-0x100000000000000 | 0x10000000000 | 5, Ephemeral, 0}, // extended bits that are not TTL's
 	} {
 		mode, ttl := ModeOf(&zk.Stat{EphemeralOwner: c.owner})
