@@ -22,7 +22,8 @@ import (
 
 const (
 	writeBatch      = 1000
-	batchesInFlight = 8
+	writeSessions   = 4         // sessions the batches are spread over
+	batchesInFlight = 4         // per session
 	maxBatchBytes   = 512 << 10 // well below ZooKeeper's default jute.maxbuffer of 1 MiB
 )
 
@@ -93,8 +94,14 @@ func (e *stepError) Unwrap() error { return e.err }
 
 // writePlan writes p under root.
 func writePlan(ctx context.Context, c *zkclient.Client, root string, p *znodetree.Plan, a *applied) error {
+	cs := []*zkclient.Client{c}
+	if creates, _, deletes := p.Counts(); creates+deletes > writeBatch {
+		var done func()
+		cs, done = c.Spread(ctx, writeSessions)
+		defer done()
+	}
 	for _, level := range p.Creates {
-		if err := createLevel(ctx, c, root, level, a); err != nil {
+		if err := createLevel(ctx, cs, root, level, a); err != nil {
 			return err
 		}
 	}
@@ -102,7 +109,7 @@ func writePlan(ctx context.Context, c *zkclient.Client, root string, p *znodetre
 		return err
 	}
 	for _, level := range p.Deletes {
-		if err := deleteLevel(ctx, c, root, level, a); err != nil {
+		if err := deleteLevel(ctx, cs, root, level, a); err != nil {
 			return err
 		}
 	}
@@ -141,7 +148,8 @@ func multiStep(c *zkclient.Client, op string, paths []string, ops []any) error {
 	return &stepError{op: op, path: path, err: err}
 }
 
-func createLevel(ctx context.Context, c *zkclient.Client, root string, level []*znodetree.Node, a *applied) error {
+func createLevel(ctx context.Context, cs []*zkclient.Client, root string, level []*znodetree.Node, a *applied) error {
+	c := cs[0]
 	var plain, special []*znodetree.Node
 	for _, n := range level {
 		if n.Mode == znodetree.Container || n.Mode == znodetree.TTL {
@@ -151,7 +159,7 @@ func createLevel(ctx context.Context, c *zkclient.Client, root string, level []*
 		}
 	}
 	bs := batches(len(plain), func(i int) int { return len(plain[i].Path) + len(root) + len(plain[i].Data) + 64 })
-	err := zkclient.ForEach(ctx, len(bs), batchesInFlight, func(_, b int) error {
+	err := zkclient.ForEach(ctx, len(bs), batchesInFlight*len(cs), func(worker, b int) error {
 		part := plain[bs[b][0]:bs[b][1]]
 		ops := make([]any, len(part))
 		paths := make([]string, len(part))
@@ -160,7 +168,7 @@ func createLevel(ctx context.Context, c *zkclient.Client, root string, level []*
 			paths[i] = znodetree.Join(root, n.Path)
 			ops[i] = &zk.CreateRequest{Path: paths[i], Data: data, Acl: n.ZkACL(), Flags: 0}
 		}
-		if err := multiStep(c, "create", paths, ops); err != nil {
+		if err := multiStep(cs[worker%len(cs)], "create", paths, ops); err != nil {
 			return err
 		}
 		a.add(&a.created, len(part))
@@ -229,9 +237,9 @@ func updateAll(ctx context.Context, c *zkclient.Client, root string, ups []znode
 	})
 }
 
-func deleteLevel(ctx context.Context, c *zkclient.Client, root string, level []string, a *applied) error {
+func deleteLevel(ctx context.Context, cs []*zkclient.Client, root string, level []string, a *applied) error {
 	bs := batches(len(level), func(i int) int { return len(level[i]) + len(root) + 17 })
-	return zkclient.ForEach(ctx, len(bs), batchesInFlight, func(_, b int) error {
+	return zkclient.ForEach(ctx, len(bs), batchesInFlight*len(cs), func(worker, b int) error {
 		part := level[bs[b][0]:bs[b][1]]
 		ops := make([]any, len(part))
 		paths := make([]string, len(part))
@@ -239,7 +247,7 @@ func deleteLevel(ctx context.Context, c *zkclient.Client, root string, level []s
 			paths[i] = znodetree.Join(root, p)
 			ops[i] = &zk.DeleteRequest{Path: paths[i], Version: -1}
 		}
-		if err := multiStep(c, "delete", paths, ops); err != nil {
+		if err := multiStep(cs[worker%len(cs)], "delete", paths, ops); err != nil {
 			return err
 		}
 		a.add(&a.deleted, len(part))

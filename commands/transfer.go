@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -171,7 +172,7 @@ type readOptions struct {
 
 // chunk is how many znodes readLive reads (data and ACL) before writing them out: memory holds one
 // chunk, whatever the size of the tree.
-const chunk = 4096
+const chunk = 16384
 
 // readLive reads the subtree at root, parents before children (by depth, then by path), and gives
 // each znode to emit with its path relative to root. ZooKeeper's own /zookeeper subtree is left
@@ -196,15 +197,13 @@ func readLive(ctx context.Context, c *zkclient.Client, root string, o readOption
 		}
 	}
 	var done atomic.Int64
-	var nr *zkclient.NodeReader // pipelined reads, when the server allows them
+	var readers []*zkclient.NodeReader // pipelined reads, when the server allows them
 	if !o.shape {
-		if r, err := c.NodeReader(ctx); err == nil {
-			nr = r
-		}
+		readers = nodeReaders(ctx, c, o.recursive)
 	}
 	defer func() {
-		if nr != nil {
-			nr.Close()
+		for _, r := range readers {
+			r.Close()
 		}
 	}()
 	gone := map[string]bool{} // znodes deleted meanwhile, and left out: their children are too
@@ -228,7 +227,7 @@ func readLive(ctx context.Context, c *zkclient.Client, root string, o readOption
 				for i, p := range part {
 					nodes[i] = &znodetree.Node{Path: znodetree.Rel(root, p), Mode: znodetree.Persistent}
 				}
-			} else if err := readNodes(ctx, c, &nr, root, part, nodes, o.whole); err != nil {
+			} else if err := readNodes(ctx, c, &readers, root, part, nodes, o.whole); err != nil {
 				return err
 			} else if progress != nil {
 				progress(int(done.Add(int64(len(part)))))
@@ -252,9 +251,31 @@ func readLive(ctx context.Context, c *zkclient.Client, root string, o readOption
 	return nil
 }
 
+// nodeReaders opens the pipelined sessions readLive reads through: several for a subtree (the
+// server answers each session's requests in order, several sessions keep more of its threads at
+// work), none when the server does not allow them.
+func nodeReaders(ctx context.Context, c *zkclient.Client, recursive bool) []*zkclient.NodeReader {
+	n := 1
+	if recursive {
+		n = readSessions
+	}
+	var out []*zkclient.NodeReader
+	for i := 0; i < n; i++ {
+		r, err := c.NodeReader(ctx)
+		if err != nil {
+			break
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// readSessions is how many pipelined sessions a subtree is read through.
+const readSessions = 4
+
 // readNodes reads the data, ACL and stat of paths into nodes (nil for a znode that is gone): over
-// the NodeReader's pipelined session, or else with Get and GetACL, many in flight.
-func readNodes(ctx context.Context, c *zkclient.Client, nr **zkclient.NodeReader, root string, paths []string, nodes []*znodetree.Node, whole bool) error {
+// the pipelined sessions, or else with Get and GetACL, many in flight.
+func readNodes(ctx context.Context, c *zkclient.Client, readers *[]*zkclient.NodeReader, root string, paths []string, nodes []*znodetree.Node, whole bool) error {
 	set := func(i int, data []byte, acl []zk.ACL, st *zk.Stat, err error) error {
 		if errors.Is(err, zk.ErrNoNode) {
 			return nil
@@ -269,12 +290,28 @@ func readNodes(ctx context.Context, c *zkclient.Client, nr **zkclient.NodeReader
 		nodes[i] = znodetree.FromZk(znodetree.Rel(root, paths[i]), data, acl, st)
 		return nil
 	}
-	if *nr != nil {
-		got, err := (*nr).Read(ctx, paths)
-		if err == nil {
-			for i, g := range got {
-				if err := set(i, g.Data, g.ACL, g.Stat, g.Err); err != nil {
-					return err
+	if rs := *readers; len(rs) > 0 {
+		per := (len(paths) + len(rs) - 1) / len(rs)
+		got := make([][]zkclient.NodeData, len(rs))
+		errs := make([]error, len(rs))
+		var wg sync.WaitGroup
+		for k, r := range rs {
+			lo, hi := min(k*per, len(paths)), min((k+1)*per, len(paths))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got[k], errs[k] = r.Read(ctx, paths[lo:hi])
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err == nil {
+			i := 0
+			for _, g := range got {
+				for _, d := range g {
+					if err := set(i, d.Data, d.ACL, d.Stat, d.Err); err != nil {
+						return err
+					}
+					i++
 				}
 			}
 			return nil
@@ -282,8 +319,10 @@ func readNodes(ctx context.Context, c *zkclient.Client, nr **zkclient.NodeReader
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		(*nr).Close() // the pipelined session failed: go on without it
-		*nr = nil
+		for _, r := range rs { // a pipelined session failed: go on without them
+			r.Close()
+		}
+		*readers = nil
 	}
 	return zkclient.ForEach(ctx, len(paths), zkclient.InFlight, func(_, i int) error {
 		data, st, err := c.Get(paths[i])

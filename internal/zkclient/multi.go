@@ -1,8 +1,11 @@
 package zkclient
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/go-zookeeper/zk"
 )
@@ -50,4 +53,41 @@ func (c *Client) Multi(ops ...any) (res []zk.MultiResponse, failed int, err erro
 		}
 	}
 	return res, -1, err
+}
+
+// Spread returns c and up to n-1 more sessions to the same servers with the same credentials, for
+// spreading bulk writes (the server answers each session's requests in order). A session that
+// cannot be had within a second is left out. done closes the extra sessions.
+func (c *Client) Spread(ctx context.Context, n int) (clients []*Client, done func()) {
+	clients = []*Client{c}
+	extra := make([]*Client, n-1)
+	var wg sync.WaitGroup
+	for i := range extra {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cfg := c.cfg
+			cfg.Auth, cfg.OnExpired, cfg.ConnectTimeout = c.Auth(), nil, time.Second
+			h, err := New(cfg)
+			if err != nil {
+				return
+			}
+			if err := h.Wait(ctx); err != nil {
+				h.Close()
+				return
+			}
+			extra[i] = h
+		}()
+	}
+	wg.Wait()
+	for _, h := range extra {
+		if h != nil {
+			clients = append(clients, h)
+		}
+	}
+	return clients, func() {
+		for _, h := range clients[1:] {
+			h.Close()
+		}
+	}
 }

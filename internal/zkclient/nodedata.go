@@ -41,22 +41,33 @@ func (c *Client) NodeReader(ctx context.Context) (*NodeReader, error) {
 // Close ends the NodeReader's session.
 func (r *NodeReader) Close() { r.rs.close() }
 
-// Read reads every path (user paths). An error of the session fails the whole read.
+// Read reads every path (user paths): getData in multiRead requests of multiReadBatch, getACL one
+// request per znode (multiRead cannot carry it), all sent without waiting. An error of the session
+// fails the whole read.
 func (r *NodeReader) Read(ctx context.Context, paths []string) ([]NodeData, error) {
 	s := r.rs
 	out := make([]NodeData, len(paths))
+	nbatch := (len(paths) + multiReadBatch - 1) / multiReadBatch
 	first := s.xid + 1
-	s.xid += int32(2 * len(paths))
+	s.xid += int32(nbatch + len(paths))
 	werr := make(chan error, 1)
 	go func() {
 		w := bufio.NewWriterSize(s.conn, 64<<10)
 		var frame []byte
+		var req jute.MultiRequest
 		xid := first
-		for _, p := range paths {
-			sp := r.c.ServerPath(p)
-			frame = jute.AppendFrame(frame[:0], &jute.RequestHeader{Xid: xid, Type: jute.OpGetData}, &jute.PathWatchRequest{Path: sp})
-			frame = jute.AppendFrame(frame, &jute.RequestHeader{Xid: xid + 1, Type: jute.OpGetACL}, &jute.PathRecord{Path: sp})
-			xid += 2
+		for b := 0; b < nbatch; b++ {
+			batch := paths[b*multiReadBatch : min((b+1)*multiReadBatch, len(paths))]
+			req.Ops = req.Ops[:0]
+			for _, p := range batch {
+				req.Ops = append(req.Ops, jute.Op{Type: jute.OpGetData, Req: &jute.PathWatchRequest{Path: r.c.ServerPath(p)}})
+			}
+			frame = jute.AppendFrame(frame[:0], &jute.RequestHeader{Xid: xid, Type: jute.OpMultiRead}, &req)
+			xid++
+			for _, p := range batch {
+				frame = jute.AppendFrame(frame, &jute.RequestHeader{Xid: xid, Type: jute.OpGetACL}, &jute.PathRecord{Path: r.c.ServerPath(p)})
+				xid++
+			}
 			if _, err := w.Write(frame); err != nil {
 				werr <- err
 				return
@@ -66,49 +77,79 @@ func (r *NodeReader) Read(ctx context.Context, paths []string) ([]NodeData, erro
 	}()
 	stop := context.AfterFunc(ctx, func() { s.conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	var data jute.GetDataResponse
+	var multi jute.MultiResponse
 	var acl jute.GetACLResponse
-	for i := range paths {
-		for k := 0; k < 2; k++ {
+	xid := first
+	for b := 0; b < nbatch; b++ {
+		base := b * multiReadBatch
+		n := min(multiReadBatch, len(paths)-base)
+		h, d, err := s.reply(ctx)
+		switch {
+		case err != nil:
+			return nil, err
+		case h.Xid != xid:
+			return nil, fmt.Errorf("multiRead: reply %d out of order", h.Xid)
+		case h.Err == jute.ErrUnimplemented:
+			return nil, errNoMultiRead
+		case h.Err != 0:
+			return nil, fmt.Errorf("multiRead: %s", jute.ErrName(h.Err))
+		}
+		xid++
+		multi.Decode(d)
+		if d.Err != nil {
+			return nil, d.Err
+		}
+		if len(multi.Results) != n {
+			return nil, fmt.Errorf("multiRead: %d results for %d requests", len(multi.Results), n)
+		}
+		for k, res := range multi.Results {
+			o := &out[base+k]
+			switch {
+			case res.Type == jute.OpError && res.Err == jute.ErrNoNode:
+				o.Err = zk.ErrNoNode
+			case res.Type == jute.OpError && res.Err == jute.ErrNoAuth:
+				o.Err = zk.ErrNoAuth
+			case res.Type == jute.OpError:
+				return nil, fmt.Errorf("getData %s: %s", paths[base+k], jute.ErrName(res.Err))
+			default:
+				o.Data = res.Data
+				st := zkStat(&res.Stat)
+				o.Stat = &st
+			}
+		}
+		for k := 0; k < n; k++ {
+			o := &out[base+k]
 			h, d, err := s.reply(ctx)
-			if err != nil {
+			switch {
+			case err != nil:
 				return nil, err
+			case h.Xid != xid:
+				return nil, fmt.Errorf("getACL: reply %d out of order", h.Xid)
 			}
-			if h.Xid != first+int32(2*i+k) {
-				return nil, fmt.Errorf("read %s: reply %d out of order", paths[i], h.Xid)
-			}
+			xid++
 			switch h.Err {
 			case 0:
 			case jute.ErrNoNode:
-				out[i].Err = zk.ErrNoNode
+				o.Err = zk.ErrNoNode // deleted between the two reads
 				continue
 			case jute.ErrNoAuth:
-				out[i].Err = zk.ErrNoAuth
+				if o.Err == nil {
+					o.Err = zk.ErrNoAuth
+				}
 				continue
 			default:
-				return nil, fmt.Errorf("read %s: %s", paths[i], jute.ErrName(h.Err))
+				return nil, fmt.Errorf("getACL %s: %s", paths[base+k], jute.ErrName(h.Err))
 			}
-			if out[i].Err != nil {
+			if o.Err != nil {
 				continue
 			}
-			if k == 0 {
-				data.Decode(d)
-				out[i].Data = data.Data
-				st := zkStat(&data.Stat)
-				out[i].Stat = &st
-			} else {
-				acl.Decode(d)
-				out[i].ACL = make([]zk.ACL, len(acl.ACL))
-				for j, a := range acl.ACL {
-					out[i].ACL[j] = zk.ACL{Perms: a.Perms, Scheme: a.ID.Scheme, ID: a.ID.ID}
-				}
-				if out[i].Stat == nil { // changed between the two replies: keep the later stat
-					st := zkStat(&acl.Stat)
-					out[i].Stat = &st
-				}
-			}
+			acl.Decode(d)
 			if d.Err != nil {
 				return nil, d.Err
+			}
+			o.ACL = make([]zk.ACL, len(acl.ACL))
+			for j, a := range acl.ACL {
+				o.ACL[j] = zk.ACL{Perms: a.Perms, Scheme: a.ID.Scheme, ID: a.ID.ID}
 			}
 		}
 	}

@@ -5,6 +5,7 @@ package znodetree
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -289,26 +290,51 @@ func NewReader(r io.Reader, name string) (*Reader, Header, error) {
 
 // Next returns the next node, io.EOF after the last one.
 func (r *Reader) Next() (*Node, error) {
-	for r.s.Scan() {
+	for {
+		lines, first, err := r.block(1)
+		if err != nil {
+			return nil, err
+		}
+		if len(lines) == 0 {
+			return nil, io.EOF
+		}
+		n, err := decodeNode(lines[0])
+		if err != nil {
+			return nil, fmt.Errorf("%s: line %d: %v", r.name, first, err)
+		}
+		if n != nil {
+			return n, nil
+		}
+	}
+}
+
+// block returns up to n lines (copies) and the number of the first; none at the end.
+func (r *Reader) block(n int) (lines [][]byte, first int, err error) {
+	first = r.line + 1
+	for len(lines) < n && r.s.Scan() {
 		r.line++
-		b := r.s.Bytes()
-		if len(strings.TrimSpace(string(b))) == 0 {
-			continue
-		}
-		n := new(Node)
-		if err := json.Unmarshal(b, n); err != nil {
-			return nil, fmt.Errorf("%s: line %d: %v", r.name, r.line, err)
-		}
-		if err := n.Check(); err != nil {
-			return nil, fmt.Errorf("%s: line %d: %v", r.name, r.line, err)
-		}
-		return n, nil
+		lines = append(lines, append([]byte(nil), r.s.Bytes()...))
 	}
 	if err := r.s.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%s: line %d: longer than %d MiB", r.name, r.line+1, maxLine>>20)
+			return nil, 0, fmt.Errorf("%s: line %d: longer than %d MiB", r.name, r.line+1, maxLine>>20)
 		}
-		return nil, fmt.Errorf("%s: %v", r.name, err)
+		return nil, 0, fmt.Errorf("%s: %v", r.name, err)
 	}
-	return nil, io.EOF
+	return lines, first, nil
+}
+
+// decodeNode decodes and checks one line; nil for a blank line.
+func decodeNode(b []byte) (*Node, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, nil
+	}
+	n := new(Node)
+	if err := json.Unmarshal(b, n); err != nil {
+		return nil, err
+	}
+	if err := n.Check(); err != nil {
+		return nil, err
+	}
+	return n, nil
 }

@@ -3,9 +3,10 @@ package znodetree
 import (
 	"bytes"
 	"fmt"
-	"io"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Tree is a subtree in memory: its nodes by relative path ("/" is the root).
@@ -31,28 +32,56 @@ func (t *Tree) Add(n *Node) error {
 	return nil
 }
 
-// ReadTree reads the rest of an export file into a tree.
+// ReadTree reads the rest of an export file into a tree. Lines are decoded on every CPU, a block
+// at a time, and added in the file's order.
 func ReadTree(r *Reader) (*Tree, error) {
 	t := NewTree()
+	workers := runtime.GOMAXPROCS(0)
 	for {
-		n, err := r.Next()
-		if err == io.EOF {
-			if len(t.Nodes) == 0 {
-				return nil, fmt.Errorf("%s: no znodes after the header", r.name)
-			}
-			return t, nil
-		}
+		lines, first, err := r.block(readBlock)
 		if err != nil {
 			return nil, err
 		}
-		if len(t.Nodes) == 0 && n.Path != "/" {
-			return nil, fmt.Errorf("%s: line %d: the first znode must be the root \"/\"", r.name, r.line)
+		if len(lines) == 0 {
+			break
 		}
-		if err := t.Add(n); err != nil {
-			return nil, fmt.Errorf("%s: line %d: %v", r.name, r.line, err)
+		nodes := make([]*Node, len(lines))
+		errs := make([]error, len(lines))
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(lines); i += workers {
+					nodes[i], errs[i] = decodeNode(lines[i])
+				}
+			}()
+		}
+		wg.Wait()
+		for i, n := range nodes {
+			line := first + i
+			if errs[i] != nil {
+				return nil, fmt.Errorf("%s: line %d: %v", r.name, line, errs[i])
+			}
+			if n == nil {
+				continue // a blank line
+			}
+			if len(t.Nodes) == 0 && n.Path != "/" {
+				return nil, fmt.Errorf("%s: line %d: the first znode must be the root \"/\"", r.name, line)
+			}
+			if err := t.Add(n); err != nil {
+				return nil, fmt.Errorf("%s: line %d: %v", r.name, line, err)
+			}
 		}
 	}
+	if len(t.Nodes) == 0 {
+		return nil, fmt.Errorf("%s: no znodes after the header", r.name)
+	}
+	return t, nil
 }
+
+// readBlock is how many lines ReadTree decodes at a time.
+const readBlock = 4096
 
 // Paths returns the tree's paths sorted by depth, then by name: parents before children.
 func (t *Tree) Paths() []string {
