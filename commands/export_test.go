@@ -430,3 +430,32 @@ func TestMirrorDeleteAsksOnATerminal(t *testing.T) {
 		t.Fatalf("mirror --delete left %d", len(kids))
 	}
 }
+
+// TestImportLostConnection: a multi whose reply is lost with the connection is an unknown outcome
+// (exit 3) that says how far the import got.
+func TestImportLostConnection(t *testing.T) {
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			root := "/TestImportLostConnection"
+			zkshAt(addr, "deleteall", root)
+			t.Cleanup(func() { zkshAt(addr, "deleteall", root) })
+			file := filepath.Join(t.TempDir(), "f.jsonl")
+			acl := `"acl":[{"scheme":"world","id":"anyone","perms":"cdrwa"}]`
+			os.WriteFile(file, []byte(`{"format":"zksh-export","version":1,"source":"hand","root":"/x","time":"2026-01-01T00:00:00Z"}
+{"path":"/","mode":"persistent","encoding":"utf8","data":"",`+acl+`}
+{"path":"/a","mode":"persistent","encoding":"utf8","data":"",`+acl+`}
+{"path":"/b","mode":"persistent","encoding":"utf8","data":"",`+acl+`}
+`), 0o600)
+			p := newCuttingProxy(t, addr)
+			p.arm(true, opcodeMulti)
+			r := zkshAt(p.addr(), "import", "-f", file, root)
+			if p.cutCount() != 1 {
+				t.Fatalf("the proxy did not cut: %+v", r)
+			}
+			if r.code != ExitUnavailable || !strings.Contains(r.err, "import create "+root+" (a multi request of 1): "+unknownOutcome) ||
+				!strings.Contains(r.err, "applied before: 0 created, 0 updated, 0 deleted") {
+				t.Fatalf("want exit 3, the unknown outcome and how far it got; got %+v", r)
+			}
+		})
+	}
+}
