@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/go-zookeeper/zk"
@@ -195,6 +196,9 @@ func syncTree(ctx context.Context, env *Env, want *znodetree.Tree, h znodetree.H
 		return err
 	}
 	if dest.kind == atFile {
+		if _, err := os.Stat(dest.path); err == nil && o.conflicts && dest.path != "-" {
+			return &ExitError{Code: ExitRefused, Path: dest.path, Err: errors.New("the file exists already; nothing was written")}
+		}
 		if o.dryRun {
 			return pr.Plan(env.IO.Out, []render.Step{{Op: "write", Path: dest.path, What: []string{count(len(want.Nodes), "znode")}}})
 		}

@@ -394,6 +394,8 @@ func TestCopyAndMirrorBetweenServers(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "m.jsonl")
 	on(t, local, "", "cp", "-R", srcURL, file).must(t)
 	on(t, local, "", "diff", file, "/copy").must(t)
+	on(t, local, "", "cp", "-R", srcURL, file).fails(t, 1, "the file exists already")
+	on(t, local, "", "--auth", "digest:ops:secret", "mirror", "/copy", file).must(t) // mirror replaces it
 }
 
 func TestMirrorDeleteAsksOnATerminal(t *testing.T) {
