@@ -4,7 +4,7 @@
 // memory against Apache ZooKeeper's.
 //
 //	go run ./bench            # everything
-//	go run ./bench -only get  # one group: get, tree, tools, server
+//	go run ./bench -only get  # one group: get, tree, tools, export, server
 //
 // The machine is shared and noisy: every figure is compared with its anchor measured in the same run.
 package main
@@ -24,7 +24,7 @@ import (
 )
 
 func main() {
-	only := flag.String("only", "", "run one group: get, tree, tools or server")
+	only := flag.String("only", "", "run one group: get, tree, tools, export or server")
 	rounds := flag.Int("rounds", 5, "repetitions of each zkCli.sh measurement (zksh runs 4× as many)")
 	fanout := flag.Int("fanout", 100, "the tree has fanout + fanout² nodes (100 → 10,100)")
 	duration := flag.Duration("duration", 5*time.Second, "length of each server throughput run")
@@ -47,7 +47,7 @@ func run(only string, rounds, fanout int, duration time.Duration) error {
 	}
 	fmt.Printf("zksh benchmarks, %s, %s\n\n", time.Now().UTC().Format(time.RFC3339), machine())
 	want := func(g string) bool { return only == "" || only == g }
-	if want("get") || want("tree") || want("tools") {
+	if want("get") || want("tree") || want("tools") || want("export") {
 		apache, err := zktest.Launch(zktest.Options{TickTime: 2 * time.Second, JVMFlags: "-Dzookeeper.admin.enableServer=false"})
 		if err != nil {
 			return err
@@ -66,6 +66,11 @@ func run(only string, rounds, fanout int, duration time.Duration) error {
 		if want("tools") {
 			// The tree: 100 parents of 1,000 children (100,101 znodes).
 			if err := benchTools(bin, apache.Addr, rounds, 100, 1000); err != nil {
+				return err
+			}
+		}
+		if want("export") {
+			if err := benchExport(bin, apache.Addr, tmp, rounds, 100, 1000); err != nil {
 				return err
 			}
 		}

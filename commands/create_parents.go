@@ -36,7 +36,7 @@ func (e *Env) createParents(c *zkclient.Client, path string) error {
 	for i := len(missing) - 1; i >= 0; i-- {
 		ops = append(ops, &zk.CreateRequest{Path: missing[i], Acl: zk.WorldACL(zk.PermAll)})
 	}
-	res, err := c.Multi(ops...)
+	res, failedAt, err := c.Multi(ops...)
 	switch {
 	case err == nil:
 		e.wrote(znodepath.Parent(missing[len(missing)-1]))
@@ -56,7 +56,7 @@ func (e *Env) createParents(c *zkclient.Client, path string) error {
 		return nil
 	}
 	failed := missing[len(missing)-1]
-	if i := failedOp(res); i >= 0 && i < len(missing) {
+	if i := failedAt; i >= 0 && i < len(missing) {
 		failed, err = missing[len(missing)-1-i], res[i].Error
 	}
 	return parentError(path, failed, err)
@@ -71,16 +71,4 @@ func parentError(path, p string, err error) error {
 		return w
 	}
 	return &ExitError{Code: classify(err), Path: path, Err: fmt.Errorf("parent %s: %s", p, describe(err))}
-}
-
-// failedOp is the index of the operation a failed multi request failed on: the first whose result
-// is an error other than ZooKeeper's "runtime inconsistency" (-2), which marks the operations after
-// it, and which were not tried. -1 if none says.
-func failedOp(res []zk.MultiResponse) int {
-	for i, r := range res {
-		if r.Error != nil && r.Error.Error() != "unknown error: -2" {
-			return i
-		}
-	}
-	return -1
 }

@@ -26,7 +26,8 @@ type ExitError struct {
 	Op   string // command name, e.g. "get"
 	Path string // znode path, may be empty
 	Err  error
-	// Quiet: PrintError prints nothing; the exit code says it all (grep finding no match).
+	// Quiet: PrintError prints nothing; the exit code says it all (grep finding no match, diff
+	// finding differences it has already printed).
 	Quiet bool
 }
 

@@ -265,12 +265,12 @@ func txnRun(ctx context.Context, opts *TxnOptions) error {
 			reqs = append(reqs, &zk.CheckVersionRequest{Path: zp, Version: op.Version})
 		}
 	}
-	res, err := c.Multi(reqs...)
+	res, failedAt, err := c.Multi(reqs...)
 	if err != nil {
 		if zkclient.ReplyLost(err) || zkclient.SendFailed(err) {
 			return writeError("", err, fmt.Sprintf(" (the %d operations are applied all together or not at all)", len(reqs)))
 		}
-		if i := failedOp(res); i >= 0 && i < len(opts.Ops) {
+		if i := failedAt; i >= 0 && i < len(opts.Ops) {
 			op := opts.Ops[i]
 			return &ExitError{Code: classify(res[i].Error), Err: fmt.Errorf("line %d: operation %d (%s %s) refused: %s; nothing was applied",
 				op.Line, i+1, op.Op, op.Path, describe(res[i].Error))}

@@ -172,6 +172,10 @@ type Printer interface {
 	FourLetter(w io.Writer, rs []FourLetterReply) error
 	// Quota prints a path's quota and usage (listquota).
 	Quota(w io.Writer, q Quota) error
+	// Changes prints diff's differences (JSON adds whether the subtrees are equal).
+	Changes(w io.Writer, cs []Change) error
+	// Plan prints the steps of a plan (apply, mirror, import --dry-run).
+	Plan(w io.Writer, steps []Step) error
 }
 
 // Options adapt a printer to where it writes.

@@ -1,7 +1,6 @@
 package zkclient
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -90,42 +89,6 @@ func (c *Client) SetACL(path string, acl []zk.ACL, version int32) (*zk.Stat, err
 func (c *Client) Sync(path string) error {
 	_, err := c.conn.Sync(c.ServerPath(path))
 	return err
-}
-
-// Multi sends ops (*zk.CreateRequest, *zk.SetDataRequest, *zk.DeleteRequest, *zk.CheckVersionRequest
-// with user paths) as one multi request: all are applied or none. The paths of created znodes come
-// back as the user sees them.
-func (c *Client) Multi(ops ...any) ([]zk.MultiResponse, error) {
-	sent := make([]any, len(ops))
-	for i, op := range ops {
-		switch o := op.(type) {
-		case *zk.CreateRequest:
-			x := *o
-			x.Path = c.ServerPath(o.Path)
-			sent[i] = &x
-		case *zk.SetDataRequest:
-			x := *o
-			x.Path = c.ServerPath(o.Path)
-			sent[i] = &x
-		case *zk.DeleteRequest:
-			x := *o
-			x.Path = c.ServerPath(o.Path)
-			sent[i] = &x
-		case *zk.CheckVersionRequest:
-			x := *o
-			x.Path = c.ServerPath(o.Path)
-			sent[i] = &x
-		default:
-			return nil, fmt.Errorf("multi: unexpected operation %T", op)
-		}
-	}
-	res, err := c.conn.Multi(sent...)
-	for i := range res {
-		if res[i].String != "" {
-			res[i].String = c.UserPath(res[i].String)
-		}
-	}
-	return res, err
 }
 
 // userEvents passes on the one event of a watch with its path as the user sees it.

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+const (
+	exportRoot = "/bench-export"
+	importRoot = "/bench-import"
+	anchorRoot = "/bench-create"
+)
+
+// benchExport compares export with zksh's own ls -R of a parents × children tree, and import of that
+// export with creating the same znodes one request at a time, 64 in flight.
+func benchExport(bin binaries, addr, tmp string, rounds, parents, children int) error {
+	conn, err := connect(addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	nodes := parents + parents*children
+	if err := buildWide(conn, exportRoot, parents, children); err != nil {
+		return err
+	}
+	file := filepath.Join(tmp, "export.jsonl")
+	ds, _, err := interleave(rounds,
+		[]string{bin.zksh, "-s", addr, "ls", "-R", exportRoot},
+		[]string{bin.zksh, "-s", addr, "export", exportRoot, "-f", file})
+	if err != nil {
+		return err
+	}
+	lines, err := countLines(file)
+	if err != nil {
+		return err
+	}
+	if lines != nodes+2 { // header + root + nodes
+		return fmt.Errorf("export wrote %d lines, want %d", lines, nodes+2)
+	}
+	rss, err := maxRSS(bin.zksh, "-s", addr, "export", exportRoot, "-f", file)
+	if err != nil {
+		return err
+	}
+
+	var ours, anchor []time.Duration
+	for i := 0; i < max(1, rounds/2); i++ {
+		if _, err := runOnce(bin.zksh, "-s", addr, "deleteall", importRoot); err != nil && !strings.Contains(err.Error(), "does not exist") {
+			return err
+		}
+		d, err := runOnce(bin.zksh, "-s", addr, "import", "-f", file, importRoot)
+		if err != nil {
+			return err
+		}
+		if n, err := countBelow(conn, importRoot); err != nil || n != nodes {
+			return fmt.Errorf("import created %d znodes (%v), want %d", n, err, nodes)
+		}
+		ours = append(ours, d)
+		if _, err := runOnce(bin.zksh, "-s", addr, "deleteall", anchorRoot); err != nil && !strings.Contains(err.Error(), "does not exist") {
+			return err
+		}
+		start := time.Now()
+		if err := buildWide(conn, anchorRoot, parents, children); err != nil {
+			return err
+		}
+		anchor = append(anchor, time.Since(start))
+	}
+	for _, r := range []string{exportRoot, importRoot, anchorRoot} {
+		runOnce(bin.zksh, "-s", addr, "deleteall", r)
+	}
+	o, a := median(ours), median(anchor)
+	fmt.Printf("Export and import of a %d-node tree (%d × %d; Apache ZooKeeper 3.8; median wall time, whole process)\n", nodes+1, parents, children)
+	fmt.Printf("  %-34s %10s\n", "zksh ls -R", ms(ds[0]))
+	fmt.Printf("  %-34s %10s   %.1f× ls -R (goal ≤ 3×), max RSS %d MB (goal ≤ 64)\n", "zksh export", ms(ds[1]), float64(ds[1])/float64(ds[0]), rss>>20)
+	fmt.Printf("  %-34s %10s\n", "create one by one, 64 in flight", ms(a))
+	fmt.Printf("  %-34s %10s   %s faster (goal ≥ 10×)\n\n", "zksh import", ms(o), ratio(a, o))
+	return nil
+}
+
+// buildWide creates root with parents children of children znodes each, one create request per
+// znode, 64 in flight (createAll): also the anchor import is measured against.
+func buildWide(conn *zk.Conn, root string, parents, children int) error {
+	if _, err := conn.Create(root, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
+		return err
+	}
+	var ps, leaves []string
+	for i := 0; i < parents; i++ {
+		p := fmt.Sprintf("%s/p%03d", root, i)
+		ps = append(ps, p)
+		for j := 0; j < children; j++ {
+			leaves = append(leaves, fmt.Sprintf("%s/c%04d", p, j))
+		}
+	}
+	if err := createAll(conn, ps); err != nil {
+		return err
+	}
+	return createAll(conn, leaves)
+}
+
+func countBelow(conn *zk.Conn, root string) (int, error) {
+	ps, _, err := conn.Children(root)
+	if err != nil {
+		return 0, err
+	}
+	n := len(ps)
+	for _, p := range ps {
+		_, st, err := conn.Exists(root + "/" + p)
+		if err != nil {
+			return 0, err
+		}
+		n += int(st.NumChildren)
+	}
+	return n, nil
+}
+
+func countLines(file string) (int, error) {
+	b, err := os.ReadFile(file)
+	return bytes.Count(b, []byte("\n")), err
+}
+
+// maxRSS runs a command once and returns its peak resident set size in bytes.
+func maxRSS(name string, args ...string) (int64, error) {
+	cmd := exec.Command(name, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("%s: %v\n%s", name, err, stderr.String())
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0, fmt.Errorf("no rusage")
+	}
+	return ru.Maxrss << 10, nil // kilobytes on Linux
+}
