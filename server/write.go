@@ -83,11 +83,16 @@ func (s *Server) opMulti(r *request) (jute.Record, int32) {
 	return s.multi(r.c, &req)
 }
 
-// opReconfig: standalone Apache ZooKeeper runs with reconfigEnabled=false.
+// opReconfig: a standalone server cannot reconfigure. Apache answers ReconfigDisabled when
+// reconfigEnabled is false, else Unimplemented (it is no leader), before any ACL check; either
+// way the request is a failed write (it takes a zxid) and the connection stays open.
 func (s *Server) opReconfig(r *request) (jute.Record, int32) {
 	var req jute.ReconfigRequest
 	if !decode(r.body, &req) {
 		return nil, jute.ErrMarshallingError
+	}
+	if s.cfg.ReconfigEnabled {
+		return nil, jute.ErrUnimplemented
 	}
 	return nil, jute.ErrReconfigDisabled
 }
