@@ -153,6 +153,9 @@ func (s *Server) create(c *conn, typ int32, path string, data []byte, acl []jute
 	if isSessionOwner(parent.owner) {
 		return nil, jute.ErrNoChildrenForEphemerals
 	}
+	if code := s.checkQuota(path, int64(len(data)), 1); code != jute.ErrOK {
+		return nil, code
+	}
 	var owner int64
 	switch {
 	case typ == jute.OpCreateContainer:
@@ -223,6 +226,9 @@ func (s *Server) setData(c *conn, path string, data []byte, version int32) (*zno
 	if code := checkACL(n.acl, jute.PermWrite, c.auth); code != jute.ErrOK {
 		return nil, code
 	}
+	if code := s.checkQuota(path, int64(len(data)-len(n.data)), 0); code != jute.ErrOK {
+		return nil, code
+	}
 	if version != -1 && version != n.version {
 		return nil, jute.ErrBadVersion
 	}
@@ -282,11 +288,19 @@ func (s *Server) multi(c *conn, r *jute.MultiRequest) (jute.Record, int32) {
 		}
 		r.Ops[i] = norm
 	}
+	if s.cfg.EnforceQuota && len(s.tree.quotas) > 0 {
+		s.txn.quotas = s.tree.committedQuotas()
+	}
 	results := make([]jute.OpResult, len(r.Ops))
 	failed := -1
 	var failCode int32
 	for i, op := range r.Ops {
 		res, code := s.multiOp(c, op)
+		if code == jute.ErrMarshallingError {
+			// Only a quota check gives it (Apache throws on malformed limits or stats), and an
+			// exception that is no KeeperException fails the whole multi.
+			return nil, code
+		}
 		if code != jute.ErrOK {
 			failed, failCode = i, code
 			break
