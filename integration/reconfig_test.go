@@ -19,6 +19,8 @@ func reconfigEnabled(c *server.Config) { c.ReconfigEnabled = true }
 
 func TestReconfigEnabled(t *testing.T) {
 	ref, ours := targets(t, []string{"reconfigEnabled=true"}, reconfigEnabled)
+	// What else reconfigEnabled could show: conf, the config node.
+	compareScenarios(t, ref, ours, registered(t, "4lw_conf_envi", "config_node_watch", "system_nodes"))
 	compareScenarios(t, ref, ours, []scenario{
 		{"reconfig_enabled_standalone", func(s *S) {
 			c := s.Connect(0)
@@ -58,4 +60,21 @@ func TestKazooReconfig(t *testing.T) {
 	if !strings.Contains(want, "UnimplementedError") {
 		t.Errorf("apache's answer was not UnimplementedError:\n%s", want)
 	}
+}
+
+// registered returns the registered scenarios with these names.
+func registered(t *testing.T, names ...string) []scenario {
+	var out []scenario
+	for _, n := range names {
+		found := false
+		for _, sc := range scenarios {
+			if sc.name == n {
+				out, found = append(out, sc), true
+			}
+		}
+		if !found {
+			t.Fatalf("no scenario %q", n)
+		}
+	}
+	return out
 }
