@@ -130,6 +130,18 @@ var quotaRootStats = scenario{"quota_stats_root", func(s *S) {
 // and before the version check, and reads the committed stats (so a multi's earlier ops do not
 // count against its later ones).
 var quotaEnforceScenarios = []scenario{
+	// First: it needs a server with no quota yet (a multi sees the quotas from before it).
+	{"quota_hard_set_in_same_multi", func(s *S) {
+		c := s.Connect(0)
+		c.Create("q", "", modePersistent)
+		s.quota(c, "q", "count=-1,bytes=-1", "-")
+		c.Delete(s.quotaPath("q")+"/zookeeper_limits", -1)
+		qp := s.quotaPath("q")
+		c.Multi(mCreate(qp+"/zookeeper_limits", "count=-1,bytes=-1=;countHardLimit=1", modePersistent),
+			mCreate(qp+"/zookeeper_stats", "", modePersistent), mCreate("q/a", "", modePersistent))
+		s.stats(c, "q")
+		c.Create("q/b", "", modePersistent)
+	}},
 	{"quota_hard_count", func(s *S) {
 		c := s.Connect(0)
 		c.Create("q", "", modePersistent)

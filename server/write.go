@@ -288,8 +288,8 @@ func (s *Server) multi(c *conn, r *jute.MultiRequest) (jute.Record, int32) {
 		}
 		r.Ops[i] = norm
 	}
-	if s.cfg.EnforceQuota && len(s.tree.quotas) > 0 {
-		s.txn.quotas = s.tree.committedQuotas()
+	if s.cfg.EnforceQuota {
+		s.txn.quotas = s.tree.committedQuotas() // empty, not nil, when there is none yet
 	}
 	results := make([]jute.OpResult, len(r.Ops))
 	failed := -1
