@@ -26,6 +26,8 @@ type Config struct {
 	MaxClientCnxns       int           // per client IP; 0 = unlimited; ParseConfig fills Apache's default 60
 	FourLetterWords      []string      // whitelist; nil = Apache 3.8's default ("srvr"); "*" = all
 	ExtendedTypesEnabled bool          // TTL nodes; else createTTL answers Unimplemented as Apache does
+	ReconfigEnabled      bool          // reconfig answers Unimplemented (standalone); else ReconfigDisabled
+	EnforceQuota         bool          // hard quota limits refuse writes (QuotaExceeded), as zookeeper.enforceQuota
 	SuperDigest          string        // "super:base64(sha1(super:password))"
 	JuteMaxBuffer        int           // default 0xfffff as Apache
 	Logger               *slog.Logger  // nil = discard; warnings (a torn log tail dropped...) go here
@@ -175,6 +177,10 @@ func parseConfig(r io.Reader) (Config, []string, error) {
 			}
 		case "extendedTypesEnabled", "zookeeper.extendedTypesEnabled":
 			cfg.ExtendedTypesEnabled = strings.EqualFold(value, "true")
+		case "reconfigEnabled":
+			cfg.ReconfigEnabled = strings.EqualFold(value, "true")
+		case "enforceQuota", "zookeeper.enforceQuota":
+			cfg.EnforceQuota = strings.EqualFold(value, "true")
 		case "DigestAuthenticationProvider.superDigest", "zookeeper.DigestAuthenticationProvider.superDigest":
 			cfg.SuperDigest = value
 		case "znode.container.checkIntervalMs":

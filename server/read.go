@@ -171,7 +171,11 @@ func (s *Server) opWatches(r *request) (jute.Record, int32) {
 		if r.op == jute.OpCheckWatches {
 			// Apache 3.8.0's WatchManager.containsWatcher answers true when any
 			// connection watches the path, not only this one.
-			found = found || len(tbl.t.byPath[req.Path]) > 0 || tbl.t.byPath[req.Path][r.c] == watchRecursive
+			ok, bad := tbl.t.contains(req.Path, r.c)
+			if bad {
+				return nil, jute.ErrMarshallingError
+			}
+			found = found || ok
 		} else if tbl.t.remove(req.Path, r.c) {
 			found = true
 		}

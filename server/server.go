@@ -18,8 +18,8 @@
 // ephemeral owner, children in java.util.HashSet order, creates inside a multi retyped by their
 // flags, checkWatches answering for any connection's watch, whoAmI in hash order, and a
 // successful stand-alone check (opcode 13) getting no reply at all. Not implemented: SASL (answered
-// as a server without SASL does), quota enforcement (off by default in Apache too), read-only
-// mode, and reconfig (answered ReconfigDisabled, as standalone Apache does).
+// as a server without SASL does), read-only mode, and reconfig (answered as standalone Apache
+// does: ReconfigDisabled, or Unimplemented with reconfigEnabled=true).
 //
 // It is the project's largest package because it is a whole server; it is laid out by concern, a
 // file each: connections and framing (conn.go, request.go), the operations (ops.go, read.go and

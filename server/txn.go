@@ -41,6 +41,8 @@ type txn struct {
 	effects []effect
 	events  []pendingEvent
 	undo    []func()
+	// quotas, in a multi under quota enforcement: the quotas as they were before it (checkQuota).
+	quotas map[string]quotaState
 }
 
 // beginWrite allocates the next zxid, as Apache does for every write, failed or not.

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"strings"
+
 	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/jute"
 )
@@ -46,6 +48,34 @@ func (w *watchTable) add(path string, c *conn, mode watchMode) {
 		w.byConn[c] = paths
 	}
 	paths[path] = struct{}{}
+}
+
+// contains is Apache 3.8.0's WatchManager.containsWatcher, which checkWatches asks: true when any
+// connection watches path itself, or c watches it recursively. Its walk up the path's parents
+// (one step unless the table has a recursive watch) fails on a path without '/': bad reports
+// that, which Apache answers with MarshallingError.
+func (w *watchTable) contains(path string, c *conn) (found, bad bool) {
+	recursive := w.byPath[path][c] == watchRecursive
+	p, level := path, 0
+	for p != "" && (level < 1 || w.recursive > 0) {
+		local := p
+		level++
+		if p == "/" {
+			p = ""
+		} else {
+			i := strings.LastIndexByte(p, '/')
+			if i < 0 {
+				return false, true
+			}
+			if p = p[:i]; p == "" {
+				p = "/"
+			}
+		}
+		if level == 1 && len(w.byPath[local]) > 0 || recursive {
+			return true, false
+		}
+	}
+	return false, false
 }
 
 func (w *watchTable) remove(path string, c *conn) bool {

@@ -83,11 +83,16 @@ func (s *Server) opMulti(r *request) (jute.Record, int32) {
 	return s.multi(r.c, &req)
 }
 
-// opReconfig: standalone Apache ZooKeeper runs with reconfigEnabled=false.
+// opReconfig: a standalone server cannot reconfigure. Apache answers ReconfigDisabled when
+// reconfigEnabled is false, else Unimplemented (it is no leader), before any ACL check; either
+// way the request is a failed write (it takes a zxid) and the connection stays open.
 func (s *Server) opReconfig(r *request) (jute.Record, int32) {
 	var req jute.ReconfigRequest
 	if !decode(r.body, &req) {
 		return nil, jute.ErrMarshallingError
+	}
+	if s.cfg.ReconfigEnabled {
+		return nil, jute.ErrUnimplemented
 	}
 	return nil, jute.ErrReconfigDisabled
 }
@@ -147,6 +152,9 @@ func (s *Server) create(c *conn, typ int32, path string, data []byte, acl []jute
 	}
 	if isSessionOwner(parent.owner) {
 		return nil, jute.ErrNoChildrenForEphemerals
+	}
+	if code := s.checkQuota(path, int64(len(data)), 1); code != jute.ErrOK {
+		return nil, code
 	}
 	var owner int64
 	switch {
@@ -218,6 +226,9 @@ func (s *Server) setData(c *conn, path string, data []byte, version int32) (*zno
 	if code := checkACL(n.acl, jute.PermWrite, c.auth); code != jute.ErrOK {
 		return nil, code
 	}
+	if code := s.checkQuota(path, int64(len(data)-len(n.data)), 0); code != jute.ErrOK {
+		return nil, code
+	}
 	if version != -1 && version != n.version {
 		return nil, jute.ErrBadVersion
 	}
@@ -277,11 +288,19 @@ func (s *Server) multi(c *conn, r *jute.MultiRequest) (jute.Record, int32) {
 		}
 		r.Ops[i] = norm
 	}
+	if s.cfg.EnforceQuota {
+		s.txn.quotas = s.tree.committedQuotas() // empty, not nil, when there is none yet
+	}
 	results := make([]jute.OpResult, len(r.Ops))
 	failed := -1
 	var failCode int32
 	for i, op := range r.Ops {
 		res, code := s.multiOp(c, op)
+		if code == jute.ErrMarshallingError {
+			// Only a quota check gives it (Apache throws on malformed limits or stats), and an
+			// exception that is no KeeperException fails the whole multi.
+			return nil, code
+		}
 		if code != jute.ErrOK {
 			failed, failCode = i, code
 			break
