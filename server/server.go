@@ -60,8 +60,8 @@ import (
 
 // Server is a running ZooKeeper server.
 type Server struct {
-	cfg  Config
-	log  *slog.Logger
+	cfg        Config
+	log        *slog.Logger
 	ln         net.Listener // nil with NoClientPort
 	addr       string
 	tlsLn      net.Listener // the secure port's, nil without TLS
