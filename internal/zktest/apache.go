@@ -42,17 +42,22 @@ type Options struct {
 	// JVMFlags replaces the test tuning (fast container/TTL reaping, C1-only JIT for quick start-up);
 	// benchmarks pass production-like flags here. The super digest is always set.
 	JVMFlags string
+	// Secure, when not nil, adds a secureClientPort (Instance.SecureAddr) with these zoo.cfg lines
+	// (the ssl.* keys), served by Netty: the JVM is started with Netty on the class path, which
+	// Debian's zkServer.sh leaves out.
+	Secure []string
 }
 
 // Instance is one running Apache ZooKeeper.
 type Instance struct {
-	Addr    string // 127.0.0.1:PORT
-	Port    int
-	DataDir string
-	cmd     *exec.Cmd
-	dir     string
-	done    chan struct{}
-	stopped sync.Once
+	Addr       string // 127.0.0.1:PORT
+	SecureAddr string // 127.0.0.1:PORT of the secureClientPort, with Options.Secure
+	Port       int
+	DataDir    string
+	cmd        *exec.Cmd
+	dir        string
+	done       chan struct{}
+	stopped    sync.Once
 }
 
 func installHint() string {
@@ -153,6 +158,21 @@ func Main(m interface{ Run() int }) {
 	os.Exit(code)
 }
 
+// nettyJars are the jars of Debian's libnetty-java that Apache ZooKeeper's Netty connections need
+// (zookeeper.jar's manifest names only some of them).
+var nettyJars = []string{"netty-common", "netty-buffer", "netty-transport", "netty-handler", "netty-codec",
+	"netty-resolver", "netty-transport-native-unix-common", "netty-transport-native-epoll"}
+
+// JavaClassPath is the class path of Apache ZooKeeper's server and Java client with Netty (for
+// TLS): Debian's conf directory, zookeeper.jar and libnetty-java's jars.
+func JavaClassPath() string {
+	cp := []string{"/etc/zookeeper/conf", "/usr/share/java/zookeeper.jar"}
+	for _, j := range nettyJars {
+		cp = append(cp, "/usr/share/java/"+j+".jar")
+	}
+	return strings.Join(cp, ":")
+}
+
 // FreePort asks the kernel for an unused loopback port.
 func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -213,20 +233,33 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 		"autopurge.purgeInterval=0",
 	}
 	cfg = append(cfg, opts.Extra...)
+	securePort := 0
+	if opts.Secure != nil {
+		if securePort, err = FreePort(); err != nil {
+			return nil, err
+		}
+		cfg = append(cfg, "secureClientPort="+strconv.Itoa(securePort),
+			"serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory")
+		cfg = append(cfg, opts.Secure...)
+	}
 	cfgPath := filepath.Join(dir, "zoo.cfg")
 	if err := os.WriteFile(cfgPath, []byte(strings.Join(cfg, "\n")+"\n"), 0o644); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(filepath.Join(home(), "bin", "zkServer.sh"), "start-foreground", cfgPath)
 	jvm := opts.JVMFlags
 	if jvm == "" {
 		// Containers and TTL nodes are reaped by a timer that defaults to a minute.
 		jvm = "-Dznode.container.checkIntervalMs=100 -Dznode.container.maxPerMinute=100000 -XX:TieredStopAtLevel=1"
 	}
-	cmd.Env = append(os.Environ(),
-		"ZOO_LOG_DIR="+dir,
-		"SERVER_JVMFLAGS="+jvm+" -Dzookeeper.DigestAuthenticationProvider.superDigest="+SuperDigest,
-	)
+	jvm += " -Dzookeeper.DigestAuthenticationProvider.superDigest=" + SuperDigest
+	cmd := exec.Command(filepath.Join(home(), "bin", "zkServer.sh"), "start-foreground", cfgPath)
+	if opts.Secure != nil {
+		// What zkServer.sh start-foreground runs, with Netty's jars added.
+		args := append([]string{"-cp", JavaClassPath(), "-Dzookeeper.log.dir=" + dir, "-Dzookeeper.root.logger=INFO,CONSOLE"},
+			strings.Fields(jvm)...)
+		cmd = exec.Command("java", append(args, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)...)
+	}
+	cmd.Env = append(os.Environ(), "ZOO_LOG_DIR="+dir, "SERVER_JVMFLAGS="+jvm)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
@@ -235,6 +268,9 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 		return nil, err
 	}
 	inst := &Instance{Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port, DataDir: data, cmd: cmd, dir: dir, done: make(chan struct{})}
+	if securePort != 0 {
+		inst.SecureAddr = fmt.Sprintf("127.0.0.1:%d", securePort)
+	}
 	go func() { cmd.Wait(); close(inst.done) }()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {

@@ -134,7 +134,7 @@ func Keytool(t testing.TB, args ...string) {
 func TrustStore(t testing.TB, caPEM, storeType string) string {
 	t.Helper()
 	ext := map[string]string{"PKCS12": ".p12", "JKS": ".jks"}[storeType]
-	p := filepath.Join(filepath.Dir(caPEM), "trust-"+strings.TrimSuffix(filepath.Base(caPEM), ".pem")+ext)
+	p := filepath.Join(t.TempDir(), "trust-"+strings.TrimSuffix(filepath.Base(caPEM), ".pem")+ext)
 	Keytool(t, "-importcert", "-noprompt", "-alias", "ca", "-file", caPEM, "-keystore", p,
 		"-storetype", storeType, "-storepass", StorePassword)
 	return p
@@ -163,7 +163,7 @@ func KeyStore(t testing.TB, bundle, storeType string) string {
 			}
 		}
 	}
-	base := filepath.Join(filepath.Dir(bundle), strings.TrimSuffix(filepath.Base(bundle), ".pem"))
+	base := filepath.Join(t.TempDir(), strings.TrimSuffix(filepath.Base(bundle), ".pem"))
 	p12, err := pkcs12.Modern.Encode(key, cert, nil, StorePassword)
 	if err != nil {
 		t.Fatal(err)
