@@ -100,6 +100,14 @@ func TestTLSMutual(t *testing.T) {
 			path := "/tls-mutual-" + name
 			tlsRun(addr, "--tls-ca", f.CA, "--tls-cert", f.ClientCert, "--tls-key", f.ClientKey, "create", path, "m").must(t)
 			tlsRun(addr, "--tls-ca", f.CA, "--tls-cert", f.ClientBundle, "get", path).must(t)
+			// whoami and ls -R go over the pipelined session: it dials through TLS too.
+			mtls := []string{"--tls-ca", f.CA, "--tls-cert", f.ClientBundle}
+			tlsRun(addr, append(mtls, "create", path+"/child", "c")...).must(t)
+			if r := tlsRun(addr, append(mtls, "ls", "-R", path)...).must(t); r.out != path+"\n"+path+"/child\n" {
+				t.Errorf("ls -R over TLS: %q", r.out)
+			}
+			who := tlsRun(addr, append(mtls, "whoami")...).must(t)
+			t.Logf("whoami over mutual TLS:\n%s", who.out)
 			start := time.Now()
 			tlsRun(addr, "--tls-ca", f.CA, "get", path).fails(t, ExitUnavailable, "requires a client certificate")
 			if d := time.Since(start); d > 5*time.Second {
@@ -113,7 +121,7 @@ func TestTLSMutual(t *testing.T) {
 			if r.code != 0 || r.out != "m\n" {
 				t.Fatalf("ZKSH_TLS_*: %+v", r)
 			}
-			tlsRun(addr, "--tls-ca", f.CA, "--tls-cert", f.ClientBundle, "delete", path).must(t)
+			tlsRun(addr, "--tls-ca", f.CA, "--tls-cert", f.ClientBundle, "deleteall", path).must(t)
 		})
 	}
 }

@@ -286,10 +286,12 @@ type dialWatch struct {
 	failed    int // dials that failed since the last successful one
 	lastErr   error
 	handshake string    // why the last handshake failed, if it did
-	tlsErr    *TLSError // the last TLS failure: no use trying again, the user must change something
+	tlsErr    *TLSError // a server refused the client's certificate (or its lack of one)
 }
 
-// tlsFailed records a TLS failure and wakes waitSession, which reports it at once.
+// tlsFailed records a server's TLS alert after the handshake (with TLS 1.3 a server refuses the
+// client's certificate then) and wakes waitSession, which reports it at once: the servers of an
+// ensemble share their TLS settings, and trying again will not change the answer.
 func (d *dialWatch) tlsFailed(err *TLSError) {
 	d.mu.Lock()
 	d.tlsErr = err
@@ -338,11 +340,8 @@ func (d *dialWatch) handshakeFailure() string {
 }
 
 func (d *dialWatch) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
+	// A failed TLS handshake counts as a failed dial: the next server may have a good certificate.
 	c, err := d.dialer.dial(network, addr, timeout)
-	var te *TLSError
-	if errors.As(err, &te) {
-		d.tlsFailed(te)
-	}
 	d.mu.Lock()
 	if err == nil {
 		d.failed, d.lastErr = 0, nil
@@ -369,6 +368,10 @@ func (d *dialWatch) allFailed() error {
 
 // dialReason shortens "dial tcp 127.0.0.1:1: connect: connection refused" to "connection refused".
 func dialReason(err error) error {
+	var te *TLSError
+	if errors.As(err, &te) {
+		return te // it names the problem itself
+	}
 	var se *os.SyscallError
 	if errors.As(err, &se) {
 		return se.Err
