@@ -251,3 +251,27 @@ func TestBundledTLSWithApacheJavaClient(t *testing.T) {
 		t.Fatalf("Java read over TLS: %s", out)
 	}
 }
+
+// TestTLSTriesEachServer: a server whose certificate fails does not stop zksh from using the next
+// one of the connect string; when every one fails, the last problem is named.
+func TestTLSTriesEachServer(t *testing.T) {
+	f := testPKI(t)
+	start := func(bundle string) string {
+		cfg, _, err := server.ParseConfig(strings.NewReader("clientPort=0\nsecureClientPort=0\nssl.clientAuth=none\nssl.keyStore.location=" + bundle))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := server.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		t.Cleanup(func() { s.Close() })
+		return s.SecureAddr()
+	}
+	expired, good := start(f.ExpiredBundle), start(f.ServerBundle)
+	for range 3 { // go-zookeeper shuffles the servers: either may come first
+		tlsRun(expired+","+good, "--tls-ca", f.CA, "stat", "/").must(t)
+	}
+	tlsRun(expired+","+expired, "--tls-ca", f.CA, "stat", "/").fails(t, ExitUnavailable, "certificate has expired")
+}
