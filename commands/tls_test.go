@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -274,4 +275,42 @@ func TestTLSTriesEachServer(t *testing.T) {
 		tlsRun(expired+","+good, "--tls-ca", f.CA, "stat", "/").must(t)
 	}
 	tlsRun(expired+","+expired, "--tls-ca", f.CA, "stat", "/").fails(t, ExitUnavailable, "certificate has expired")
+}
+
+// TestTLSShellLine: a shell line with TLS flags runs on a session of its own; the shell's plain
+// session stays as it was.
+func TestTLSShellLine(t *testing.T) {
+	f := testPKI(t)
+	cfg, _, err := server.ParseConfig(strings.NewReader("clientPort=0\nsecureClientPort=0\nssl.clientAuth=none\nssl.keyStore.location=" + f.ServerBundle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	defer s.Close()
+	streams, out, errOut := fakeIO("", false)
+	env := NewEnv(streams, Settings{Server: s.Addr()})
+	defer env.Close()
+	line := func(words ...string) error { return ExecuteLine(context.Background(), env, words) }
+	if err := line("create", "/shell", "x"); err != nil {
+		t.Fatal(err)
+	}
+	// --tls-ca alone asks for TLS to the shell's server, its plain port: not the shell's plain
+	// session, silently, but a TLS one, which that port refuses.
+	errOut.Reset()
+	err = line("get", "--tls-ca", f.CA, "/shell")
+	if err == nil || !strings.Contains(err.Error(), "secure client port") {
+		t.Fatalf("--tls-ca on a shell line: %v (the shell's plain session used?)", err)
+	}
+	out.Reset()
+	if err := line("get", "--server", s.SecureAddr(), "--tls-ca", f.CA, "/shell"); err != nil || out.String() != "x\n" {
+		t.Fatalf("line over TLS: %v, %q, %q", err, out, errOut)
+	}
+	c, err := env.Client(context.Background())
+	if err != nil || c.Server() != s.Addr() {
+		t.Fatalf("the shell's session moved: %v, %v", c.Server(), err)
+	}
 }
