@@ -2,9 +2,11 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -312,5 +314,33 @@ func TestTLSShellLine(t *testing.T) {
 	c, err := env.Client(context.Background())
 	if err != nil || c.Server() != s.Addr() {
 		t.Fatalf("the shell's session moved: %v, %v", c.Server(), err)
+	}
+}
+
+// TestServerCommandSecurePort: `zksh server --config zoo.cfg --secure-port N` serves both ports and
+// says where; --secure-port without the server's key is a usage error.
+func TestServerCommandSecurePort(t *testing.T) {
+	f := testPKI(t)
+	cfgFile := filepath.Join(t.TempDir(), "zoo.cfg")
+	os.WriteFile(cfgFile, []byte("clientPort=0\nsecureClientPort=1\nssl.clientAuth=none\nssl.keyStore.location="+f.ServerBundle+"\n"), 0o600)
+	port, err := zktest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	secure := fmt.Sprintf("127.0.0.1:%d", port)
+	addr, stop := runServer(t, "server", "--config", cfgFile, "--secure-port", strconv.Itoa(port))
+	tlsRun(addr, "create", "/secure-port", "s").must(t)
+	if r := tlsRun(secure, "--tls-ca", f.CA, "get", "/secure-port").must(t); r.out != "s\n" {
+		t.Fatalf("get over TLS: %q", r.out)
+	}
+	_, errOut := stop()
+	if want := "listening on " + addr + ", and on " + secure + " over TLS (in memory)"; !strings.Contains(errOut, want) {
+		t.Fatalf("listening line: %q, want %q", errOut, want)
+	}
+	plainOnly := filepath.Join(t.TempDir(), "plain.cfg")
+	os.WriteFile(plainOnly, []byte("clientPort=0\n"), 0o600)
+	code, msg := refusedServer(t, "server", "--config", plainOnly, "--secure-port", "0")
+	if code != ExitUsage || !strings.Contains(msg, "ssl.keyStore.location") {
+		t.Fatalf("--secure-port without a key: exit %d, %q", code, msg)
 	}
 }
