@@ -207,7 +207,7 @@ func TestBadHandshakeClosesOnlyItsConnection(t *testing.T) {
 		{0x16, 0x03, 0x03, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00},
 		make([]byte, 4096),
 	} {
-		if err := sendGarbage(s.SecureAddr(), garbage); err != nil {
+		if err := sendGarbage(s.SecureAddr(), garbage, false); err != nil {
 			t.Fatalf("%x: %v", garbage[:min(len(garbage), 8)], err)
 		}
 	}
@@ -216,8 +216,9 @@ func TestBadHandshakeClosesOnlyItsConnection(t *testing.T) {
 	}
 }
 
-// sendGarbage writes b to addr and waits until the server closes the connection.
-func sendGarbage(addr string, b []byte) error {
+// sendGarbage writes b to addr and waits until the server closes the connection; with eof, it
+// closes its own sending side after b (else the server closes it when the connect timeout passes).
+func sendGarbage(addr string, b []byte, eof bool) error {
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
 		return err
@@ -225,6 +226,9 @@ func sendGarbage(addr string, b []byte) error {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(15 * time.Second))
 	c.Write(b)
+	if eof {
+		c.(*net.TCPConn).CloseWrite()
+	}
 	buf := make([]byte, 512)
 	for {
 		if _, err := c.Read(buf); err != nil {
@@ -262,7 +266,7 @@ func FuzzTLSHandshake(f *testing.F) {
 	}
 	defer conn.Close()
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if err := sendGarbage(s.SecureAddr(), b); err != nil {
+		if err := sendGarbage(s.SecureAddr(), b, true); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := conn.Exists("/"); err != nil {
