@@ -344,3 +344,39 @@ func TestServerCommandSecurePort(t *testing.T) {
 		t.Fatalf("--secure-port without a key: exit %d, %q", code, msg)
 	}
 }
+
+// TestX509Identity: over mutual TLS the client's certificate subject is its x509 identity, on
+// Apache and the bundled server alike: whoami shows it, x509: ACLs and auth: ACLs use it.
+func TestX509Identity(t *testing.T) {
+	f := testPKI(t)
+	seen := map[string]string{}
+	for name, addr := range secureTargets(t, "ssl.keyStore.location="+f.ServerBundle, "ssl.trustStore.location="+f.CA, "ssl.clientAuth=want") {
+		t.Run(name, func(t *testing.T) {
+			client := []string{"--tls-ca", f.CA, "--tls-cert", f.ClientBundle}
+			other := []string{"--tls-ca", f.CA, "--tls-cert", f.ServerBundle} // CN=zk.test, same CA
+			anon := []string{"--tls-ca", f.CA}
+			path := "/x509-" + name
+			who := tlsRun(addr, append(client, "whoami")...).must(t).out
+			if who != "Auth scheme: User\nx509: CN=zksh client\nip: 127.0.0.1\n" {
+				t.Errorf("whoami with a certificate: %q", who)
+			}
+			if r := tlsRun(addr, append(anon, "whoami")...).must(t); r.out != "Auth scheme: User\nip: 127.0.0.1\n" {
+				t.Errorf("whoami without a certificate: %q", r.out)
+			}
+			tlsRun(addr, append(client, "create", path, "secret", "x509:CN=zksh client:cdrwa")...).must(t)
+			if r := tlsRun(addr, append(client, "get", path)...).must(t); r.out != "secret\n" {
+				t.Errorf("get with the certificate: %q", r.out)
+			}
+			tlsRun(addr, append(other, "get", path)...).fails(t, ExitRefused, "not authorized")
+			tlsRun(addr, append(anon, "get", path)...).fails(t, ExitRefused, "not authorized")
+			tlsRun(addr, append(client, "create", path+"/auth", "", "auth::cdrwa")...).must(t)
+			acl := tlsRun(addr, append(client, "getAcl", path+"/auth")...).must(t).out
+			tlsRun(addr, append(client, "create", path+"/bad", "", "x509:nonsense:r")...).fails(t, ExitRefused, "invalid ACL")
+			seen[name] = who + acl
+			tlsRun(addr, append(client, "deleteall", path)...).must(t)
+		})
+	}
+	if a, b := seen["apache"], seen["bundled"]; a != "" && a != b {
+		t.Errorf("whoami and getAcl differ:\napache:  %q\nbundled: %q", a, b)
+	}
+}

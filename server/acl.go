@@ -124,6 +124,12 @@ func checkACL(acl []jute.ACL, perm int32, ids []jute.ID) int32 {
 					return jute.ErrOK
 				}
 			}
+		case "x509":
+			for _, id := range ids {
+				if id.Scheme == "x509" && id.ID == a.ID.ID {
+					return jute.ErrOK
+				}
+			}
 		}
 	}
 	return jute.ErrNoAuth
@@ -155,7 +161,7 @@ func fixupACL(acl []jute.ACL, ids []jute.ID) ([]jute.ACL, int32) {
 		case a.ID.Scheme == "auth":
 			valid := false
 			for _, id := range ids {
-				if id.Scheme == "digest" {
+				if id.Scheme == "digest" || id.Scheme == "x509" { // Apache's authenticated schemes
 					valid = true
 					out = append(out, jute.ACL{Perms: a.Perms, ID: id})
 				}
@@ -170,6 +176,11 @@ func fixupACL(acl []jute.ACL, ids []jute.ID) ([]jute.ACL, int32) {
 			out = append(out, a)
 		case a.ID.Scheme == "ip":
 			if !validIPACL(a.ID.ID) {
+				return nil, jute.ErrInvalidACL
+			}
+			out = append(out, a)
+		case a.ID.Scheme == "x509":
+			if !strings.Contains(a.ID.ID, "=") { // an X.500 name, as Apache's X500Principal checks
 				return nil, jute.ErrInvalidACL
 			}
 			out = append(out, a)
