@@ -8,37 +8,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/zksh/zksh/internal/zktest"
 	"github.com/zksh/zksh/server"
 )
-
-var (
-	pkiOnce sync.Once
-	pki     zktest.CertFiles
-)
-
-// testPKI is the test binary's certificates, made once (in a directory that outlives the tests
-// that share it).
-func testPKI(t *testing.T) zktest.CertFiles {
-	t.Helper()
-	pkiOnce.Do(func() { pki = zktest.Certs(&keepDir{T: t}) })
-	return pki
-}
-
-// keepDir is a testing.TB whose TempDir is not removed when the test that made it ends.
-type keepDir struct{ *testing.T }
-
-func (k *keepDir) TempDir() string {
-	d, err := os.MkdirTemp("", "zksh-pki-")
-	if err != nil {
-		k.Fatal(err)
-	}
-	return d
-}
 
 // secureTargets starts Apache ZooKeeper (Netty, secureClientPort) and the bundled server with the
 // same ssl.* lines, and returns their TLS addresses by name.
@@ -68,7 +43,7 @@ func tlsRun(addr string, args ...string) result {
 }
 
 func TestTLSServerOnly(t *testing.T) {
-	f := testPKI(t)
+	f := zktest.Certs(t)
 	for name, addr := range secureTargets(t, "ssl.keyStore.location="+f.ServerBundle, "ssl.keyStore.type=PEM", "ssl.clientAuth=none") {
 		t.Run(name, func(t *testing.T) {
 			path := "/tls-server-only-" + name
@@ -97,7 +72,7 @@ func TestTLSServerOnly(t *testing.T) {
 }
 
 func TestTLSMutual(t *testing.T) {
-	f := testPKI(t)
+	f := zktest.Certs(t)
 	for name, addr := range secureTargets(t, "ssl.keyStore.location="+f.ServerBundle, "ssl.trustStore.location="+f.CA, "ssl.clientAuth=need") {
 		t.Run(name, func(t *testing.T) {
 			path := "/tls-mutual-" + name
@@ -132,7 +107,7 @@ func TestTLSMutual(t *testing.T) {
 // TestTLSExpiredServerCertificate checks the client's reports of an expired certificate and of a
 // server that does not speak TLS, on the bundled server.
 func TestTLSExpiredServerCertificate(t *testing.T) {
-	f := testPKI(t)
+	f := zktest.Certs(t)
 	cfg, _, err := server.ParseConfig(strings.NewReader("clientPort=0\nsecureClientPort=0\nssl.clientAuth=none\nssl.keyStore.location=" + f.ExpiredBundle))
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +126,7 @@ func TestTLSExpiredServerCertificate(t *testing.T) {
 // TestClientConfiguration: zkCli's client configuration file, with PKCS12 and JKS stores made by
 // keytool, against Apache and the bundled server requiring client certificates.
 func TestClientConfiguration(t *testing.T) {
-	f := testPKI(t)
+	f := zktest.Certs(t)
 	targets := secureTargets(t, "ssl.keyStore.location="+f.ServerBundle, "ssl.trustStore.location="+f.CA, "ssl.clientAuth=need")
 	for _, typ := range []string{"PKCS12", "JKS"} {
 		trust := zktest.TrustStore(t, f.CA, typ)
@@ -184,7 +159,7 @@ func TestClientConfiguration(t *testing.T) {
 }
 
 func TestClientConfigurationRefusals(t *testing.T) {
-	f := testPKI(t)
+	f := zktest.Certs(t)
 	dir := t.TempDir()
 	write := func(lines ...string) string {
 		p := filepath.Join(dir, "c.properties")
@@ -218,7 +193,7 @@ func TestClientConfigurationRefusals(t *testing.T) {
 // TestBundledTLSWithApacheJavaClient: Apache's own Java client (Netty socket,
 // zookeeper.client.secure) reads and writes through the bundled server's TLS port.
 func TestBundledTLSWithApacheJavaClient(t *testing.T) {
-	f := testPKI(t)
+	f := zktest.Certs(t)
 	zktest.ZkCli(t)
 	cfg, _, err := server.ParseConfig(strings.NewReader("clientPort=0\nsecureClientPort=0\nssl.clientAuth=need\nssl.keyStore.location=" + f.ServerBundle + "\nssl.trustStore.location=" + f.CA))
 	if err != nil {
@@ -258,7 +233,7 @@ func TestBundledTLSWithApacheJavaClient(t *testing.T) {
 // TestTLSTriesEachServer: a server whose certificate fails does not stop zksh from using the next
 // one of the connect string; when every one fails, the last problem is named.
 func TestTLSTriesEachServer(t *testing.T) {
-	f := testPKI(t)
+	f := zktest.Certs(t)
 	start := func(bundle string) string {
 		cfg, _, err := server.ParseConfig(strings.NewReader("clientPort=0\nsecureClientPort=0\nssl.clientAuth=none\nssl.keyStore.location=" + bundle))
 		if err != nil {
@@ -282,7 +257,7 @@ func TestTLSTriesEachServer(t *testing.T) {
 // TestTLSShellLine: a shell line with TLS flags runs on a session of its own; the shell's plain
 // session stays as it was.
 func TestTLSShellLine(t *testing.T) {
-	f := testPKI(t)
+	f := zktest.Certs(t)
 	cfg, _, err := server.ParseConfig(strings.NewReader("clientPort=0\nsecureClientPort=0\nssl.clientAuth=none\nssl.keyStore.location=" + f.ServerBundle))
 	if err != nil {
 		t.Fatal(err)
@@ -320,7 +295,7 @@ func TestTLSShellLine(t *testing.T) {
 // TestServerCommandSecurePort: `zksh server --config zoo.cfg --secure-port N` serves both ports and
 // says where; --secure-port without the server's key is a usage error.
 func TestServerCommandSecurePort(t *testing.T) {
-	f := testPKI(t)
+	f := zktest.Certs(t)
 	cfgFile := filepath.Join(t.TempDir(), "zoo.cfg")
 	os.WriteFile(cfgFile, []byte("clientPort=0\nsecureClientPort=1\nssl.clientAuth=none\nssl.keyStore.location="+f.ServerBundle+"\n"), 0o600)
 	port, err := zktest.FreePort()
@@ -348,7 +323,7 @@ func TestServerCommandSecurePort(t *testing.T) {
 // TestX509Identity: over mutual TLS the client's certificate subject is its x509 identity, on
 // Apache and the bundled server alike: whoami shows it, x509: ACLs and auth: ACLs use it.
 func TestX509Identity(t *testing.T) {
-	f := testPKI(t)
+	f := zktest.Certs(t)
 	seen := map[string]string{}
 	for name, addr := range secureTargets(t, "ssl.keyStore.location="+f.ServerBundle, "ssl.trustStore.location="+f.CA, "ssl.clientAuth=want") {
 		t.Run(name, func(t *testing.T) {
