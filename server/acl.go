@@ -135,8 +135,9 @@ func checkACL(acl []jute.ACL, perm int32, ids []jute.ID) int32 {
 	return jute.ErrNoAuth
 }
 
-// fixupACL validates a requested ACL and expands the "auth" scheme, as PrepRequestProcessor.fixupACL.
-func fixupACL(acl []jute.ACL, ids []jute.ID) ([]jute.ACL, int32) {
+// fixupACL validates a requested ACL and expands the "auth" scheme, as PrepRequestProcessor.fixupACL;
+// x509 ACLs are valid when the server serves TLS.
+func fixupACL(acl []jute.ACL, ids []jute.ID, x509 bool) ([]jute.ACL, int32) {
 	uniq := make([]jute.ACL, 0, len(acl))
 	for _, a := range acl {
 		dup := false
@@ -179,7 +180,9 @@ func fixupACL(acl []jute.ACL, ids []jute.ID) ([]jute.ACL, int32) {
 				return nil, jute.ErrInvalidACL
 			}
 			out = append(out, a)
-		case a.ID.Scheme == "x509":
+		case a.ID.Scheme == "x509" && x509:
+			// Apache registers its x509 provider when it serves TLS (Netty with ssl.*); an X.500
+			// name, as its X500Principal checks.
 			if !strings.Contains(a.ID.ID, "=") { // an X.500 name, as Apache's X500Principal checks
 				return nil, jute.ErrInvalidACL
 			}
