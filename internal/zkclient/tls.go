@@ -53,22 +53,28 @@ func newDialer(conf *tls.Config, servers []string) *dialer {
 	return d
 }
 
-// dial is go-zookeeper's dialer signature.
+// handshakeTimeout bounds a TLS handshake: longer than go-zookeeper's one second for a TCP
+// connection, as a handshake takes round trips and signatures (and a JVM's first one is slow).
+const handshakeTimeout = 5 * time.Second
+
+// dial is go-zookeeper's dialer: timeout bounds the TCP connection.
 func (d *dialer) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	return d.dialContext(ctx, network, addr)
+	return d.connect(context.Background(), network, addr, timeout)
 }
 
+// dialContext connects within a second (the pipelined session's dial); ctx can cut it short.
 func (d *dialer) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	var nd net.Dialer
-	if _, ok := ctx.Deadline(); !ok {
-		nd.Timeout = time.Second
-	}
+	return d.connect(ctx, network, addr, time.Second)
+}
+
+func (d *dialer) connect(ctx context.Context, network, addr string, timeout time.Duration) (net.Conn, error) {
+	nd := net.Dialer{Timeout: timeout}
 	c, err := nd.DialContext(ctx, network, addr)
 	if err != nil || d.tls == nil {
 		return c, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, max(timeout, handshakeTimeout))
+	defer cancel()
 	conf := d.tls
 	if conf.ServerName == "" {
 		conf = conf.Clone()
