@@ -355,3 +355,28 @@ func TestX509Identity(t *testing.T) {
 		t.Errorf("whoami and getAcl differ:\napache:  %q\nbundled: %q", a, b)
 	}
 }
+
+// TestClientConfigurationHostnameVerification: zookeeper.ssl.hostnameVerification=false checks
+// the chain but not the name.
+func TestClientConfigurationHostnameVerification(t *testing.T) {
+	f := zktest.Certs(t)
+	cfg, _, err := server.ParseConfig(strings.NewReader("clientPort=0\nsecureClientPort=0\nssl.clientAuth=none\nssl.keyStore.location=" + f.ServerBundle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	defer s.Close()
+	write := func(ca, verify string) string {
+		p := filepath.Join(t.TempDir(), "client.properties")
+		os.WriteFile(p, []byte("zookeeper.client.secure=true\nzookeeper.ssl.trustStore.location="+ca+"\nzookeeper.ssl.hostnameVerification="+verify+"\n"), 0o600)
+		return p
+	}
+	wrongName := []string{"--tls-server-name", "zk.example.org", "ls", "/"}
+	tlsRun(s.SecureAddr(), append([]string{"-client-configuration", write(f.CA, "true")}, wrongName...)...).fails(t, ExitUnavailable, "does not match the server name")
+	tlsRun(s.SecureAddr(), append([]string{"-client-configuration", write(f.CA, "false")}, wrongName...)...).must(t)
+	tlsRun(s.SecureAddr(), append([]string{"-client-configuration", write(f.OtherCA, "false")}, wrongName...)...).fails(t, ExitUnavailable, "unknown authority")
+}
