@@ -35,6 +35,10 @@ const (
 
 // Options change a dedicated instance's zoo.cfg.
 type Options struct {
+	// Secure, when not nil, adds a secureClientPort (Instance.SecureAddr) with these zoo.cfg lines
+	// (the ssl.* keys), served by Netty: the JVM is started with Netty on the class path, which
+	// Debian's zkServer.sh leaves out.
+	Secure []string
 	// TickTime bounds negotiated session timeouts to [2, 20] ticks; default 500ms.
 	TickTime time.Duration
 	// Extra zoo.cfg lines, e.g. "maxClientCnxns=5".
@@ -42,22 +46,19 @@ type Options struct {
 	// JVMFlags replaces the test tuning (fast container/TTL reaping, C1-only JIT for quick start-up);
 	// benchmarks pass production-like flags here. The super digest is always set.
 	JVMFlags string
-	// Secure, when not nil, adds a secureClientPort (Instance.SecureAddr) with these zoo.cfg lines
-	// (the ssl.* keys), served by Netty: the JVM is started with Netty on the class path, which
-	// Debian's zkServer.sh leaves out.
-	Secure []string
 }
 
 // Instance is one running Apache ZooKeeper.
 type Instance struct {
-	Addr       string // 127.0.0.1:PORT
+	Addr    string // 127.0.0.1:PORT
+	Port    int
+	DataDir string
+	cmd     *exec.Cmd
+	dir     string
+	done    chan struct{}
+	stopped sync.Once
+
 	SecureAddr string // 127.0.0.1:PORT of the secureClientPort, with Options.Secure
-	Port       int
-	DataDir    string
-	cmd        *exec.Cmd
-	dir        string
-	done       chan struct{}
-	stopped    sync.Once
 }
 
 func installHint() string {
@@ -173,6 +174,25 @@ func JavaClassPath() string {
 	return strings.Join(cp, ":")
 }
 
+// secureCommand makes cmd run what zkServer.sh start-foreground runs, with Netty's jars added to
+// the class path, for a secureClientPort.
+func secureCommand(cmd *exec.Cmd, jvm, logDir, cfgPath string) error {
+	for _, j := range nettyJars {
+		if _, err := os.Stat("/usr/share/java/" + j + ".jar"); err != nil {
+			return fmt.Errorf("libnetty-java not installed (apt-get install libnetty-java): %w", err)
+		}
+	}
+	java, err := exec.LookPath("java")
+	if err != nil {
+		return err
+	}
+	args := append([]string{"java", "-cp", JavaClassPath(), "-Dzookeeper.log.dir=" + logDir,
+		"-Dzookeeper.root.logger=INFO,CONSOLE", "-Dzookeeper.DigestAuthenticationProvider.superDigest=" + SuperDigest},
+		strings.Fields(jvm)...)
+	cmd.Path, cmd.Args = java, append(args, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
+	return nil
+}
+
 // FreePort asks the kernel for an unused loopback port.
 func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -217,6 +237,14 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	securePort := 0
+	if opts.Secure != nil {
+		if securePort, err = FreePort(); err != nil {
+			return nil, err
+		}
+		opts.Extra = append(append(append([]string(nil), opts.Extra...), "secureClientPort="+strconv.Itoa(securePort),
+			"serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory"), opts.Secure...)
+	}
 	data := filepath.Join(dir, "data")
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		return nil, err
@@ -233,33 +261,25 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 		"autopurge.purgeInterval=0",
 	}
 	cfg = append(cfg, opts.Extra...)
-	securePort := 0
-	if opts.Secure != nil {
-		if securePort, err = FreePort(); err != nil {
-			return nil, err
-		}
-		cfg = append(cfg, "secureClientPort="+strconv.Itoa(securePort),
-			"serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory")
-		cfg = append(cfg, opts.Secure...)
-	}
 	cfgPath := filepath.Join(dir, "zoo.cfg")
 	if err := os.WriteFile(cfgPath, []byte(strings.Join(cfg, "\n")+"\n"), 0o644); err != nil {
 		return nil, err
 	}
+	cmd := exec.Command(filepath.Join(home(), "bin", "zkServer.sh"), "start-foreground", cfgPath)
 	jvm := opts.JVMFlags
 	if jvm == "" {
 		// Containers and TTL nodes are reaped by a timer that defaults to a minute.
 		jvm = "-Dznode.container.checkIntervalMs=100 -Dznode.container.maxPerMinute=100000 -XX:TieredStopAtLevel=1"
 	}
-	jvm += " -Dzookeeper.DigestAuthenticationProvider.superDigest=" + SuperDigest
-	cmd := exec.Command(filepath.Join(home(), "bin", "zkServer.sh"), "start-foreground", cfgPath)
+	cmd.Env = append(os.Environ(),
+		"ZOO_LOG_DIR="+dir,
+		"SERVER_JVMFLAGS="+jvm+" -Dzookeeper.DigestAuthenticationProvider.superDigest="+SuperDigest,
+	)
 	if opts.Secure != nil {
-		// What zkServer.sh start-foreground runs, with Netty's jars added.
-		args := append([]string{"-cp", JavaClassPath(), "-Dzookeeper.log.dir=" + dir, "-Dzookeeper.root.logger=INFO,CONSOLE"},
-			strings.Fields(jvm)...)
-		cmd = exec.Command("java", append(args, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)...)
+		if err := secureCommand(cmd, jvm, dir, cfgPath); err != nil {
+			return nil, err
+		}
 	}
-	cmd.Env = append(os.Environ(), "ZOO_LOG_DIR="+dir, "SERVER_JVMFLAGS="+jvm)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
