@@ -8,7 +8,9 @@
 //	data, stat, err := srv.Get("/app")    // direct helpers: Get, Children, Exists, ACL, Create, Set, Delete
 //
 // New(Config) binds and opens the store, Start serves, Close stops; ParseConfig and LoadConfigFile
-// read a zoo.cfg. With a DataDir the tree, the sessions and the zxid survive a restart: every write
+// read a zoo.cfg. With Config.TLS a second port serves the same clients over TLS (zoo.cfg's
+// secureClientPort and ssl.* keys), and a client verified by its certificate has Apache's x509
+// identity (tls.go). With a DataDir the tree, the sessions and the zxid survive a restart: every write
 // is appended to a checksummed log, and no reply, event or read that depends on it leaves the
 // server before the log is fsynced (group commit); a large log is compacted into a snapshot when
 // the store opens or closes.
