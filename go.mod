@@ -7,10 +7,12 @@ require (
 	github.com/elk-language/go-prompt v1.4.0
 	github.com/go-zookeeper/zk v1.0.4
 	github.com/olekukonko/tablewriter v1.1.0
+	github.com/pavlo-v-chernykh/keystore-go/v4 v4.5.0
 	github.com/spf13/cobra v1.10.1
 	github.com/spf13/pflag v1.0.9
 	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0
+	software.sslmate.com/src/go-pkcs12 v0.6.0
 )
 
 require (
@@ -24,5 +26,6 @@ require (
 	github.com/olekukonko/ll v0.0.9 // indirect
 	github.com/pkg/term v1.2.0-beta.2 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
+	golang.org/x/crypto v0.11.0 // indirect
 	golang.org/x/exp v0.0.0-20250305212735-054e65f0b394 // indirect
 )

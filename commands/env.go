@@ -105,7 +105,13 @@ func (e *Env) Client(ctx context.Context) (*zkclient.Client, error) {
 				return nil, usageErrorf("", "--auth: %v", err)
 			}
 		}
+		tlsConf, err := clientTLS(s, e.IO.ErrOut)
+		if err != nil {
+			e.mu.Unlock()
+			return nil, usageErrorf("", "%v", err)
+		}
 		cfg := zkclient.Config{
+			TLS:            tlsConf,
 			Server:         s.Server,
 			SessionTimeout: s.SessionTimeout,
 			ConnectTimeout: s.ConnectTimeout,
@@ -125,7 +131,6 @@ func (e *Env) Client(ctx context.Context) (*zkclient.Client, error) {
 				fmt.Fprintf(e.IO.ErrOut, "zk: "+format+"\n", args...)
 			}
 		}
-		var err error
 		if c, err = zkclient.New(cfg); err != nil {
 			e.mu.Unlock()
 			return nil, err

@@ -17,8 +17,10 @@ const ExitCodesHelp = `zksh exits with:
        grep also exits 1, with nothing on stderr, when no line matched (grep(1)'s convention)
   2    usage error: unknown command or help topic, bad flag or argument, malformed path or
        host:port, bad ACL, unreadable @file, data too large to send, a write under
-       --read-only, an editor that cannot be started
-  3    could not connect (refused at once, or nothing answered within --connect-timeout),
+       --read-only, an editor that cannot be started, unreadable TLS files or client
+       configuration
+  3    could not connect (refused at once, nothing answered within --connect-timeout, or a
+       TLS certificate problem, which the message names),
        session expired or connection lost (a write whose reply was lost has an unknown
        outcome: it may or may not have been applied; data over the server's jute.maxbuffer
        shows as this), a one-shot -w whose session expired, or a -w wait ran past

@@ -296,7 +296,8 @@ func (e *Env) printer() (render.Printer, error) {
 
 // globalValueFlags are the global flags that take a value, for finding the command word.
 var globalValueFlags = map[string]bool{"--server": true, "--timeout": true, "--connect-timeout": true,
-	"--wait-timeout": true, "--auth": true, "--output": true, "-o": true, "--data-dir": true}
+	"--wait-timeout": true, "--auth": true, "--output": true, "-o": true, "--data-dir": true,
+	"--tls-ca": true, "--tls-cert": true, "--tls-key": true, "--tls-server-name": true, "--client-configuration": true}
 
 // rewriteArgs accepts zkCli's single-dash global options (-server HOSTS, -timeout MS, and the switches
 // -r and -waitforconnection), and -s HOSTS before the command (after it, -s is the command's own flag:
@@ -322,7 +323,12 @@ func rewriteArgs(args []string) ([]string, error) {
 		case a == "--":
 			return append(out, args[i:]...), nil
 		case beforeCommand && (a == "-client-configuration" || strings.HasPrefix(a, "-client-configuration=")):
-			return nil, usageErrorf("zksh", "zkCli's -client-configuration is not supported: zksh takes --server, --timeout and --auth (or ZKSH_* variables)")
+			v, n, err := optValue(args, i, "-client-configuration")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, "--client-configuration="+v)
+			i += n
 		case beforeCommand && (a == "-r" || a == "-waitforconnection"):
 			// zkCli's read-only-mode and wait-for-connection switches: zksh always waits for the
 			// session (up to --connect-timeout); read-only mode is not supported, so the flag is moot.
@@ -442,7 +448,8 @@ func ExecuteLine(ctx context.Context, env *Env, words []string) error {
 }
 
 // sessionFlags are the global flags that make a shell line run on a session of its own.
-var sessionFlags = []string{"server", "auth", "timeout", "connect-timeout"}
+var sessionFlags = []string{"server", "auth", "timeout", "connect-timeout",
+	"tls", "tls-ca", "tls-cert", "tls-key", "tls-server-name", "tls-insecure-skip-verify", "client-configuration"}
 
 // sessionForLine returns the Env a shell line runs on: env itself, or, when the line gives one of
 // sessionFlags, a child of env with the line's settings and a session of its own (the caller shuts

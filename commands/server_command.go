@@ -25,7 +25,7 @@ func NewCmdServer(env *Env, runF func(context.Context, *ServerOptions) error) *c
 	opts := &ServerOptions{Env: env}
 	var (
 		configFile, bind string
-		port             int
+		port, securePort int
 		repair           bool
 	)
 	cmd := &cobra.Command{
@@ -34,6 +34,8 @@ func NewCmdServer(env *Env, runF func(context.Context, *ServerOptions) error) *c
 		Long: `Run the bundled single-node ZooKeeper server in the foreground until SIGINT or SIGTERM.
 It prints one line on stderr once it accepts connections. --config reads a zoo.cfg as Apache ZooKeeper
 does (clientPort, clientPortAddress, dataDir, tickTime, ...); flags given explicitly override it.
+secureClientPort and the ssl.* keys (ssl.keyStore.*, ssl.trustStore.*, ssl.clientAuth, ssl.protocol,
+ssl.enabledProtocols, ssl.ciphersuites) serve TLS on a second port, beside clientPort, as Apache does.
 Without clientPortAddress it listens on --bind (127.0.0.1), not on every interface as Apache does.
 Settings neither given nor in the file take Apache ZooKeeper's defaults (maxClientCnxns 60, ...).
 Without a data directory the tree lives in memory. A transaction log damaged before its end stops
@@ -67,6 +69,16 @@ A directory of Apache ZooKeeper's, or a zoo.cfg with server.N lines, is refused 
 			}
 			if cmd.Flags().Changed("port") || configFile == "" {
 				cfg.ClientPort = port
+				cfg.NoClientPort = false
+			}
+			if cmd.Flags().Changed("secure-port") {
+				if securePort < 0 || securePort > 65535 {
+					return usageErrorf(cmd.CommandPath(), "server: --secure-port %d: want 0 to 65535 (0 picks a free port)", securePort)
+				}
+				if cfg.TLS == nil {
+					return usageErrorf(cmd.CommandPath(), "server: --secure-port needs the server's key and certificate: give a --config with ssl.keyStore.location (and secureClientPort)")
+				}
+				cfg.SecureClientPort = securePort
 			}
 			// A zoo.cfg without clientPortAddress makes Apache listen on every interface; zksh stays on
 			// --bind (loopback by default) unless told otherwise.
@@ -91,6 +103,7 @@ A directory of Apache ZooKeeper's, or a zoo.cfg with server.N lines, is refused 
 	}
 	cmd.Flags().StringVar(&configFile, "config", "", "read settings from a zoo.cfg")
 	cmd.Flags().IntVar(&port, "port", 2181, "client port (0 picks a free one)")
+	cmd.Flags().IntVar(&securePort, "secure-port", 0, "TLS client port, overriding the zoo.cfg's secureClientPort (0 picks a free one); the ssl.* keys come from --config")
 	cmd.Flags().StringVar(&bind, "bind", "127.0.0.1", "address to listen on")
 	cmd.Flags().BoolVar(&repair, "repair", false, "cut a damaged transaction log at its first damaged record (drops every write from there)")
 	return cmd
@@ -106,7 +119,14 @@ func serverRun(ctx context.Context, opts *ServerOptions) error {
 		_ = s.Close()
 		return serverStartError("server", err)
 	}
-	fmt.Fprintf(opts.Env.IO.ErrOut, "zksh server listening on %s (%s)\n", s.Addr(), opts.Storage)
+	switch {
+	case s.SecureAddr() == "":
+		fmt.Fprintf(opts.Env.IO.ErrOut, "zksh server listening on %s (%s)\n", s.Addr(), opts.Storage)
+	case s.Addr() == "":
+		fmt.Fprintf(opts.Env.IO.ErrOut, "zksh server listening on %s over TLS only (%s)\n", s.SecureAddr(), opts.Storage)
+	default:
+		fmt.Fprintf(opts.Env.IO.ErrOut, "zksh server listening on %s, and on %s over TLS (%s)\n", s.Addr(), s.SecureAddr(), opts.Storage)
+	}
 	<-ctx.Done()
 	if err := s.Close(); err != nil {
 		return &ExitError{Code: ExitRefused, Err: err}

@@ -27,6 +27,14 @@ type Settings struct {
 	Force          bool          // allow deleteall of / and /zookeeper
 	DataDir        string        // --local persistence directory
 	ReadOnly       bool          // refuse every command that would change ZooKeeper's data
+
+	// TLS: any of these (or zookeeper.client.secure=true in ClientConfig) makes the connections TLS.
+	TLS                   bool
+	TLSCA                 string // PEM file of the CAs the server's certificate must lead to (default: the system's)
+	TLSCert, TLSKey       string // PEM client certificate and key (or both in TLSCert)
+	TLSServerName         string // the name to verify the server's certificate against
+	TLSInsecureSkipVerify bool   // do not verify the server's certificate (warned about)
+	ClientConfig          string // zkCli's -client-configuration file (Java properties)
 }
 
 // Default values of the global flags.
@@ -72,6 +80,13 @@ func bindSettings(fs *pflag.FlagSet, s *Settings) {
 	boolVar(fs, &s.Local, "local", "start a bundled in-process ZooKeeper server on a free loopback port and use it")
 	boolVar(fs, &s.ReadOnly, "read-only", "refuse every command that would change ZooKeeper's data (create, set, delete...), before anything is sent (exit 2) (env ZKSH_READ_ONLY)")
 	fs.StringVar(&s.DataDir, "data-dir", s.DataDir, "with --local: keep the server's data in DIR (default in memory)")
+	boolVar(fs, &s.TLS, "tls", "connect over TLS, verifying the server's certificate against the system's CAs or --tls-ca (env ZKSH_TLS)")
+	fs.StringVar(&s.TLSCA, "tls-ca", s.TLSCA, "PEM file of the CA certificates that sign the server's certificate; implies --tls (env ZKSH_TLS_CA)")
+	fs.StringVar(&s.TLSCert, "tls-cert", s.TLSCert, "PEM client certificate for mutual TLS (with --tls-key, or holding the key too) (env ZKSH_TLS_CERT)")
+	fs.StringVar(&s.TLSKey, "tls-key", s.TLSKey, "PEM private key of --tls-cert (env ZKSH_TLS_KEY)")
+	fs.StringVar(&s.TLSServerName, "tls-server-name", s.TLSServerName, "verify the server's certificate against NAME instead of the connect string's host (env ZKSH_TLS_SERVER_NAME)")
+	boolVar(fs, &s.TLSInsecureSkipVerify, "tls-insecure-skip-verify", "do NOT verify the server's certificate (testing only; warned about) (env ZKSH_TLS_INSECURE_SKIP_VERIFY)")
+	fs.StringVar(&s.ClientConfig, "client-configuration", s.ClientConfig, "zkCli's client configuration file (zookeeper.client.secure, zookeeper.ssl.*) (env ZKSH_CLIENT_CONFIGURATION)")
 }
 
 // noEnvTwin are the global flags without a ZKSH_* variable: deleting / should never be a setting left

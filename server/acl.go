@@ -124,13 +124,20 @@ func checkACL(acl []jute.ACL, perm int32, ids []jute.ID) int32 {
 					return jute.ErrOK
 				}
 			}
+		case "x509":
+			for _, id := range ids {
+				if id.Scheme == "x509" && id.ID == a.ID.ID {
+					return jute.ErrOK
+				}
+			}
 		}
 	}
 	return jute.ErrNoAuth
 }
 
-// fixupACL validates a requested ACL and expands the "auth" scheme, as PrepRequestProcessor.fixupACL.
-func fixupACL(acl []jute.ACL, ids []jute.ID) ([]jute.ACL, int32) {
+// fixupACL validates a requested ACL and expands the "auth" scheme, as PrepRequestProcessor.fixupACL;
+// x509 ACLs are valid when the server serves TLS.
+func fixupACL(acl []jute.ACL, ids []jute.ID, x509 bool) ([]jute.ACL, int32) {
 	uniq := make([]jute.ACL, 0, len(acl))
 	for _, a := range acl {
 		dup := false
@@ -155,7 +162,7 @@ func fixupACL(acl []jute.ACL, ids []jute.ID) ([]jute.ACL, int32) {
 		case a.ID.Scheme == "auth":
 			valid := false
 			for _, id := range ids {
-				if id.Scheme == "digest" {
+				if id.Scheme == "digest" || id.Scheme == "x509" { // Apache's authenticated schemes
 					valid = true
 					out = append(out, jute.ACL{Perms: a.Perms, ID: id})
 				}
@@ -170,6 +177,13 @@ func fixupACL(acl []jute.ACL, ids []jute.ID) ([]jute.ACL, int32) {
 			out = append(out, a)
 		case a.ID.Scheme == "ip":
 			if !validIPACL(a.ID.ID) {
+				return nil, jute.ErrInvalidACL
+			}
+			out = append(out, a)
+		case a.ID.Scheme == "x509" && x509:
+			// Apache registers its x509 provider when it serves TLS (Netty with ssl.*); an X.500
+			// name, as its X500Principal checks.
+			if !strings.Contains(a.ID.ID, "=") { // an X.500 name, as Apache's X500Principal checks
 				return nil, jute.ErrInvalidACL
 			}
 			out = append(out, a)

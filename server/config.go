@@ -2,6 +2,9 @@ package server
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zksh/zksh/internal/tlsfiles"
 	"github.com/zksh/zksh/jute"
 )
 
@@ -41,6 +45,14 @@ type Config struct {
 	// ConnectTimeout closes a connection that has not sent its connect request within it; default
 	// 10s, Apache's zookeeper.nio.sessionlessCnxnTimeout.
 	ConnectTimeout time.Duration
+	// TLS, when set, serves a second port, SecureClientPort (0 = a free one), on
+	// SecureClientPortAddress (default ClientPortAddress): the same server over TLS, beside the
+	// plain port as Apache's secureClientPort. NoClientPort leaves the plain port out (a zoo.cfg
+	// with secureClientPort and no clientPort).
+	TLS                     *tls.Config
+	SecureClientPort        int
+	SecureClientPortAddress string
+	NoClientPort            bool
 
 	dynamicConfigFile string // zoo.cfg's dynamicConfigFile, checked by LoadConfigFile
 }
@@ -82,6 +94,9 @@ func (c Config) withDefaults() Config {
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = 10 * time.Second
 	}
+	if c.SecureClientPortAddress == "" {
+		c.SecureClientPortAddress = c.ClientPortAddress
+	}
 	return c
 }
 
@@ -113,10 +128,70 @@ func isServerLine(key string) bool {
 	return err == nil
 }
 
+// serverTLS builds the secure port's TLS configuration from zoo.cfg's ssl.* keys, as Apache reads
+// them: ssl.clientAuth defaults to need, and without a trust store the system's roots are trusted.
+func serverTLS(ssl map[string]string) (*tls.Config, error) {
+	password := func(store string) (string, error) {
+		if p := ssl[store+".passwordPath"]; p != "" {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return "", fmt.Errorf("%s.passwordPath: %w", store, err)
+			}
+			return strings.TrimRight(string(b), "\r\n"), nil
+		}
+		return ssl[store+".password"], nil
+	}
+	loc := ssl["ssl.keyStore.location"]
+	if loc == "" {
+		return nil, errors.New("ssl.keyStore.location is needed: the key and certificate the server presents")
+	}
+	pw, err := password("ssl.keyStore")
+	if err != nil {
+		return nil, err
+	}
+	cert, err := tlsfiles.KeyStore(loc, pw, ssl["ssl.keyStore.type"])
+	if err != nil {
+		return nil, fmt.Errorf("ssl.keyStore: %w", err)
+	}
+	conf := &tls.Config{Certificates: []tls.Certificate{cert}}
+	if loc := ssl["ssl.trustStore.location"]; loc != "" {
+		pw, err := password("ssl.trustStore")
+		if err != nil {
+			return nil, err
+		}
+		if conf.ClientCAs, err = tlsfiles.TrustStore(loc, pw, ssl["ssl.trustStore.type"]); err != nil {
+			return nil, fmt.Errorf("ssl.trustStore: %w", err)
+		}
+	} else if conf.ClientCAs, err = x509.SystemCertPool(); err != nil {
+		return nil, fmt.Errorf("no ssl.trustStore.location, and the system's trusted certificates: %w", err)
+	}
+	switch strings.ToLower(ssl["ssl.clientAuth"]) {
+	case "", "need":
+		conf.ClientAuth = tls.RequireAndVerifyClientCert
+	case "want":
+		conf.ClientAuth = tls.VerifyClientCertIfGiven
+	case "none":
+		conf.ClientAuth = tls.NoClientCert
+	default:
+		return nil, fmt.Errorf("ssl.clientAuth %q: want none, want or need", ssl["ssl.clientAuth"])
+	}
+	if conf.MinVersion, conf.MaxVersion, err = tlsfiles.Versions(ssl["ssl.protocol"], ssl["ssl.enabledProtocols"]); err != nil {
+		return nil, fmt.Errorf("ssl.protocol/ssl.enabledProtocols: %w", err)
+	}
+	if list := ssl["ssl.ciphersuites"]; list != "" {
+		if conf.CipherSuites, err = tlsfiles.CipherSuites(list); err != nil {
+			return nil, fmt.Errorf("ssl.ciphersuites: %w", err)
+		}
+	}
+	return conf, nil
+}
+
 func parseConfig(r io.Reader) (Config, []string, error) {
 	cfg := Config{ClientPort: 2181, MaxClientCnxns: DefaultMaxClientCnxns}
 	var warnings []string
 	var minMs, maxMs int64 = -1, -1
+	ssl := map[string]string{} // ssl.* keys, without a "zookeeper." prefix
+	secure, plain := false, false
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	line := 0
@@ -149,6 +224,22 @@ func parseConfig(r io.Reader) (Config, []string, error) {
 		case "clientPort":
 			if n, err = num(); err == nil {
 				cfg.ClientPort = int(n)
+				plain = true
+			}
+		case "secureClientPort":
+			if n, err = num(); err == nil {
+				cfg.SecureClientPort = int(n)
+				secure = true
+			}
+		case "secureClientPortAddress":
+			cfg.SecureClientPortAddress = value
+		case "serverCnxnFactory":
+			// Apache's NIO and Netty connection factories (Netty is what its TLS needs): the zksh
+			// server has one way of serving connections, which does both.
+			switch value {
+			case "org.apache.zookeeper.server.NIOServerCnxnFactory", "org.apache.zookeeper.server.NettyServerCnxnFactory":
+			default:
+				err = fmt.Errorf("zoo.cfg line %d: serverCnxnFactory: %q is not a ZooKeeper connection factory (want org.apache.zookeeper.server.NettyServerCnxnFactory or NIOServerCnxnFactory)", line, value)
 			}
 		case "clientPortAddress":
 			cfg.ClientPortAddress = value
@@ -191,6 +282,14 @@ func parseConfig(r io.Reader) (Config, []string, error) {
 			if n, err = num(); err == nil {
 				cfg.JuteMaxBuffer = int(n)
 			}
+		case "ssl.keyStore.location", "ssl.keyStore.password", "ssl.keyStore.passwordPath", "ssl.keyStore.type",
+			"ssl.trustStore.location", "ssl.trustStore.password", "ssl.trustStore.passwordPath", "ssl.trustStore.type",
+			"ssl.clientAuth", "ssl.protocol", "ssl.enabledProtocols", "ssl.ciphersuites",
+			"zookeeper.ssl.keyStore.location", "zookeeper.ssl.keyStore.password", "zookeeper.ssl.keyStore.passwordPath",
+			"zookeeper.ssl.keyStore.type", "zookeeper.ssl.trustStore.location", "zookeeper.ssl.trustStore.password",
+			"zookeeper.ssl.trustStore.passwordPath", "zookeeper.ssl.trustStore.type", "zookeeper.ssl.clientAuth",
+			"zookeeper.ssl.protocol", "zookeeper.ssl.enabledProtocols", "zookeeper.ssl.ciphersuites":
+			ssl[strings.TrimPrefix(key, "zookeeper.")] = value
 		default:
 			warnings = append(warnings, fmt.Sprintf("ignoring zoo.cfg key %q (not supported by the zksh server)", key))
 		}
@@ -200,6 +299,15 @@ func parseConfig(r io.Reader) (Config, []string, error) {
 	}
 	if err := sc.Err(); err != nil {
 		return Config{}, warnings, err
+	}
+	if secure {
+		var err error
+		if cfg.TLS, err = serverTLS(ssl); err != nil {
+			return Config{}, warnings, fmt.Errorf("zoo.cfg: secureClientPort: %w", err)
+		}
+		cfg.NoClientPort = !plain
+	} else if len(ssl) > 0 {
+		warnings = append(warnings, "ignoring the ssl.* keys: there is no secureClientPort")
 	}
 	tick := cfg.TickTime
 	if tick <= 0 {

@@ -8,7 +8,9 @@
 //	data, stat, err := srv.Get("/app")    // direct helpers: Get, Children, Exists, ACL, Create, Set, Delete
 //
 // New(Config) binds and opens the store, Start serves, Close stops; ParseConfig and LoadConfigFile
-// read a zoo.cfg. With a DataDir the tree, the sessions and the zxid survive a restart: every write
+// read a zoo.cfg. With Config.TLS a second port serves the same clients over TLS (zoo.cfg's
+// secureClientPort and ssl.* keys), and a client verified by its certificate has Apache's x509
+// identity (tls.go). With a DataDir the tree, the sessions and the zxid survive a restart: every write
 // is appended to a checksummed log, and no reply, event or read that depends on it leaves the
 // server before the log is fsynced (group commit); a large log is compacted into a snapshot when
 // the store opens or closes.
@@ -46,6 +48,7 @@ package server
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -59,10 +62,12 @@ import (
 
 // Server is a running ZooKeeper server.
 type Server struct {
-	cfg  Config
-	log  *slog.Logger
-	ln   net.Listener
-	addr string
+	cfg        Config
+	log        *slog.Logger
+	ln         net.Listener // nil with NoClientPort
+	addr       string
+	tlsLn      net.Listener // the secure port's, nil without TLS
+	secureAddr string
 
 	mu            sync.Mutex
 	tree          *tree
@@ -130,15 +135,38 @@ func New(cfg Config) (*Server, error) {
 		s.durable = st
 	}
 	s.nextSessionID = initialSessionID(time.Now())
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ClientPortAddress, strconv.Itoa(cfg.ClientPort)))
-	if err != nil {
+	fail := func(err error) (*Server, error) {
+		for _, ln := range []net.Listener{s.ln, s.tlsLn} {
+			if ln != nil {
+				ln.Close()
+			}
+		}
 		if s.store != nil {
 			s.store.close()
 		}
 		return nil, err
 	}
-	s.ln = ln
-	s.addr = ln.Addr().String()
+	if cfg.TLS == nil && cfg.NoClientPort {
+		return fail(errors.New("server: no client port and no secure client port"))
+	}
+	if !cfg.NoClientPort {
+		ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ClientPortAddress, strconv.Itoa(cfg.ClientPort)))
+		if err != nil {
+			return fail(err)
+		}
+		s.ln = ln
+		s.addr = ln.Addr().String()
+	}
+	if cfg.TLS != nil {
+		ln, err := net.Listen("tcp", net.JoinHostPort(cfg.SecureClientPortAddress, strconv.Itoa(cfg.SecureClientPort)))
+		if err != nil {
+			return fail(fmt.Errorf("secure client port: %w", err))
+		}
+		// The handshake runs on the connection's first read, in its own reader goroutine, within
+		// the connect timeout: a client that fails it loses only its own connection.
+		s.tlsLn = tls.NewListener(ln, cfg.TLS.Clone())
+		s.secureAddr = ln.Addr().String()
+	}
 	return s, nil
 }
 
@@ -163,15 +191,23 @@ func (s *Server) Start() error {
 	s.started = true
 	s.lastSweep = s.now()
 	s.mu.Unlock()
-	s.wg.Add(2)
-	go s.acceptLoop()
+	s.wg.Add(1)
 	go s.tickLoop()
-	s.log.Info("zksh server listening", "addr", s.addr, "dataDir", s.cfg.DataDir)
+	for _, ln := range []net.Listener{s.ln, s.tlsLn} {
+		if ln != nil {
+			s.wg.Add(1)
+			go s.acceptLoop(ln)
+		}
+	}
+	s.log.Info("zksh server listening", "addr", s.addr, "secureAddr", s.secureAddr, "dataDir", s.cfg.DataDir)
 	return nil
 }
 
-// Addr is the address clients connect to, "127.0.0.1:PORT".
+// Addr is the address clients connect to, "127.0.0.1:PORT"; "" with NoClientPort.
 func (s *Server) Addr() string { return s.addr }
+
+// SecureAddr is the address clients connect to over TLS; "" without Config.TLS.
+func (s *Server) SecureAddr() string { return s.secureAddr }
 
 // Close stops accepting, closes every connection and flushes the store. Sessions are not closed:
 // with a data directory they survive a restart, as with Apache. Close is idempotent.
@@ -185,7 +221,11 @@ func (s *Server) Close() error {
 			conns = append(conns, c)
 		}
 		s.mu.Unlock()
-		s.ln.Close()
+		for _, ln := range []net.Listener{s.ln, s.tlsLn} {
+			if ln != nil {
+				ln.Close()
+			}
+		}
 		for _, c := range conns {
 			c.closeNow()
 		}
@@ -251,10 +291,10 @@ func (s *Server) FastForward(d time.Duration) {
 	s.sweepContainers()
 }
 
-func (s *Server) acceptLoop() {
+func (s *Server) acceptLoop(ln net.Listener) {
 	defer s.wg.Done()
 	for {
-		nc, err := s.ln.Accept()
+		nc, err := ln.Accept()
 		if err != nil {
 			select {
 			case <-s.done:

@@ -101,7 +101,11 @@ func (s *Server) connect(c *conn, req *jute.ConnectRequest) (*jute.ConnectRespon
 func (s *Server) attach(c *conn, sess *session) {
 	sess.conn = c
 	c.session = sess
-	c.auth = append(c.auth[:0], jute.ID{Scheme: "ip", ID: c.ip})
+	c.auth = c.auth[:0]
+	if id, ok := x509ID(c.nc); ok {
+		c.auth = append(c.auth, jute.ID{Scheme: "x509", ID: id})
+	}
+	c.auth = append(c.auth, jute.ID{Scheme: "ip", ID: c.ip})
 }
 
 func equalBytes(a, b []byte) bool {

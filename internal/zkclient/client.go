@@ -2,6 +2,7 @@ package zkclient
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -20,6 +21,9 @@ type Config struct {
 	SessionTimeout time.Duration // requested session timeout
 	ConnectTimeout time.Duration // how long Wait waits for a session
 	Auth           []string      // "scheme:credential", added to the session (and to helper sessions)
+	// TLS, if set, makes every connection (the session, helper sessions, the pipelined session) a
+	// TLS one. Without a ServerName, each server is verified against its name in the connect string.
+	TLS *tls.Config
 
 	// Logf, if set, receives go-zookeeper's log lines (verbose mode).
 	Logf func(format string, args ...any)
@@ -36,6 +40,7 @@ type Client struct {
 	chroot string
 	conn   *zk.Conn
 	dials  *dialWatch
+	dialer *dialer // opens every connection
 
 	stateCh chan struct{} // pinged on every session event and connection attempt
 	ready   chan struct{} // closed once the first Wait has set the session up (or failed)
@@ -58,6 +63,9 @@ func New(cfg Config) (*Client, error) {
 		stateCh: make(chan struct{}, 1), ready: make(chan struct{})}
 	hosts := zk.NewDNSHostProvider()
 	c.dials = &dialWatch{hosts: hosts, ping: c.ping}
+	c.dialer = newDialer(cfg.TLS, servers)
+	c.dials.dialer = c.dialer
+	c.dialer.onAlert = c.dials.tlsFailed
 	var logger zk.Logger = nopLogger{}
 	if cfg.Logf != nil {
 		logger = funcLogger(cfg.Logf)
@@ -138,6 +146,9 @@ func (c *Client) waitSession(ctx context.Context) error {
 		return nil
 	}
 	refused := func() error {
+		if err := c.dials.tlsFailure(); err != nil {
+			return &UnavailableError{fmt.Sprintf("could not connect to %s: %v", c.cfg.Server, err)}
+		}
 		if err := c.dials.allFailed(); err != nil {
 			return &UnavailableError{fmt.Sprintf("could not connect to %s: %v", c.cfg.Server, err)}
 		}
@@ -225,6 +236,7 @@ func (c *Client) helperSession(ctx context.Context) *zk.Conn {
 	}
 	stateCh := make(chan struct{}, 1)
 	h, _, err := zk.Connect(servers, c.cfg.SessionTimeout, zk.WithLogger(nopLogger{}), zk.WithLogInfo(false),
+		zk.WithDialer(c.dialer.dial),
 		zk.WithEventCallback(func(ev zk.Event) {
 			select {
 			case stateCh <- struct{}{}:
@@ -266,13 +278,35 @@ func (f funcLogger) Printf(format string, args ...any) { f(format, args...) }
 // server refused the connection (a closed port, a host that does not answer) instead of waiting for
 // the connect timeout while go-zookeeper tries again and again.
 type dialWatch struct {
-	hosts *zk.DNSHostProvider
-	ping  func() // wakes waitSession
+	hosts  *zk.DNSHostProvider
+	ping   func() // wakes waitSession
+	dialer *dialer
 
 	mu        sync.Mutex
 	failed    int // dials that failed since the last successful one
 	lastErr   error
-	handshake string // why the last handshake failed, if it did
+	handshake string    // why the last handshake failed, if it did
+	tlsErr    *TLSError // a server refused the client's certificate (or its lack of one)
+}
+
+// tlsFailed records a server's TLS alert after the handshake (with TLS 1.3 a server refuses the
+// client's certificate then) and wakes waitSession, which reports it at once: the servers of an
+// ensemble share their TLS settings, and trying again will not change the answer.
+func (d *dialWatch) tlsFailed(err *TLSError) {
+	d.mu.Lock()
+	d.tlsErr = err
+	d.mu.Unlock()
+	d.ping()
+}
+
+// tlsFailure is the TLS failure of the session's connections, nil if none.
+func (d *dialWatch) tlsFailure() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.tlsErr == nil {
+		return nil
+	}
+	return d.tlsErr
 }
 
 // handshakeLogger notes go-zookeeper's handshake failures (a server that accepts the connection and
@@ -306,7 +340,8 @@ func (d *dialWatch) handshakeFailure() string {
 }
 
 func (d *dialWatch) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
-	c, err := net.DialTimeout(network, addr, timeout)
+	// A failed TLS handshake counts as a failed dial: the next server may have a good certificate.
+	c, err := d.dialer.dial(network, addr, timeout)
 	d.mu.Lock()
 	if err == nil {
 		d.failed, d.lastErr = 0, nil
@@ -333,6 +368,10 @@ func (d *dialWatch) allFailed() error {
 
 // dialReason shortens "dial tcp 127.0.0.1:1: connect: connection refused" to "connection refused".
 func dialReason(err error) error {
+	var te *TLSError
+	if errors.As(err, &te) {
+		return te // it names the problem itself
+	}
 	var se *os.SyscallError
 	if errors.As(err, &se) {
 		return se.Err

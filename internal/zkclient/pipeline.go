@@ -40,9 +40,8 @@ type readSession struct {
 }
 
 // dialReadSession opens a session to server with the given credentials ("scheme:credential").
-func dialReadSession(ctx context.Context, server string, timeout time.Duration, auth []string) (*readSession, error) {
-	d := net.Dialer{Timeout: time.Second}
-	conn, err := d.DialContext(ctx, "tcp", server)
+func dialReadSession(ctx context.Context, d *dialer, server string, timeout time.Duration, auth []string) (*readSession, error) {
+	conn, err := d.dialContext(ctx, "tcp", server)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +287,7 @@ func (s *readSession) allChildrenNumber(ctx context.Context, path string) (int, 
 // pipelined opens a pipelined session to the server the Client is connected to, with its
 // credentials.
 func (c *Client) pipelined(ctx context.Context) (*readSession, error) {
-	return dialReadSession(ctx, c.conn.Server(), c.cfg.SessionTimeout, c.Auth())
+	return dialReadSession(ctx, c.dialer, c.conn.Server(), c.cfg.SessionTimeout, c.Auth())
 }
 
 // WhoAmI asks the server which identities a session with the Client's credentials has (ZooKeeper

@@ -35,6 +35,10 @@ const (
 
 // Options change a dedicated instance's zoo.cfg.
 type Options struct {
+	// Secure, when not nil, adds a secureClientPort (Instance.SecureAddr) with these zoo.cfg lines
+	// (the ssl.* keys), served by Netty: the JVM is started with Netty on the class path, which
+	// Debian's zkServer.sh leaves out.
+	Secure []string
 	// TickTime bounds negotiated session timeouts to [2, 20] ticks; default 500ms.
 	TickTime time.Duration
 	// Extra zoo.cfg lines, e.g. "maxClientCnxns=5".
@@ -55,6 +59,8 @@ type Instance struct {
 	dir     string
 	done    chan struct{}
 	stopped sync.Once
+
+	SecureAddr string // 127.0.0.1:PORT of the secureClientPort, with Options.Secure
 }
 
 func installHint() string {
@@ -155,6 +161,40 @@ func Main(m interface{ Run() int }) {
 	os.Exit(code)
 }
 
+// nettyJars are the jars of Debian's libnetty-java that Apache ZooKeeper's Netty connections need
+// (zookeeper.jar's manifest names only some of them).
+var nettyJars = []string{"netty-common", "netty-buffer", "netty-transport", "netty-handler", "netty-codec",
+	"netty-resolver", "netty-transport-native-unix-common", "netty-transport-native-epoll"}
+
+// JavaClassPath is the class path of Apache ZooKeeper's server and Java client with Netty (for
+// TLS): Debian's conf directory, zookeeper.jar and libnetty-java's jars.
+func JavaClassPath() string {
+	cp := []string{"/etc/zookeeper/conf", "/usr/share/java/zookeeper.jar"}
+	for _, j := range nettyJars {
+		cp = append(cp, "/usr/share/java/"+j+".jar")
+	}
+	return strings.Join(cp, ":")
+}
+
+// secureCommand makes cmd run what zkServer.sh start-foreground runs, with Netty's jars added to
+// the class path, for a secureClientPort.
+func secureCommand(cmd *exec.Cmd, jvm, logDir, cfgPath string) error {
+	for _, j := range nettyJars {
+		if _, err := os.Stat("/usr/share/java/" + j + ".jar"); err != nil {
+			return fmt.Errorf("libnetty-java not installed (apt-get install libnetty-java): %w", err)
+		}
+	}
+	java, err := exec.LookPath("java")
+	if err != nil {
+		return err
+	}
+	args := append([]string{"java", "-cp", JavaClassPath(), "-Dzookeeper.log.dir=" + logDir,
+		"-Dzookeeper.root.logger=INFO,CONSOLE", "-Dzookeeper.DigestAuthenticationProvider.superDigest=" + SuperDigest},
+		strings.Fields(jvm)...)
+	cmd.Path, cmd.Args = java, append(args, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
+	return nil
+}
+
 // FreePort asks the kernel for an unused loopback port.
 func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -199,6 +239,14 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	securePort := 0
+	if opts.Secure != nil {
+		if securePort, err = FreePort(); err != nil {
+			return nil, err
+		}
+		opts.Extra = append(append(append([]string(nil), opts.Extra...), "secureClientPort="+strconv.Itoa(securePort),
+			"serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory"), opts.Secure...)
+	}
 	data := filepath.Join(dir, "data")
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		return nil, err
@@ -235,6 +283,11 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 		"ZOO_LOG_DIR="+dir,
 		"SERVER_JVMFLAGS="+jvm+" -Dzookeeper.DigestAuthenticationProvider.superDigest="+SuperDigest,
 	)
+	if opts.Secure != nil {
+		if err := secureCommand(cmd, jvm, dir, cfgPath); err != nil {
+			return nil, err
+		}
+	}
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
@@ -243,6 +296,9 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 		return nil, err
 	}
 	inst := &Instance{Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port, DataDir: data, cmd: cmd, dir: dir, done: make(chan struct{})}
+	if securePort != 0 {
+		inst.SecureAddr = fmt.Sprintf("127.0.0.1:%d", securePort)
+	}
 	go func() { cmd.Wait(); close(inst.done) }()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {

@@ -1,0 +1,240 @@
+package commands
+
+import (
+	"bufio"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/zksh/zksh/internal/tlsfiles"
+)
+
+// tlsSettings are the TLS inputs from the flags (and ZKSH_TLS_*) and from zkCli's client
+// configuration file, before they are read into a crypto/tls configuration.
+type tlsSettings struct {
+	on                    bool
+	ca, cert, key         string // PEM files (--tls-ca, --tls-cert, --tls-key)
+	serverName            string
+	insecure              bool
+	noHostnameCheck       bool // zookeeper.ssl.hostnameVerification=false
+	keyStore, trustStore  store
+	protocol, enabledList string
+	ciphers               string
+}
+
+type store struct{ location, password, typ string }
+
+// clientTLS builds the TLS configuration of every connection: nil when TLS is not asked for. The
+// flags win over the client configuration file. Warnings (unknown keys, no verification) go to warn.
+func clientTLS(s Settings, warn io.Writer) (*tls.Config, error) {
+	var t tlsSettings
+	if s.ClientConfig != "" {
+		var err error
+		if t, err = readClientConfig(s.ClientConfig, warn); err != nil {
+			return nil, err
+		}
+	}
+	t.on = t.on || s.TLS || s.TLSCA != "" || s.TLSCert != "" || s.TLSKey != "" || s.TLSServerName != "" || s.TLSInsecureSkipVerify
+	if !t.on {
+		return nil, nil
+	}
+	if s.TLSCA != "" {
+		t.ca, t.trustStore = s.TLSCA, store{}
+	}
+	if s.TLSCert != "" || s.TLSKey != "" {
+		t.cert, t.key, t.keyStore = s.TLSCert, s.TLSKey, store{}
+	}
+	if s.TLSServerName != "" {
+		t.serverName = s.TLSServerName
+	}
+	t.insecure = t.insecure || s.TLSInsecureSkipVerify
+	return t.config(warn)
+}
+
+func (t tlsSettings) config(warn io.Writer) (*tls.Config, error) {
+	conf := &tls.Config{ServerName: t.serverName}
+	var err error
+	switch {
+	case t.ca != "":
+		if conf.RootCAs, err = tlsfiles.TrustStore(t.ca, "", tlsfiles.PEM); err != nil {
+			return nil, fmt.Errorf("--tls-ca: %w", err)
+		}
+	case t.trustStore.location != "":
+		if conf.RootCAs, err = tlsfiles.TrustStore(t.trustStore.location, t.trustStore.password, t.trustStore.typ); err != nil {
+			return nil, fmt.Errorf("zookeeper.ssl.trustStore: %w", err)
+		}
+	}
+	switch {
+	case t.key == "" && t.cert != "":
+		// One PEM file with the certificate and its key, as Apache's PEM key store.
+		cert, err := tlsfiles.KeyStore(t.cert, "", tlsfiles.PEM)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-cert (without --tls-key, the file must hold the key too): %w", err)
+		}
+		conf.Certificates = []tls.Certificate{cert}
+	case t.key != "" && t.cert == "":
+		return nil, errors.New("--tls-key needs --tls-cert: the certificate that goes with the key")
+	case t.cert != "":
+		cert, err := tlsfiles.KeyPair(t.cert, t.key)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		conf.Certificates = []tls.Certificate{cert}
+	case t.keyStore.location != "":
+		cert, err := tlsfiles.KeyStore(t.keyStore.location, t.keyStore.password, t.keyStore.typ)
+		if err != nil {
+			return nil, fmt.Errorf("zookeeper.ssl.keyStore: %w", err)
+		}
+		conf.Certificates = []tls.Certificate{cert}
+	}
+	if conf.MinVersion, conf.MaxVersion, err = tlsfiles.Versions(t.protocol, t.enabledList); err != nil {
+		return nil, fmt.Errorf("zookeeper.ssl.protocol/enabledProtocols: %w", err)
+	}
+	if t.ciphers != "" {
+		if conf.CipherSuites, err = tlsfiles.CipherSuites(t.ciphers); err != nil {
+			return nil, fmt.Errorf("zookeeper.ssl.ciphersuites: %w", err)
+		}
+	}
+	switch {
+	case t.insecure:
+		fmt.Fprintln(warn, "zksh: WARNING: --tls-insecure-skip-verify: the server's certificate is NOT checked; "+
+			"anyone between you and the server can read and change everything sent, credentials included")
+		conf.InsecureSkipVerify = true
+	case t.noHostnameCheck:
+		// The chain is checked, the name is not (zkCli's zookeeper.ssl.hostnameVerification=false).
+		roots := conf.RootCAs
+		conf.InsecureSkipVerify = true
+		conf.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("the server sent no certificate")
+			}
+			opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool()}
+			for _, c := range cs.PeerCertificates[1:] {
+				opts.Intermediates.AddCert(c)
+			}
+			_, err := cs.PeerCertificates[0].Verify(opts)
+			return err
+		}
+	}
+	return conf, nil
+}
+
+// readClientConfig reads zkCli's -client-configuration file (Java properties). Every key it knows
+// is used or refused; any other is warned about, never silently ignored.
+func readClientConfig(path string, warn io.Writer) (tlsSettings, error) {
+	var t tlsSettings
+	props, err := readProperties(path)
+	if err != nil {
+		return t, fmt.Errorf("client configuration: %w", err)
+	}
+	password := func(key string) (string, error) {
+		if p := props[key+"Path"]; p != "" {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return "", fmt.Errorf("client configuration %s: %sPath: %w", path, key, err)
+			}
+			return strings.TrimRight(string(b), "\r\n"), nil
+		}
+		return props[key], nil
+	}
+	boolKey := func(key string, def bool) (bool, error) {
+		v, ok := props[key]
+		if !ok {
+			return def, nil
+		}
+		b, valid := parseBool(v)
+		if !valid || v == "" {
+			return false, fmt.Errorf("client configuration %s: %s=%q: want true or false", path, key, v)
+		}
+		return b, nil
+	}
+	if t.on, err = boolKey("zookeeper.client.secure", false); err != nil {
+		return t, err
+	}
+	hostnames, err := boolKey("zookeeper.ssl.hostnameVerification", true)
+	if err != nil {
+		return t, err
+	}
+	t.noHostnameCheck = !hostnames
+	t.keyStore = store{location: props["zookeeper.ssl.keyStore.location"], typ: props["zookeeper.ssl.keyStore.type"]}
+	if t.keyStore.password, err = password("zookeeper.ssl.keyStore.password"); err != nil {
+		return t, err
+	}
+	t.trustStore = store{location: props["zookeeper.ssl.trustStore.location"], typ: props["zookeeper.ssl.trustStore.type"]}
+	if t.trustStore.password, err = password("zookeeper.ssl.trustStore.password"); err != nil {
+		return t, err
+	}
+	t.protocol, t.enabledList, t.ciphers = props["zookeeper.ssl.protocol"], props["zookeeper.ssl.enabledProtocols"], props["zookeeper.ssl.ciphersuites"]
+	// SASL: asked for explicitly (zookeeper.sasl.client=true) or by naming a JAAS section.
+	sasl, err := boolKey("zookeeper.sasl.client", false)
+	if err != nil {
+		return t, err
+	}
+	_, saslOff := props["zookeeper.sasl.client"]
+	saslOff = saslOff && !sasl
+	if sasl || props["zookeeper.sasl.clientconfig"] != "" && !saslOff {
+		return t, fmt.Errorf("client configuration %s: SASL authentication (zookeeper.sasl.client, zookeeper.sasl.clientconfig) is not supported yet; "+
+			"remove those keys or set zookeeper.sasl.client=false, and use --auth for digest credentials", path)
+	}
+	for _, k := range slices.Sorted(maps.Keys(props)) {
+		if !clientConfigKeys[k] {
+			fmt.Fprintf(warn, "zksh: warning: client configuration %s: ignoring %q (not a setting zksh knows)\n", path, k)
+		}
+	}
+	return t, nil
+}
+
+// clientConfigKeys are the client configuration keys zksh reads. zookeeper.clientCnxnSocket picks
+// Java's socket implementation (Netty for TLS): zksh has one, which does both.
+var clientConfigKeys = map[string]bool{
+	"zookeeper.client.secure": true, "zookeeper.clientCnxnSocket": true,
+	"zookeeper.ssl.keyStore.location": true, "zookeeper.ssl.keyStore.password": true,
+	"zookeeper.ssl.keyStore.passwordPath": true, "zookeeper.ssl.keyStore.type": true,
+	"zookeeper.ssl.trustStore.location": true, "zookeeper.ssl.trustStore.password": true,
+	"zookeeper.ssl.trustStore.passwordPath": true, "zookeeper.ssl.trustStore.type": true,
+	"zookeeper.ssl.hostnameVerification": true, "zookeeper.ssl.protocol": true,
+	"zookeeper.ssl.enabledProtocols": true, "zookeeper.ssl.ciphersuites": true,
+	"zookeeper.sasl.client": true, "zookeeper.sasl.clientconfig": true,
+	"zookeeper.server.principal": true, "zookeeper.sasl.client.username": true,
+}
+
+// readProperties reads a Java properties file: key=value, key: value or key value lines, # and !
+// comments. A line ending in a backslash continues on the next one.
+func readProperties(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	props := map[string]string{}
+	sc := bufio.NewScanner(f)
+	var pending string
+	for sc.Scan() {
+		line := strings.TrimLeft(sc.Text(), " \t\f")
+		if pending == "" && (line == "" || line[0] == '#' || line[0] == '!') {
+			continue
+		}
+		if strings.HasSuffix(line, `\`) && !strings.HasSuffix(line, `\\`) {
+			pending += strings.TrimSuffix(line, `\`)
+			continue
+		}
+		line, pending = pending+line, ""
+		i := strings.IndexAny(line, "=: \t")
+		if i < 0 {
+			props[line] = ""
+			continue
+		}
+		value := strings.TrimLeft(line[i:], " \t")
+		if value != "" && (value[0] == '=' || value[0] == ':') {
+			value = strings.TrimLeft(value[1:], " \t")
+		}
+		props[line[:i]] = value // trailing spaces are kept, as Java keeps them
+	}
+	return props, sc.Err()
+}
