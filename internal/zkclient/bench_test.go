@@ -30,7 +30,7 @@ func createTree(b *testing.B, c *Client) {
 	var ops []any
 	add := func(p string) { ops = append(ops, &zk.CreateRequest{Path: p, Acl: zk.WorldACL(zk.PermAll)}) }
 	flush := func() {
-		if _, err := c.conn.Multi(ops...); err != nil {
+		if _, err := c.s.Multi(ops...); err != nil {
 			b.Fatal(err)
 		}
 		ops = ops[:0]

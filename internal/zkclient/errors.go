@@ -54,7 +54,7 @@ var ErrUnsupported = errors.New("not supported by the server (unimplemented)")
 // unknown outcome.
 func ReplyLost(err error) bool { return errors.Is(err, zk.ErrConnectionClosed) }
 
-// SendFailed reports whether err is go-zookeeper's failure to write a request to the socket (the
+// SendFailed reports whether err is a failure to write a request to the socket (the
 // connection closed or reset while sending), which leaves the server with part of a request: a
 // write that cannot have been applied.
 func SendFailed(err error) bool {
@@ -82,6 +82,7 @@ var Refusals = map[error]string{
 	zk.ErrSessionMoved:            "session moved to another server",
 	zk.ErrAPIError:                "API error",
 	zk.ErrReconfigDisabled:        "reconfiguration disabled",
+	ErrNoWatcher:                  "no such watcher",
 }
 
 // Describe returns the text for one of ZooKeeper's errors (Refusals), "" for any other error.

@@ -1,0 +1,477 @@
+package zkclient
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/jute"
+	"github.com/zksh/zksh/server"
+)
+
+// guard bounds a wait in these tests so that a bug fails the test instead of hanging it; no test
+// asserts on how long anything takes.
+const guard = 30 * time.Second
+
+// next returns the next event of ch, failing the test if none comes (or ch is closed).
+func next(t *testing.T, ch <-chan zk.Event) zk.Event {
+	t.Helper()
+	select {
+	case ev, ok := <-ch:
+		if !ok {
+			t.Fatal("watch channel closed without an event")
+		}
+		return ev
+	case <-time.After(guard):
+		t.Fatal("no watch event")
+	}
+	return zk.Event{}
+}
+
+// roundTrip makes sure the server has processed everything the session sent before (it answers a
+// session's requests in order), so that an event that did not come is not still on its way.
+func roundTrip(t *testing.T, c *Client) {
+	t.Helper()
+	if err := c.Sync("/"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Get("/"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWatchFiresOnce: a one-shot data watch gets one event and closes; a second change sends nothing.
+func TestWatchFiresOnce(t *testing.T) {
+	for name, addr := range servers(t) {
+		c, other := open(t, addr), open(t, addr)
+		root := testRoot(t, c)
+		_, _, ch, err := c.GetW(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.Set(root, []byte("1"), -1); err != nil {
+			t.Fatal(err)
+		}
+		if ev := next(t, ch); ev.Type != zk.EventNodeDataChanged || ev.Path != root {
+			t.Errorf("%s: event %+v", name, ev)
+		}
+		if _, ok := <-ch; ok {
+			t.Errorf("%s: a second event on a one-shot watch", name)
+		}
+		_, _, cch, err := c.ChildrenW(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustCreate(t, other, root+"/kid")
+		if ev := next(t, cch); ev.Type != zk.EventNodeChildrenChanged || ev.Path != root {
+			t.Errorf("%s: child event %+v", name, ev)
+		}
+		ok, _, ech, err := c.ExistsW(root + "/later")
+		if err != nil || ok {
+			t.Fatal(ok, err)
+		}
+		mustCreate(t, other, root+"/later")
+		if ev := next(t, ech); ev.Type != zk.EventNodeCreated || ev.Path != root+"/later" {
+			t.Errorf("%s: exists event %+v", name, ev)
+		}
+	}
+}
+
+// TestPersistentRecursiveWatch: a persistent recursive watch delivers each change below it once,
+// keeps delivering, and stops after RemoveWatches (whose removal event closes the stream).
+func TestPersistentRecursiveWatch(t *testing.T) {
+	for name, addr := range servers(t) {
+		c, other := open(t, addr), open(t, addr)
+		root := testRoot(t, c)
+		ch, err := c.AddWatch(context.Background(), root, PersistentRecursive)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		mustCreate(t, other, root+"/a", root+"/a/b")
+		if _, err := other.Set(root+"/a/b", []byte("x"), -1); err != nil {
+			t.Fatal(err)
+		}
+		if err := other.Delete(root+"/a/b", -1); err != nil {
+			t.Fatal(err)
+		}
+		want := []struct {
+			typ  zk.EventType
+			path string
+		}{{zk.EventNodeCreated, root + "/a"}, {zk.EventNodeCreated, root + "/a/b"},
+			{zk.EventNodeDataChanged, root + "/a/b"}, {zk.EventNodeDeleted, root + "/a/b"}}
+		for _, w := range want {
+			if ev := next(t, ch); ev.Type != w.typ || ev.Path != w.path {
+				t.Errorf("%s: got %v %s, want %v %s", name, ev.Type, ev.Path, w.typ, w.path)
+			}
+		}
+		err = c.RemoveWatches(context.Background(), root, WatchPersistentRecursive, false)
+		if errors.Is(err, ErrUnsupported) {
+			// ZooKeeper 3.8 (and the bundled server) remove persistent watches with "any" only:
+			// types 4 and 5 (zkCli 3.9's -p and -r) came with 3.9.
+			t.Logf("%s: %v; removing with WatchAny", name, err)
+			err = c.RemoveWatches(context.Background(), root, WatchAny, false)
+		}
+		if err != nil {
+			t.Fatalf("%s: RemoveWatches: %v", name, err)
+		}
+		if ev := next(t, ch); ev.Type != EventPersistentWatchRemoved || ev.Path != root {
+			t.Errorf("%s: removal event %+v", name, ev)
+		}
+		if ev, ok := <-ch; ok {
+			t.Errorf("%s: event after removal: %+v", name, ev)
+		}
+		if err := c.CheckWatches(context.Background(), root, WatchAny); !errors.Is(err, ErrNoWatcher) {
+			t.Errorf("%s: the server still has a watch: %v", name, err)
+		}
+		if err := c.RemoveWatches(context.Background(), root, WatchAny, false); !errors.Is(err, ErrNoWatcher) || Classify(err) != KindRefused {
+			t.Errorf("%s: removing a watch not set: %v", name, err)
+		}
+	}
+}
+
+// TestRemoveWatchesKinds: removewatches -d removes the data watch and not the child watch; -l
+// removes here only.
+func TestRemoveWatchesKinds(t *testing.T) {
+	for name, addr := range servers(t) {
+		c, other := open(t, addr), open(t, addr)
+		root := testRoot(t, c)
+		_, _, dch, _ := c.GetW(root)
+		_, _, cch, _ := c.ChildrenW(root)
+		if err := c.RemoveWatches(context.Background(), root, WatchData, false); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if ev := next(t, dch); ev.Type != EventDataWatchRemoved {
+			t.Errorf("%s: data watch ended with %+v", name, ev)
+		}
+		if _, err := other.Set(root, []byte("x"), -1); err != nil {
+			t.Fatal(err)
+		}
+		mustCreate(t, other, root+"/k")
+		if ev := next(t, cch); ev.Type != zk.EventNodeChildrenChanged {
+			t.Errorf("%s: child watch got %+v", name, ev)
+		}
+		pch, err := c.AddWatch(context.Background(), root, Persistent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.RemoveWatches(context.Background(), root, WatchPersistent, true); err != nil {
+			t.Fatalf("%s: local: %v", name, err)
+		}
+		if ev := next(t, pch); ev.Type != EventPersistentWatchRemoved {
+			t.Errorf("%s: persistent watch ended with %+v", name, ev)
+		}
+		if err := c.CheckWatches(context.Background(), root, WatchAny); err != nil {
+			t.Errorf("%s: -l removed the server's watch too: %v", name, err)
+		}
+	}
+}
+
+// proxy forwards connections to a server and can cut them all, as a network failure would.
+type proxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  []net.Conn
+	hold   bool // accept and drop new connections
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); p.cut() })
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			hold := p.hold
+			p.mu.Unlock()
+			if hold {
+				in.Close()
+				continue
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, in, out)
+			p.mu.Unlock()
+			go func() { io.Copy(out, in); out.Close() }()
+			go func() { io.Copy(in, out); in.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *proxy) addr() string { return p.ln.Addr().String() }
+
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func (p *proxy) setHold(h bool) {
+	p.mu.Lock()
+	p.hold = h
+	p.mu.Unlock()
+}
+
+// TestReconnectKeepsSession: when the connection is cut, a request in flight fails as a lost reply
+// (ReplyLost), the Client reconnects to the same session, and its watches, one-shot and
+// persistent, are re-armed: changes made while it was away fire them.
+func TestReconnectKeepsSession(t *testing.T) {
+	for name, addr := range servers(t) {
+		p := newProxy(t, addr)
+		c, other := open(t, p.addr()), open(t, addr)
+		root := testRoot(t, other)
+		id := c.SessionID()
+		_, _, dch, err := c.GetW(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pch, err := c.AddWatch(context.Background(), root, PersistentRecursive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.setHold(true)
+		p.cut()
+		// Made while the Client has no connection: the re-armed watches fire for it.
+		if _, err := other.Set(root, []byte("away"), -1); err != nil {
+			t.Fatal(err)
+		}
+		p.setHold(false)
+		if err := c.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		roundTrip(t, c)
+		if c.SessionID() != id || c.Expired() {
+			t.Errorf("%s: session 0x%x after reconnecting, was 0x%x", name, c.SessionID(), id)
+		}
+		if ev := next(t, dch); ev.Type != zk.EventNodeDataChanged || ev.Path != root {
+			t.Errorf("%s: re-armed data watch got %+v", name, ev)
+		}
+		if ev := next(t, pch); ev.Type != zk.EventNodeDataChanged || ev.Path != root {
+			t.Errorf("%s: re-armed persistent watch got %+v", name, ev)
+		}
+		mustCreate(t, other, root+"/after")
+		if ev := next(t, pch); ev.Type != zk.EventNodeCreated || ev.Path != root+"/after" {
+			t.Errorf("%s: persistent watch after reconnecting got %+v", name, ev)
+		}
+	}
+}
+
+// TestReplyLost: a request whose reply is lost with the connection fails so that ReplyLost says so
+// (for a write: unknown outcome), and the session goes on.
+func TestReplyLost(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	// A server that shakes hands, reads one request, and drops the connection without answering.
+	go func() {
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				if !fakeHandshake(nc) {
+					return
+				}
+				for {
+					b, err := jute.ReadFrame(nc, 1<<20, nil)
+					var h jute.RequestHeader
+					if err != nil {
+						return
+					}
+					d := jute.NewDecoder(b)
+					h.Decode(d)
+					if h.Type != jute.OpPing {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	c := open(t, l.Addr().String())
+	_, err = c.Create("/x", nil, 0, zk.WorldACL(zk.PermAll))
+	if !ReplyLost(err) || SendFailed(err) || Classify(err) != KindUnavailable {
+		t.Fatalf("Create: %v", err)
+	}
+}
+
+// fakeHandshake reads a connect request and grants a session of 1.2s.
+func fakeHandshake(nc net.Conn) bool {
+	if _, err := jute.ReadFrame(nc, 1<<20, nil); err != nil {
+		return false
+	}
+	_, err := nc.Write(jute.AppendFrame(nil, &jute.ConnectResponse{TimeOut: 1200, SessionID: 7, Passwd: make([]byte, 16)}))
+	return err == nil
+}
+
+// TestSilentServer: a server that grants a session and then never answers does not hang a call:
+// without pings answered the connection is dropped, and the call fails as a lost reply.
+func TestSilentServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				if fakeHandshake(nc) {
+					io.Copy(io.Discard, nc)
+				}
+			}()
+		}
+	}()
+	c := open(t, l.Addr().String())
+	done := make(chan error, 1)
+	go func() { _, _, err := c.Get("/"); done <- err }()
+	select {
+	case err := <-done:
+		if !ReplyLost(err) {
+			t.Errorf("Get: %v", err)
+		}
+	case <-time.After(guard):
+		t.Fatal("Get hangs on a server that does not answer")
+	}
+	// A server that accepts and never shakes hands: Wait gives up at the connect timeout.
+	mute, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	go func() {
+		for {
+			nc, err := mute.Accept()
+			if err != nil {
+				return
+			}
+			defer nc.Close()
+		}
+	}()
+	m, err := New(Config{Server: mute.Addr().String(), SessionTimeout: time.Second, ConnectTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
+	defer cancel()
+	var un *UnavailableError
+	if err := m.Wait(ctx); !errors.As(err, &un) {
+		t.Errorf("Wait on a mute server: %v", err)
+	}
+}
+
+// TestExpiry: when the server expires the session, its watches end with ErrSessionExpired, a new
+// session is opened, and the next Wait reports the expiry (OnExpired).
+func TestExpiry(t *testing.T) {
+	srv := server.RunT(t)
+	expired := make(chan struct{}, 1)
+	c, err := New(Config{Server: srv.Addr(), SessionTimeout: 4 * time.Second, ConnectTimeout: 10 * time.Second,
+		OnExpired: func() { expired <- struct{}{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	if err := c.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	id := c.SessionID()
+	_, _, ch, err := c.GetW("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/eph", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	srv.FastForward(time.Minute)
+	if ev := next(t, ch); !errors.Is(ev.Err, zk.ErrSessionExpired) || ev.Type != zk.EventNotWatching {
+		t.Errorf("watch ended with %+v", ev)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
+	defer cancel()
+	for c.SessionID() == id || c.SessionID() == 0 || !c.Connected() {
+		if err := c.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if c.SessionID() == id || c.SessionID() == 0 {
+			select {
+			case <-c.stateCh:
+			case <-ctx.Done():
+				t.Fatal("no new session")
+			}
+		}
+	}
+	if err := c.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-expired:
+	default:
+		t.Error("Wait did not report the expiry")
+	}
+	if ok, _, err := c.Exists("/eph"); ok || err != nil {
+		t.Errorf("the expired session's ephemeral: %v %v", ok, err)
+	}
+}
+
+// TestDialer: every connection goes through Config.Dialer.
+func TestDialer(t *testing.T) {
+	addr := server.RunT(t).Addr()
+	var mu sync.Mutex
+	dialed := 0
+	c, err := New(Config{Server: addr, SessionTimeout: 4 * time.Second, ConnectTimeout: 10 * time.Second,
+		Dialer: func(ctx context.Context, network, a string) (net.Conn, error) {
+			mu.Lock()
+			dialed++
+			mu.Unlock()
+			var d net.Dialer
+			return d.DialContext(ctx, network, a)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := c.pipelined(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs.close()
+	if h := c.helperSession(context.Background()); h != nil {
+		h.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if dialed != 3 {
+		t.Errorf("%d connections through the Dialer, want 3", dialed)
+	}
+}
