@@ -270,7 +270,7 @@ func (s *session) addWatch(ctx context.Context, path string, mode AddWatchMode) 
 		m[path] = append(m[path], st)
 	})
 	if err != nil {
-		st.end(zk.Event{}) // nothing is queued: the stream just closes
+		st.stop()
 		return nil, err
 	}
 	return st.out, nil

@@ -168,7 +168,16 @@ func (s *session) connect(addr string) (*sconn, error) {
 	c := &sconn{Conn: nc, server: addr, pending: map[int32]*call{}, dead: make(chan struct{})}
 	r := bufio.NewReaderSize(nc, 64<<10)
 	nc.SetDeadline(time.Now().Add(max(s.connectTimeout, time.Second)))
+	shaken := make(chan struct{})
+	go func() { // close ends a handshake in progress
+		select {
+		case <-s.closing:
+			nc.Close()
+		case <-shaken:
+		}
+	}()
 	resp, err := handshake(nc, r, &req)
+	close(shaken)
 	if err != nil {
 		nc.Close()
 		s.mu.Lock()
@@ -250,11 +259,14 @@ func (s *session) authenticate(c *sconn) error {
 // rearm re-registers the session's watches on a new connection (s.mu held), from the last zxid
 // seen: the server fires at once those whose znodes changed meanwhile.
 func (s *session) rearm(c *sconn) error {
-	w := s.watches.setWatches(s.lastZxid)
-	if w == nil {
+	var out []byte
+	for _, w := range s.watches.setWatches(s.lastZxid) {
+		out = jute.AppendFrame(out, &jute.RequestHeader{Xid: jute.XidSetWatches, Type: jute.OpSetWatches2}, w)
+	}
+	if len(out) == 0 {
 		return nil
 	}
-	_, err := c.Write(jute.AppendFrame(nil, &jute.RequestHeader{Xid: jute.XidSetWatches, Type: jute.OpSetWatches2}, w))
+	_, err := c.Write(out)
 	return err
 }
 

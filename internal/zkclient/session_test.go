@@ -46,6 +46,19 @@ func roundTrip(t *testing.T, c *Client) {
 	}
 }
 
+// waitState waits until cond holds, looking again at each change of the Client's session.
+func waitState(t *testing.T, c *Client, cond func() bool) {
+	t.Helper()
+	timeout := time.After(guard)
+	for !cond() {
+		select {
+		case <-c.stateCh:
+		case <-timeout:
+			t.Fatal("the session did not get there")
+		}
+	}
+}
+
 // TestWatchFiresOnce: a one-shot data watch gets one event and closes; a second change sends nothing.
 func TestWatchFiresOnce(t *testing.T) {
 	for name, addr := range servers(t) {
@@ -252,6 +265,7 @@ func TestReconnectKeepsSession(t *testing.T) {
 		}
 		p.setHold(true)
 		p.cut()
+		waitState(t, c, func() bool { return !c.Connected() })
 		// Made while the Client has no connection: the re-armed watches fire for it.
 		if _, err := other.Set(root, []byte("away"), -1); err != nil {
 			t.Fatal(err)
@@ -414,20 +428,9 @@ func TestExpiry(t *testing.T) {
 	if ev := next(t, ch); !errors.Is(ev.Err, zk.ErrSessionExpired) || ev.Type != zk.EventNotWatching {
 		t.Errorf("watch ended with %+v", ev)
 	}
+	waitState(t, c, func() bool { return c.Connected() && c.SessionID() != id && c.SessionID() != 0 })
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
 	defer cancel()
-	for c.SessionID() == id || c.SessionID() == 0 || !c.Connected() {
-		if err := c.Wait(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if c.SessionID() == id || c.SessionID() == 0 {
-			select {
-			case <-c.stateCh:
-			case <-ctx.Done():
-				t.Fatal("no new session")
-			}
-		}
-	}
 	if err := c.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -181,28 +181,42 @@ func (w *watchSet) remove(path string, typ WatcherType) (data, child, persistent
 	return data, child, persistent
 }
 
-// setWatches is the SetWatches2 request that re-arms every watch, nil if there are none.
-func (w *watchSet) setWatches(lastZxid int64) *jute.SetWatches {
-	keys := func(m map[string][]chan zk.Event) []string {
-		out := []string{}
-		for p := range m {
-			out = append(out, p)
+// setWatchesMax bounds the paths of one SetWatches2 request (as Apache's client does), well
+// inside any server's jute.maxbuffer.
+const setWatchesMax = 128 << 10
+
+// setWatches is the SetWatches2 requests that re-arm every watch (none if there are none).
+func (w *watchSet) setWatches(lastZxid int64) []*jute.SetWatches {
+	var out []*jute.SetWatches
+	var cur *jute.SetWatches
+	size := 0
+	add := func(list func(r *jute.SetWatches) *[]string, p string) {
+		if cur == nil || size+len(p)+4 > setWatchesMax {
+			cur = &jute.SetWatches{V2: true, RelativeZxid: lastZxid, Data: []string{}, Exist: []string{},
+				Child: []string{}, Persistent: []string{}, PersistentRecursive: []string{}}
+			out = append(out, cur)
+			size = 0
 		}
-		return out
+		l := list(cur)
+		*l = append(*l, p)
+		size += len(p) + 4
 	}
-	skeys := func(m map[string][]*stream) []string {
-		out := []string{}
-		for p := range m {
-			out = append(out, p)
-		}
-		return out
+	for p := range w.data {
+		add(func(r *jute.SetWatches) *[]string { return &r.Data }, p)
 	}
-	r := &jute.SetWatches{V2: true, RelativeZxid: lastZxid, Data: keys(w.data), Exist: keys(w.exist),
-		Child: keys(w.child), Persistent: skeys(w.persistent), PersistentRecursive: skeys(w.recursive)}
-	if len(r.Data)+len(r.Exist)+len(r.Child)+len(r.Persistent)+len(r.PersistentRecursive) == 0 {
-		return nil
+	for p := range w.exist {
+		add(func(r *jute.SetWatches) *[]string { return &r.Exist }, p)
 	}
-	return r
+	for p := range w.child {
+		add(func(r *jute.SetWatches) *[]string { return &r.Child }, p)
+	}
+	for p := range w.persistent {
+		add(func(r *jute.SetWatches) *[]string { return &r.Persistent }, p)
+	}
+	for p := range w.recursive {
+		add(func(r *jute.SetWatches) *[]string { return &r.PersistentRecursive }, p)
+	}
+	return out
 }
 
 // stream is a persistent watch's events: never dropped, never blocking the session's reader (they
@@ -237,6 +251,14 @@ func (st *stream) end(ev zk.Event) {
 		st.queue = append(st.queue, ev)
 		st.ended = true
 	}
+	st.mu.Unlock()
+	st.poke()
+}
+
+// stop closes a stream that never got a watch.
+func (st *stream) stop() {
+	st.mu.Lock()
+	st.ended = true
 	st.mu.Unlock()
 	st.poke()
 }
