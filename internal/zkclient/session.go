@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -628,7 +629,7 @@ func (s *session) handshakeFailure() string {
 	if s.handshakeErr == "" {
 		return ""
 	}
-	return "the server closed the connection during the handshake: " + s.handshakeErr
+	return "the handshake failed: " + strings.TrimPrefix(s.handshakeErr, "handshake: ")
 }
 
 // CodeError is an error code of ZooKeeper that go-zookeeper has no error for; its text is

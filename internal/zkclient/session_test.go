@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -476,5 +478,67 @@ func TestDialer(t *testing.T) {
 	defer mu.Unlock()
 	if dialed != 3 {
 		t.Errorf("%d connections through the Dialer, want 3", dialed)
+	}
+}
+
+// TestEphemeralsNative: getEphemerals is answered by the server on the user's session: an ephemeral
+// under a znode the session may not list is found (a walk would have to skip it), another
+// session's is not, and the server's prefix match is kept (zkCli's).
+func TestEphemeralsNative(t *testing.T) {
+	for name, addr := range servers(t) {
+		c, other := open(t, addr), open(t, addr)
+		root := testRoot(t, c)
+		if _, err := c.Create(root+"/locked", nil, 0, zk.WorldACL(zk.PermCreate|zk.PermDelete|zk.PermAdmin)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.SetACL(root+"/locked", zk.WorldACL(zk.PermAll), -1) })
+		for _, e := range []struct {
+			c    *Client
+			path string
+		}{{c, root + "/locked/hidden"}, {c, root + "x"}, {other, root + "/theirs"}} {
+			if _, err := e.c.Create(e.path, nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		owned, unlisted, err := c.Ephemerals(context.Background(), root)
+		sort.Strings(owned)
+		if err != nil || unlisted != 0 || strings.Join(owned, ",") != root+"/locked/hidden,"+root+"x" {
+			t.Errorf("%s: %q %d %v", name, owned, unlisted, err)
+		}
+	}
+}
+
+// TestGarbageHandshake: a server that answers the handshake with something that is not ZooKeeper's
+// answer makes Wait fail at the connect timeout, saying so.
+func TestGarbageHandshake(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				jute.ReadFrame(nc, 1<<20, nil)
+				nc.Write([]byte{0, 0, 0, 3, 'b', 'a', 'd'})
+			}()
+		}
+	}()
+	c, err := New(Config{Server: l.Addr().String(), SessionTimeout: time.Second, ConnectTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
+	defer cancel()
+	err = c.Wait(ctx)
+	var un *UnavailableError
+	if !errors.As(err, &un) || !strings.Contains(err.Error(), "handshake") {
+		t.Errorf("Wait: %v", err)
 	}
 }
