@@ -77,3 +77,15 @@ func BenchmarkDeleteTree10k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGetInFlight: 2,000 getData on the Client's session, 64 in flight (the fan-out commands
+// use), on the bundled server.
+func BenchmarkGetInFlight(b *testing.B) {
+	c := benchClient(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := ForEach(context.Background(), 2000, InFlight, func(_, _ int) error { _, _, err := c.Get("/"); return err }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
