@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -259,8 +260,9 @@ func (s *session) Close() { s.close() }
 // until it is removed or the session ends.
 func (s *session) addWatch(ctx context.Context, path string, mode AddWatchMode) (<-chan zk.Event, error) {
 	st := newStream()
+	var gone atomic.Bool // the caller stopped waiting: nobody would read the stream
 	_, err := s.request(ctx, jute.OpAddWatch, &jute.PathIntRequest{Path: path, Value: int32(mode)}, nil, func(code int32) {
-		if code != 0 {
+		if code != 0 || gone.Load() {
 			return
 		}
 		m := s.watches.persistent
@@ -270,6 +272,7 @@ func (s *session) addWatch(ctx context.Context, path string, mode AddWatchMode) 
 		m[path] = append(m[path], st)
 	})
 	if err != nil {
+		gone.Store(true)
 		st.stop()
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/zksh/zksh/internal/zktest"
 	"github.com/zksh/zksh/jute"
 	"github.com/zksh/zksh/server"
 )
@@ -540,5 +541,31 @@ func TestGarbageHandshake(t *testing.T) {
 	var un *UnavailableError
 	if !errors.As(err, &un) || !strings.Contains(err.Error(), "handshake") {
 		t.Errorf("Wait: %v", err)
+	}
+}
+
+// TestReconnectOtherServer: when the server connected to goes away, the session moves to another
+// server of the connect string, the same session; a request made while no server can be had fails as
+// not sent.
+func TestReconnectOtherServer(t *testing.T) {
+	addr := zktest.Server(t)
+	p1, p2 := newProxy(t, addr), newProxy(t, addr)
+	c := open(t, p1.addr()+","+p2.addr())
+	id := c.SessionID()
+	p1.setHold(true)
+	p2.setHold(true)
+	p1.cut()
+	p2.cut()
+	waitState(t, c, func() bool { return !c.Connected() })
+	// No server to be had within the session timeout: the request was never sent, so a write is
+	// known not to be applied (not a lost reply).
+	if _, err := c.Create("/never", nil, 0, zk.WorldACL(zk.PermAll)); err == nil || ReplyLost(err) || SendFailed(err) || Classify(err) != KindUnavailable {
+		t.Errorf("Create without a server: %v", err)
+	}
+	p2.setHold(false)
+	waitState(t, c, c.Connected)
+	roundTrip(t, c)
+	if c.SessionID() != id || c.Server() != p2.addr() {
+		t.Errorf("session 0x%x on %s, want 0x%x on %s", c.SessionID(), c.Server(), id, p2.addr())
 	}
 }
