@@ -177,8 +177,8 @@ func (s *session) connect(addr string) (*sconn, error) {
 		case <-shaken:
 		}
 	}()
+	defer close(shaken)
 	resp, err := handshake(nc, r, &req)
-	close(shaken)
 	if err != nil {
 		nc.Close()
 		s.mu.Lock()
@@ -191,31 +191,42 @@ func (s *session) connect(addr string) (*sconn, error) {
 		s.expire()
 		return nil, errExpired
 	}
-	nc.SetDeadline(time.Time{})
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		nc.Close()
 		return nil, zk.ErrClosing
 	}
 	s.handshakeErr = ""
 	s.id, s.passwd = resp.SessionID, resp.Passwd
 	s.negotiated = time.Duration(resp.TimeOut) * time.Millisecond
-	// After the handshake, before anything else: the credentials, then the watches.
-	if err := s.authenticate(c); err != nil {
+	auth := append([]jute.AuthPacket(nil), s.auth...)
+	rearm := s.watches.setWatches(s.lastZxid)
+	s.mu.Unlock()
+	// After the handshake, before the connection is used (still within the handshake's deadline):
+	// the authentication steps, then the watches.
+	if err := authenticate(c, auth); err != nil {
 		nc.Close()
 		return nil, err
 	}
-	if err := s.rearm(c); err != nil {
+	if err := rearmWatches(c, rearm); err != nil {
 		nc.Close()
 		return nil, err
+	}
+	nc.SetDeadline(time.Time{})
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		nc.Close()
+		return nil, zk.ErrClosing
 	}
 	s.conn = c
 	close(s.up)
+	s.mu.Unlock()
 	go s.read(c, r)
 	go s.ping(c)
-	s.logf("session 0x%x on %s, timeout %v", s.id, addr, s.negotiated)
+	s.logf("session 0x%x on %s, timeout %v", resp.SessionID, addr, time.Duration(resp.TimeOut)*time.Millisecond)
 	return c, nil
 }
 
@@ -240,14 +251,16 @@ func handshake(nc net.Conn, r *bufio.Reader, req *jute.ConnectRequest) (*jute.Co
 	return &resp, nil
 }
 
-// authenticate sends the session's credentials on a new connection (s.mu held). Their replies
-// come to the reader (xid -4) and are only logged: the server accepted them once already.
+// authenticate sends the session's credentials on a new connection, before it is used. Their
+// replies come to the reader (xid -4), which only logs a refusal: the server accepted them before.
 //
-// This is the place of the authentication steps after the handshake (SASL comes here).
-func (s *session) authenticate(c *sconn) error {
+// This is the one place of authentication after the handshake: a step that needs the server's
+// answers before anything else is sent (SASL) exchanges its frames here, before the reader starts
+// (connect has the connection's buffered reader at hand).
+func authenticate(c *sconn, auth []jute.AuthPacket) error {
 	var out []byte
-	for i := range s.auth {
-		out = jute.AppendFrame(out, &jute.RequestHeader{Xid: jute.XidAuth, Type: jute.OpAuth}, &s.auth[i])
+	for i := range auth {
+		out = jute.AppendFrame(out, &jute.RequestHeader{Xid: jute.XidAuth, Type: jute.OpAuth}, &auth[i])
 		c.authq = append(c.authq, nil)
 	}
 	if len(out) == 0 {
@@ -257,11 +270,11 @@ func (s *session) authenticate(c *sconn) error {
 	return err
 }
 
-// rearm re-registers the session's watches on a new connection (s.mu held), from the last zxid
-// seen: the server fires at once those whose znodes changed meanwhile.
-func (s *session) rearm(c *sconn) error {
+// rearmWatches re-registers the session's watches on a new connection (SetWatches2, from the last
+// zxid seen: the server fires at once those whose znodes changed meanwhile).
+func rearmWatches(c *sconn, reqs []*jute.SetWatches) error {
 	var out []byte
-	for _, w := range s.watches.setWatches(s.lastZxid) {
+	for _, w := range reqs {
 		out = jute.AppendFrame(out, &jute.RequestHeader{Xid: jute.XidSetWatches, Type: jute.OpSetWatches2}, w)
 	}
 	if len(out) == 0 {
