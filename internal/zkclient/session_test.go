@@ -569,3 +569,101 @@ func TestReconnectOtherServer(t *testing.T) {
 		t.Errorf("session 0x%x on %s, want 0x%x on %s", c.SessionID(), c.Server(), id, p2.addr())
 	}
 }
+
+// olderServer is a proxy in front of a server that answers the given opcodes with Unimplemented
+// itself, as a ZooKeeper older than them does.
+func olderServer(t *testing.T, target string, unknown ...int32) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			var mu sync.Mutex // one frame at a time to the client
+			go func() {
+				defer in.Close()
+				for {
+					b, err := jute.ReadFrame(out, 64<<20, nil)
+					if err != nil {
+						return
+					}
+					mu.Lock()
+					_, err = in.Write(jute.AppendFrame(nil, rawRecord(b)))
+					mu.Unlock()
+					if err != nil {
+						return
+					}
+				}
+			}()
+			go func() {
+				defer out.Close()
+				for first := true; ; first = false {
+					b, err := jute.ReadFrame(in, 64<<20, nil)
+					if err != nil {
+						return
+					}
+					var h jute.RequestHeader
+					h.Decode(jute.NewDecoder(b))
+					refuse := false
+					for _, op := range unknown {
+						refuse = refuse || (!first && h.Type == op)
+					}
+					if refuse {
+						mu.Lock()
+						in.Write(jute.AppendFrame(nil, &jute.ReplyHeader{Xid: h.Xid, Err: jute.ErrUnimplemented}))
+						mu.Unlock()
+						continue
+					}
+					if _, err := out.Write(jute.AppendFrame(nil, rawRecord(b))); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// rawRecord is bytes passed on as they are.
+type rawRecord []byte
+
+func (r rawRecord) Encode(e *jute.Encoder) { e.Buf = append(e.Buf, r...) }
+func (r rawRecord) Decode(*jute.Decoder)   {}
+
+// TestOlderServerFallbacks: on a server without getEphemerals and getAllChildrenNumber, Ephemerals
+// walks the subtree (skipping, and counting, what the session may not list) and AllChildrenNumber
+// counts by walking.
+func TestOlderServerFallbacks(t *testing.T) {
+	addr := zktest.Server(t)
+	c := open(t, olderServer(t, addr, jute.OpGetEphemerals, jute.OpGetAllChildrenNumber))
+	root := testRoot(t, c)
+	if _, err := c.Create(root+"/locked", nil, 0, zk.WorldACL(zk.PermCreate|zk.PermDelete|zk.PermAdmin)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.SetACL(root+"/locked", zk.WorldACL(zk.PermAll), -1) })
+	for _, p := range []string{root + "/locked/hidden", root + "/mine"} {
+		if _, err := c.Create(p, nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	owned, unlisted, err := c.Ephemerals(context.Background(), root)
+	if err != nil || unlisted != 1 || len(owned) != 1 || owned[0] != root+"/mine" {
+		t.Errorf("Ephemerals: %q %d %v", owned, unlisted, err)
+	}
+	if _, err := c.SetACL(root+"/locked", zk.WorldACL(zk.PermAll), -1); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.AllChildrenNumber(context.Background(), root, nil); n != 3 || err != nil {
+		t.Errorf("AllChildrenNumber: %d %v", n, err)
+	}
+}
