@@ -100,6 +100,7 @@ func (s *session) start() { go s.loop() }
 // every server failed).
 func (s *session) loop() {
 	defer close(s.loopDone)
+	misses := 0 // connection attempts failed in a row
 	for i := 0; ; i++ {
 		select {
 		case <-s.closing:
@@ -108,19 +109,18 @@ func (s *session) loop() {
 		}
 		addr := s.servers[i%len(s.servers)]
 		c, err := s.connect(addr)
+		if errors.Is(err, errExpired) {
+			continue // a new session, at once
+		}
 		if err != nil {
 			s.logf("connect %s: %v", addr, err)
-			s.mu.Lock()
-			s.failed++
-			s.lastDialErr = err
-			roundFailed := s.failed >= len(s.servers)
-			s.mu.Unlock()
 			s.changed()
-			if roundFailed && !s.pause(time.Duration(250+rand.IntN(750))*time.Millisecond) {
+			if misses++; misses%len(s.servers) == 0 && !s.pause(time.Duration(250+rand.IntN(750))*time.Millisecond) {
 				return
 			}
 			continue
 		}
+		misses = 0
 		s.serve(c)
 		s.changed()
 	}
@@ -159,6 +159,10 @@ func (s *session) dialServer(addr string) (net.Conn, error) {
 func (s *session) connect(addr string) (*sconn, error) {
 	nc, err := s.dialServer(addr)
 	if err != nil {
+		s.mu.Lock()
+		s.failed++
+		s.lastDialErr = err
+		s.mu.Unlock()
 		return nil, err
 	}
 	s.mu.Lock()
@@ -621,18 +625,16 @@ func (s *session) localAddr() net.Addr {
 	return s.conn.LocalAddr()
 }
 
-// allFailed returns why, when every server failed to connect since the last success.
+// allFailed returns why, when the last dials, as many as there are servers, all failed (refused,
+// unreachable, unresolvable); nil while a server accepts connections, even if its handshake fails
+// (Wait then goes on until the connect timeout).
 func (s *session) allFailed() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failed < len(s.servers) || s.lastDialErr == nil {
 		return nil
 	}
-	var ne net.Error
-	if errors.As(s.lastDialErr, &ne) || errors.Is(s.lastDialErr, context.DeadlineExceeded) {
-		return dialReason(s.lastDialErr)
-	}
-	return nil // a handshake that failed: Wait goes on until the connect timeout
+	return dialReason(s.lastDialErr)
 }
 
 // handshakeFailure describes the last failed handshake, "" if none.
