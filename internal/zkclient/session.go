@@ -564,14 +564,17 @@ func (s *session) close() {
 	}
 	s.closed = true
 	c := s.conn
-	s.mu.Unlock()
+	var k *call
+	var xid int32
 	if c != nil {
-		k := &call{op: jute.OpCloseSession, done: make(chan struct{})}
-		s.mu.Lock()
+		k = &call{op: jute.OpCloseSession, done: make(chan struct{})}
 		s.xid++
-		xid := s.xid
+		xid = s.xid
 		c.pending[xid] = k
-		s.mu.Unlock()
+	}
+	s.mu.Unlock()
+	close(s.closing) // no reconnecting from now on
+	if c != nil {
 		if s.write(c, jute.AppendFrame(nil, &jute.RequestHeader{Xid: xid, Type: jute.OpCloseSession})) == nil {
 			t := time.NewTimer(time.Second)
 			select {
@@ -582,7 +585,6 @@ func (s *session) close() {
 		}
 		s.lose(c, nil)
 	}
-	close(s.closing)
 	<-s.loopDone
 	s.mu.Lock()
 	ended := s.watches.clear()

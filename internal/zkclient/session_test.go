@@ -675,3 +675,33 @@ func TestRequestWithoutServer(t *testing.T) {
 		t.Errorf("Create without a server: %v", err)
 	}
 }
+
+// TestCloseEndsSession: Close sends closeSession: the session's ephemerals are gone at once (not
+// after the session timeout), and watches end with ErrClosing.
+func TestCloseEndsSession(t *testing.T) {
+	for name, addr := range servers(t) {
+		other := open(t, addr)
+		root := testRoot(t, other)
+		c, err := New(Config{Server: addr, SessionTimeout: time.Minute, ConnectTimeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Create(root+"/eph", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+		_, _, ch, err := c.GetW(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		if ev := next(t, ch); !errors.Is(ev.Err, zk.ErrClosing) {
+			t.Errorf("%s: watch ended with %+v", name, ev)
+		}
+		if ok, _, err := other.Exists(root + "/eph"); ok || err != nil {
+			t.Errorf("%s: the closed session's ephemeral is still there (%v)", name, err)
+		}
+	}
+}
