@@ -2,6 +2,7 @@ package zkclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -127,7 +128,10 @@ func (c *Client) Wait(ctx context.Context) error {
 			scheme, cred, _ := strings.Cut(a, ":")
 			if err := c.s.addAuth(ctx, scheme, []byte(cred)); err != nil {
 				c.Close()
-				return &AuthError{Scheme: scheme, Err: err}
+				if errors.Is(err, zk.ErrAuthFailed) || errors.As(err, new(CodeError)) {
+					return &AuthError{Scheme: scheme, Err: err}
+				}
+				return err // the connection, not the credentials
 			}
 		}
 	}
