@@ -705,3 +705,52 @@ func TestCloseEndsSession(t *testing.T) {
 		}
 	}
 }
+
+// TestOpsErrors: the user's session gives go-zookeeper's errors and results as before, a refused
+// multi included (the first refusal as the error, each operation's result).
+func TestOpsErrors(t *testing.T) {
+	for name, addr := range servers(t) {
+		c := open(t, addr)
+		root := testRoot(t, c)
+		mustCreate(t, c, root+"/a", root+"/a/b")
+		check := func(what string, err, want error) {
+			t.Helper()
+			if !errors.Is(err, want) {
+				t.Errorf("%s: %s: %v, want %v", name, what, err, want)
+			}
+		}
+		_, _, err := c.Get(root + "/none")
+		check("get", err, zk.ErrNoNode)
+		_, err = c.Create(root+"/a", nil, 0, zk.WorldACL(zk.PermAll))
+		check("create", err, zk.ErrNodeExists)
+		_, err = c.Set(root+"/a", nil, 42)
+		check("set", err, zk.ErrBadVersion)
+		check("delete", c.Delete(root+"/a", -1), zk.ErrNotEmpty)
+		_, err = c.Create(root+"/a/b/c", nil, 0, nil)
+		check("create without ACL", err, zk.ErrInvalidACL)
+		seq, err := c.Create(root+"/s-", []byte("x"), zk.FlagSequence, zk.WorldACL(zk.PermAll))
+		if err != nil || seq != root+"/s-0000000001" {
+			t.Errorf("%s: sequential %q %v", name, seq, err)
+		}
+		st, err := c.Set(root+"/a", []byte("v"), 0)
+		if err != nil || st.Version != 1 || st.DataLength != 1 {
+			t.Errorf("%s: set %+v %v", name, st, err)
+		}
+		acl, _, err := c.GetACL(root + "/a")
+		if err != nil || len(acl) != 1 || acl[0] != zk.WorldACL(zk.PermAll)[0] {
+			t.Errorf("%s: getAcl %v %v", name, acl, err)
+		}
+		res, err := c.Multi(&zk.CreateRequest{Path: root + "/m", Acl: zk.WorldACL(zk.PermAll)},
+			&zk.CheckVersionRequest{Path: root + "/a", Version: 7},
+			&zk.DeleteRequest{Path: root + "/a/b", Version: -1})
+		check("multi", err, zk.ErrBadVersion)
+		if len(res) != 3 || !errors.Is(res[1].Error, zk.ErrBadVersion) || res[2].Error == nil || res[2].Error.Error() != "unknown error: -2" {
+			t.Errorf("%s: multi results %+v", name, res)
+		}
+		res, err = c.Multi(&zk.CreateRequest{Path: root + "/m", Acl: zk.WorldACL(zk.PermAll)},
+			&zk.SetDataRequest{Path: root + "/a", Data: []byte("w"), Version: 1})
+		if err != nil || len(res) != 2 || res[0].String != root+"/m" || res[1].Stat == nil || res[1].Stat.Version != 2 {
+			t.Errorf("%s: multi %+v %v", name, res, err)
+		}
+	}
+}
