@@ -96,8 +96,8 @@ func digestID(user, password string) string {
 	return user + ":" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// identities learns the session's identities: from whoAmI (ZooKeeper 3.7+) on a short-lived session
-// with the same credentials, and from the credentials zksh added (digest hashes, which whoAmI does
+// identities learns the session's identities: from whoAmI (ZooKeeper 3.7+) on the user's session,
+// and from the credentials zksh added (digest hashes, which whoAmI does
 // not show). Where whoAmI is not to be had, the client's address is the local end of a connection to
 // the same server.
 func identities(ctx context.Context, c *zkclient.Client) sessionIdentities {

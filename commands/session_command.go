@@ -244,8 +244,7 @@ func NewCmdWhoAmI(env *Env, runF func(context.Context, *WhoAmIOptions) error) *c
 		Use:   "whoami",
 		Short: "Print the identities the server associates with the session's credentials",
 		Long: `Print the identities (scheme and user) the server associates with the session's credentials:
-the client's ip, and one per --auth or addauth. go-zookeeper cannot send whoAmI, so zksh asks on a
-short-lived session with the same credentials.`,
+the client's ip, and one per --auth or addauth, asked on the session itself (whoAmI, ZooKeeper 3.7+).`,
 		Args: rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runWith(cmd, opts, runF, whoAmIRun)

@@ -21,7 +21,7 @@ type Settings struct {
 	WaitTimeout    time.Duration // how long a one-shot -w waits for its event; 0 = no limit
 	Auth           []string      // scheme:credential, added to every session
 	Output         string        // "table" | "plain" | "json" | "" (table on a terminal, plain otherwise)
-	Verbose        bool          // let go-zookeeper/zk log to stderr
+	Verbose        bool          // let the session log to stderr
 	KeepGoing      bool          // scripts: run on after a failing command
 	Local          bool          // start an in-process server and use it
 	Force          bool          // allow deleteall of / and /zookeeper
@@ -74,7 +74,7 @@ func bindSettings(fs *pflag.FlagSet, s *Settings) {
 	fs.DurationVar(&s.WaitTimeout, "wait-timeout", s.WaitTimeout, "one-shot -w: give up waiting for the event after this long, 0 = never (exit 3) (env ZKSH_WAIT_TIMEOUT)")
 	fs.Var(&authValue{list: &s.Auth}, "auth", "add authentication scheme:credential to the session, e.g. digest:user:pass (repeatable) (env ZKSH_AUTH, one per line)")
 	fs.VarP(&outputValue{&s.Output}, "output", "o", "output format: table, plain or json (default table on a terminal, else plain) (env ZKSH_OUTPUT)")
-	boolVar(fs, &s.Verbose, "verbose", "show go-zookeeper's connection log on stderr")
+	boolVar(fs, &s.Verbose, "verbose", "show the session's connection log on stderr")
 	boolVar(fs, &s.KeepGoing, "keep-going", "scripts: run the remaining commands after one fails")
 	boolVar(fs, &s.Force, "force", "allow deleteall / and deleteall /zookeeper, a setAcl that leaves the session no admin permission, and edit of data that is not text")
 	boolVar(fs, &s.Local, "local", "start a bundled in-process ZooKeeper server on a free loopback port and use it")

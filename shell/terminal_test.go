@@ -434,6 +434,7 @@ func TestTerminalSessionExpiry(t *testing.T) {
 	s.typeText("ls /")
 	s.press(keyEnter)
 	s.waitFor("zookeeper")
+	s.waitFor("(CONNECTED) /] 4> ") // Ctrl-D before the prompt would meet the terminal's normal mode
 	if strings.Count(s.screen(0), "session expired;") != 1 {
 		t.Errorf("the expiry was reported %d times", strings.Count(s.screen(0), "session expired;"))
 	}

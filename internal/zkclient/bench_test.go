@@ -30,7 +30,7 @@ func createTree(b *testing.B, c *Client) {
 	var ops []any
 	add := func(p string) { ops = append(ops, &zk.CreateRequest{Path: p, Acl: zk.WorldACL(zk.PermAll)}) }
 	flush := func() {
-		if _, err := c.conn.Multi(ops...); err != nil {
+		if _, err := c.s.Multi(ops...); err != nil {
 			b.Fatal(err)
 		}
 		ops = ops[:0]
@@ -74,6 +74,18 @@ func BenchmarkDeleteTree10k(b *testing.B) {
 		n, err := c.DeleteTree(context.Background(), []string{"/t"}, 1000, nil)
 		if err != nil || n != 10101 {
 			b.Fatalf("deleted %d, %v", n, err)
+		}
+	}
+}
+
+// BenchmarkGetInFlight: 2,000 getData on the Client's session, 64 in flight (the fan-out commands
+// use), on the bundled server.
+func BenchmarkGetInFlight(b *testing.B) {
+	c := benchClient(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := ForEach(context.Background(), 2000, InFlight, func(_, _ int) error { _, _, err := c.Get("/"); return err }); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

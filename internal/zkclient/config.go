@@ -13,12 +13,12 @@ const ConfigPath = "/zookeeper/config"
 
 // GetConfig reads the ensemble's dynamic configuration. Like Apache's ZooKeeper.getConfig it reads
 // /zookeeper/config itself, whatever the chroot.
-func (c *Client) GetConfig() ([]byte, *zk.Stat, error) { return c.conn.Get(ConfigPath) }
+func (c *Client) GetConfig() ([]byte, *zk.Stat, error) { return c.s.Get(ConfigPath) }
 
 // GetConfigW is GetConfig that also sets a data watch on the configuration; its event names
 // /zookeeper/config.
 func (c *Client) GetConfigW() ([]byte, *zk.Stat, <-chan zk.Event, error) {
-	return c.conn.GetW(ConfigPath)
+	return c.s.GetW(ConfigPath)
 }
 
 // ConfigServer is one server line of a dynamic configuration:

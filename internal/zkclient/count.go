@@ -3,8 +3,11 @@ package zkclient
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/jute"
 )
 
 // AllChildrenNumber returns how many znodes are below path, all depths. The server counts them in
@@ -38,11 +41,32 @@ func (c *Client) AllChildrenNumber(ctx context.Context, path string, progress fu
 	return n, nil
 }
 
-// Ephemerals returns the ephemeral znodes the session owns under path (path included, in no
-// order). go-zookeeper cannot send getEphemerals, so the subtree is walked and each znode's owner
-// checked, with many requests in flight. Znodes whose children the session may not list are
+// Ephemerals returns the ephemeral znodes the user's session owns whose paths start with path (in
+// no order). Where the server has getEphemerals (ZooKeeper 3.6+) it answers, on the user's session,
+// as zkCli's getEphemerals shows it (the server matches path as a prefix of the znodes' paths:
+// "/a" also finds "/ab"). Older servers have the subtree under path walked and each znode's owner
+// checked, with many requests in flight; znodes whose children the session may not list are then
 // skipped, and counted in unlisted (also when the check of the owners then fails).
 func (c *Client) Ephemerals(ctx context.Context, path string) (owned []string, unlisted int, err error) {
+	var resp jute.StringsResponse
+	_, err = c.s.request(ctx, jute.OpGetEphemerals, &jute.PathRecord{Path: c.ServerPath(path)}, &resp, nil)
+	if err == nil {
+		owned = []string{}
+		for _, p := range resp.Strings {
+			if c.chroot == "" || p == c.chroot || strings.HasPrefix(p, c.chroot+"/") {
+				owned = append(owned, c.UserPath(p))
+			}
+		}
+		return owned, 0, nil
+	}
+	if !errors.Is(err, ErrUnsupported) {
+		return nil, 0, err
+	}
+	return c.walkEphemerals(ctx, path)
+}
+
+// walkEphemerals is Ephemerals for servers without getEphemerals: the subtree under path, walked.
+func (c *Client) walkEphemerals(ctx context.Context, path string) (owned []string, unlisted int, err error) {
 	w := c.Walker()
 	defer w.Close()
 	w.SkipNoAuth = true

@@ -3,9 +3,13 @@ package zkclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"os"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/jute"
 )
 
 // Kind sorts an error by what it means for the user.
@@ -54,7 +58,7 @@ var ErrUnsupported = errors.New("not supported by the server (unimplemented)")
 // unknown outcome.
 func ReplyLost(err error) bool { return errors.Is(err, zk.ErrConnectionClosed) }
 
-// SendFailed reports whether err is go-zookeeper's failure to write a request to the socket (the
+// SendFailed reports whether err is a failure to write a request to the socket (the
 // connection closed or reset while sending), which leaves the server with part of a request: a
 // write that cannot have been applied.
 func SendFailed(err error) bool {
@@ -82,6 +86,7 @@ var Refusals = map[error]string{
 	zk.ErrSessionMoved:            "session moved to another server",
 	zk.ErrAPIError:                "API error",
 	zk.ErrReconfigDisabled:        "reconfiguration disabled",
+	ErrNoWatcher:                  "no such watcher",
 }
 
 // Describe returns the text for one of ZooKeeper's errors (Refusals), "" for any other error.
@@ -125,4 +130,75 @@ func Classify(err error) Kind {
 func isNetError(err error) bool {
 	var ne *net.OpError
 	return errors.As(err, &ne)
+}
+
+// CodeError is an error code of ZooKeeper that go-zookeeper has no error for; its text is
+// go-zookeeper's for such codes, as before.
+type CodeError int32
+
+func (e CodeError) Error() string { return fmt.Sprintf("unknown error: %d", int32(e)) }
+
+// Is makes Unimplemented ErrUnsupported.
+func (e CodeError) Is(target error) bool {
+	return target == ErrUnsupported && int32(e) == jute.ErrUnimplemented
+}
+
+// ErrNoWatcher is removeWatches finding no watch of the given type on the path.
+var ErrNoWatcher = errors.New("zk: no such watcher")
+
+// codeError is the error for a reply's error code: go-zookeeper's where it has one (so errors.Is
+// works as before), else a CodeError (Unimplemented is ErrUnsupported for errors.Is).
+func codeError(code int32) error {
+	switch code {
+	case 0:
+		return nil
+	case jute.ErrAPIError:
+		return zk.ErrAPIError
+	case jute.ErrNoNode:
+		return zk.ErrNoNode
+	case jute.ErrNoAuth:
+		return zk.ErrNoAuth
+	case jute.ErrBadVersion:
+		return zk.ErrBadVersion
+	case jute.ErrNoChildrenForEphemerals:
+		return zk.ErrNoChildrenForEphemerals
+	case jute.ErrNodeExists:
+		return zk.ErrNodeExists
+	case jute.ErrNotEmpty:
+		return zk.ErrNotEmpty
+	case jute.ErrSessionExpired:
+		return zk.ErrSessionExpired
+	case jute.ErrInvalidACL:
+		return zk.ErrInvalidACL
+	case jute.ErrAuthFailed:
+		return zk.ErrAuthFailed
+	case jute.ErrSessionMoved:
+		return zk.ErrSessionMoved
+	case jute.ErrReconfigDisabled:
+		return zk.ErrReconfigDisabled
+	case jute.ErrBadArguments:
+		return zk.ErrBadArguments
+	case jute.ErrConnectionLoss:
+		return zk.ErrConnectionClosed
+	case jute.ErrNoWatcher:
+		return ErrNoWatcher
+	}
+	return CodeError(code)
+}
+
+// dialReason shortens "dial tcp 127.0.0.1:1: connect: connection refused" to "connection refused".
+func dialReason(err error) error {
+	var te *TLSError
+	if errors.As(err, &te) {
+		return te // it names the problem itself
+	}
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return errors.New("no answer (timed out)")
+	}
+	return err
 }

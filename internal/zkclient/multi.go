@@ -38,7 +38,7 @@ func (c *Client) Multi(ops ...any) (res []zk.MultiResponse, failed int, err erro
 			return nil, -1, fmt.Errorf("multi: unsupported operation %T", op)
 		}
 	}
-	res, err = c.conn.Multi(mapped...)
+	res, err = c.s.Multi(mapped...)
 	for i := range res {
 		if res[i].String != "" {
 			res[i].String = c.UserPath(res[i].String)

@@ -1,60 +1,61 @@
 package zkclient
 
 import (
+	"context"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 )
 
-// The operations go-zookeeper sends, on the user's paths. Errors are go-zookeeper's, as they are:
+// The operations of the user's session, on the user's paths. Errors are go-zookeeper's values, as before:
 // Classify sorts them, ReplyLost and SendFailed tell a write's lost connection.
 
 // Get returns a znode's data and stat.
-func (c *Client) Get(path string) ([]byte, *zk.Stat, error) { return c.conn.Get(c.ServerPath(path)) }
+func (c *Client) Get(path string) ([]byte, *zk.Stat, error) { return c.s.Get(c.ServerPath(path)) }
 
 // GetW is Get that also sets a data watch.
 func (c *Client) GetW(path string) ([]byte, *zk.Stat, <-chan zk.Event, error) {
-	data, st, ch, err := c.conn.GetW(c.ServerPath(path))
+	data, st, ch, err := c.s.GetW(c.ServerPath(path))
 	return data, st, c.userEvents(ch), err
 }
 
 // Children lists a znode's children (names).
 func (c *Client) Children(path string) ([]string, *zk.Stat, error) {
-	return c.conn.Children(c.ServerPath(path))
+	return c.s.Children(c.ServerPath(path))
 }
 
 // ChildrenW is Children that also sets a child watch.
 func (c *Client) ChildrenW(path string) ([]string, *zk.Stat, <-chan zk.Event, error) {
-	names, st, ch, err := c.conn.ChildrenW(c.ServerPath(path))
+	names, st, ch, err := c.s.ChildrenW(c.ServerPath(path))
 	return names, st, c.userEvents(ch), err
 }
 
 // Exists reports whether a znode exists, and its stat if it does.
 func (c *Client) Exists(path string) (bool, *zk.Stat, error) {
-	return c.conn.Exists(c.ServerPath(path))
+	return c.s.Exists(c.ServerPath(path))
 }
 
 // ExistsW is Exists that also sets a watch (on the data, or on the creation).
 func (c *Client) ExistsW(path string) (bool, *zk.Stat, <-chan zk.Event, error) {
-	ok, st, ch, err := c.conn.ExistsW(c.ServerPath(path))
+	ok, st, ch, err := c.s.ExistsW(c.ServerPath(path))
 	return ok, st, c.userEvents(ch), err
 }
 
 // Create creates a znode and returns its path (with the sequence number, for a sequential one).
 func (c *Client) Create(path string, data []byte, flags int32, acl []zk.ACL) (string, error) {
-	p, err := c.conn.Create(c.ServerPath(path), data, flags, acl)
+	p, err := c.s.Create(c.ServerPath(path), data, flags, acl)
 	return c.created(p, err)
 }
 
 // CreateContainer creates a container znode.
 func (c *Client) CreateContainer(path string, data []byte, flags int32, acl []zk.ACL) (string, error) {
-	p, err := c.conn.CreateContainer(c.ServerPath(path), data, flags, acl)
+	p, err := c.s.CreateContainer(c.ServerPath(path), data, flags, acl)
 	return c.created(p, err)
 }
 
 // CreateTTL creates a znode with a time to live.
 func (c *Client) CreateTTL(path string, data []byte, flags int32, acl []zk.ACL, ttl time.Duration) (string, error) {
-	p, err := c.conn.CreateTTL(c.ServerPath(path), data, flags, acl, ttl)
+	p, err := c.s.CreateTTL(c.ServerPath(path), data, flags, acl, ttl)
 	return c.created(p, err)
 }
 
@@ -67,31 +68,57 @@ func (c *Client) created(p string, err error) (string, error) {
 
 // Set replaces a znode's data if its data version is version (-1: any).
 func (c *Client) Set(path string, data []byte, version int32) (*zk.Stat, error) {
-	return c.conn.Set(c.ServerPath(path), data, version)
+	return c.s.Set(c.ServerPath(path), data, version)
 }
 
 // Delete deletes a znode without children if its data version is version (-1: any).
 func (c *Client) Delete(path string, version int32) error {
-	return c.conn.Delete(c.ServerPath(path), version)
+	return c.s.Delete(c.ServerPath(path), version)
 }
 
 // GetACL returns a znode's ACL and stat.
 func (c *Client) GetACL(path string) ([]zk.ACL, *zk.Stat, error) {
-	return c.conn.GetACL(c.ServerPath(path))
+	return c.s.GetACL(c.ServerPath(path))
 }
 
 // SetACL replaces a znode's ACL if its ACL version is version (-1: any).
 func (c *Client) SetACL(path string, acl []zk.ACL, version int32) (*zk.Stat, error) {
-	return c.conn.SetACL(c.ServerPath(path), acl, version)
+	return c.s.SetACL(c.ServerPath(path), acl, version)
 }
 
 // Sync makes the connected server catch up with the leader for path.
 func (c *Client) Sync(path string) error {
-	_, err := c.conn.Sync(c.ServerPath(path))
+	_, err := c.s.Sync(c.ServerPath(path))
 	return err
 }
 
-// userEvents passes on the one event of a watch with its path as the user sees it.
+// AddWatch sets a persistent watch on path (zkCli's addWatch, ZooKeeper 3.6+): Persistent for the
+// znode's events (data, children, creation, deletion), PersistentRecursive for those of every znode
+// of its subtree (no child events). The events come on the returned channel until RemoveWatches
+// removes the watch (its last event is EventPersistentWatchRemoved) or the session ends (an
+// EventNotWatching with the reason), then it is closed; read it until then. The watch belongs to
+// the user's session and is re-armed after a reconnect.
+func (c *Client) AddWatch(ctx context.Context, path string, mode AddWatchMode) (<-chan zk.Event, error) {
+	ch, err := c.s.addWatch(ctx, c.ServerPath(path), mode)
+	return c.userEvents(ch), err
+}
+
+// RemoveWatches removes the session's watches of typ on path (zkCli's removewatches: -c
+// WatchChildren, -d WatchData, -a WatchAny, -p WatchPersistent, -r WatchPersistentRecursive), at
+// the server and here, or here only with local (-l: zkCli's way to drop them when the server cannot
+// be reached). ErrNoWatcher when the session has no such watch on path. Each removed watch gets its
+// removal event (EventDataWatchRemoved, EventChildWatchRemoved, EventPersistentWatchRemoved).
+func (c *Client) RemoveWatches(ctx context.Context, path string, typ WatcherType, local bool) error {
+	return c.s.removeWatches(ctx, c.ServerPath(path), typ, local)
+}
+
+// CheckWatches asks the server whether the session has a watch of typ on path (checkWatches):
+// nil if it has, ErrNoWatcher if not.
+func (c *Client) CheckWatches(ctx context.Context, path string, typ WatcherType) error {
+	return c.s.checkWatches(ctx, c.ServerPath(path), typ)
+}
+
+// userEvents passes on the events of a watch with their paths as the user sees them.
 func (c *Client) userEvents(in <-chan zk.Event) <-chan zk.Event {
 	if in == nil || c.chroot == "" {
 		return in

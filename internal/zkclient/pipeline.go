@@ -40,8 +40,11 @@ type readSession struct {
 }
 
 // dialReadSession opens a session to server with the given credentials ("scheme:credential").
-func dialReadSession(ctx context.Context, d *dialer, server string, timeout time.Duration, auth []string) (*readSession, error) {
-	conn, err := d.dialContext(ctx, "tcp", server)
+func dialReadSession(ctx context.Context, dial func(context.Context, string) (net.Conn, error), server string,
+	timeout time.Duration, auth []string) (*readSession, error) {
+	dctx, cancel := context.WithTimeout(ctx, time.Second)
+	conn, err := dial(dctx, server)
+	cancel()
 	if err != nil {
 		return nil, err
 	}
@@ -228,92 +231,44 @@ type ClientInfo struct {
 	User   string `json:"user"`
 }
 
-// request sends one request and returns the reply's body after its header; a ZooKeeper error code
-// becomes go-zookeeper's error for it where zksh names it.
-func (s *readSession) request(ctx context.Context, op int32, body jute.Record) (*jute.Decoder, error) {
-	s.xid++
-	frame := jute.AppendFrame(nil, &jute.RequestHeader{Xid: s.xid, Type: op}, body)
-	stop := context.AfterFunc(ctx, func() { s.conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	if _, err := s.conn.Write(frame); err != nil {
-		return nil, err
+// pipelined opens a pipelined session to the server the Client is connected to, with its
+// credentials (for multiRead, which takes big replies off the user's session).
+func (c *Client) pipelined(ctx context.Context) (*readSession, error) {
+	server := c.s.server()
+	if server == "" {
+		return nil, zk.ErrNoServer
 	}
-	h, d, err := s.reply(ctx)
-	switch {
-	case err != nil:
-		return nil, err
-	case h.Err == jute.ErrUnimplemented:
-		return nil, ErrUnsupported
-	case h.Err == jute.ErrNoNode:
-		return nil, zk.ErrNoNode
-	case h.Err == jute.ErrNoAuth:
-		return nil, zk.ErrNoAuth
-	case h.Err != 0:
-		return nil, fmt.Errorf("%s", jute.ErrName(h.Err))
-	}
-	return d, nil
+	return dialReadSession(ctx, c.dial, server, c.cfg.SessionTimeout, c.Auth())
 }
 
-// whoAmI asks the server which identities the session has.
-func (s *readSession) whoAmI(ctx context.Context) ([]ClientInfo, error) {
-	d, err := s.request(ctx, jute.OpWhoAmI, nil)
-	if errors.Is(err, ErrUnsupported) {
-		return nil, errors.New("not supported by the server (whoAmI needs ZooKeeper 3.7 or later)")
-	}
-	if err != nil {
-		return nil, err
+// WhoAmI asks the server which identities the user's session has (ZooKeeper 3.7+). local is the
+// client's address on the session's connection (valid when connected, even if whoAmI failed).
+func (c *Client) WhoAmI(ctx context.Context) (ids []ClientInfo, local netip.Addr, err error) {
+	if a, ok := c.s.localAddr().(*net.TCPAddr); ok {
+		local = a.AddrPort().Addr().Unmap()
 	}
 	var resp jute.WhoAmIResponse
-	resp.Decode(d)
-	var out []ClientInfo
-	for _, c := range resp.ClientInfo {
-		out = append(out, ClientInfo{Scheme: c.AuthScheme, User: c.User})
+	_, err = c.s.request(ctx, jute.OpWhoAmI, nil, &resp, nil)
+	if errors.Is(err, ErrUnsupported) {
+		return nil, local, errors.New("not supported by the server (whoAmI needs ZooKeeper 3.7 or later)")
 	}
-	return out, d.Err
-}
-
-// allChildrenNumber asks the server how many znodes are below path (getAllChildrenNumber, 3.6+): one
-// request, counted by the server whatever the ACLs below path.
-func (s *readSession) allChildrenNumber(ctx context.Context, path string) (int, error) {
-	d, err := s.request(ctx, jute.OpGetAllChildrenNumber, &jute.PathRecord{Path: path})
-	if err != nil {
-		return 0, err
-	}
-	var n jute.IntRecord
-	n.Decode(d)
-	return int(n.Value), d.Err
-}
-
-// pipelined opens a pipelined session to the server the Client is connected to, with its
-// credentials.
-func (c *Client) pipelined(ctx context.Context) (*readSession, error) {
-	return dialReadSession(ctx, c.dialer, c.conn.Server(), c.cfg.SessionTimeout, c.Auth())
-}
-
-// WhoAmI asks the server which identities a session with the Client's credentials has (ZooKeeper
-// 3.7+), on a short-lived session beside the Client's. local is the client's address on that
-// session's connection, known (valid) whenever the connection was made, even if whoAmI failed.
-func (c *Client) WhoAmI(ctx context.Context) (ids []ClientInfo, local netip.Addr, err error) {
-	rs, err := c.pipelined(ctx)
 	if err != nil {
 		return nil, local, err
 	}
-	defer rs.close()
-	if a, ok := rs.conn.LocalAddr().(*net.TCPAddr); ok {
+	if a, ok := c.s.localAddr().(*net.TCPAddr); ok && !local.IsValid() {
 		local = a.AddrPort().Addr().Unmap()
 	}
-	ids, err = rs.whoAmI(ctx)
-	return ids, local, err
+	for _, ci := range resp.ClientInfo {
+		ids = append(ids, ClientInfo{Scheme: ci.AuthScheme, User: ci.User})
+	}
+	return ids, local, nil
 }
 
 // allChildrenNumber asks the server how many znodes are below path (getAllChildrenNumber, ZooKeeper
-// 3.6+): one request, counted by the server whatever the ACLs below path. ErrUnsupported when the
-// server does not know the request or the pipelined session cannot be had.
+// 3.6+), on the user's session: one request, counted by the server whatever the ACLs below path.
+// ErrUnsupported when the server does not know the request.
 func (c *Client) allChildrenNumber(ctx context.Context, path string) (int, error) {
-	rs, err := c.pipelined(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrUnsupported, err)
-	}
-	defer rs.close()
-	return rs.allChildrenNumber(ctx, c.ServerPath(path))
+	var n jute.IntRecord
+	_, err := c.s.request(ctx, jute.OpGetAllChildrenNumber, &jute.PathRecord{Path: c.ServerPath(path)}, &n, nil)
+	return int(n.Value), err
 }

@@ -57,16 +57,6 @@ func newDialer(conf *tls.Config, servers []string) *dialer {
 // connection, as a handshake takes round trips and signatures (and a JVM's first one is slow).
 const handshakeTimeout = 5 * time.Second
 
-// dial is go-zookeeper's dialer: timeout bounds the TCP connection.
-func (d *dialer) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
-	return d.connect(context.Background(), network, addr, timeout)
-}
-
-// dialContext connects within a second (the pipelined session's dial); ctx can cut it short.
-func (d *dialer) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	return d.connect(ctx, network, addr, time.Second)
-}
-
 func (d *dialer) connect(ctx context.Context, network, addr string, timeout time.Duration) (net.Conn, error) {
 	nd := net.Dialer{Timeout: timeout}
 	c, err := nd.DialContext(ctx, network, addr)

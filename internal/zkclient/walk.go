@@ -38,7 +38,7 @@ type Walker struct {
 	Progress func(found int)
 
 	c     *Client
-	conns []*zk.Conn
+	conns []znodeConn // the Client's session first, then the helpers
 	tried bool
 
 	reads   *readSession // multiRead session, once a level is big enough
@@ -49,7 +49,18 @@ type Walker struct {
 }
 
 // Walker returns a Walker over the Client's session.
-func (c *Client) Walker() *Walker { return &Walker{c: c, conns: []*zk.Conn{c.conn}} }
+func (c *Client) Walker() *Walker { return &Walker{c: c, conns: []znodeConn{c.s}} }
+
+// znodeConn is what the walks send, on server paths: the Client's session and go-zookeeper's
+// helper sessions alike.
+type znodeConn interface {
+	Get(path string) ([]byte, *zk.Stat, error)
+	Exists(path string) (bool, *zk.Stat, error)
+	Children(path string) ([]string, *zk.Stat, error)
+	Delete(path string, version int32) error
+	Multi(ops ...any) ([]zk.MultiResponse, error)
+	Close()
+}
 
 // Refused returns the znodes whose children a SkipNoAuth walk left out (user paths, in no order).
 func (w *Walker) Refused() []string {
@@ -98,7 +109,7 @@ func (w *Walker) grow(ctx context.Context) {
 	}
 	wg.Wait()
 	for _, c := range conns {
-		if c != nil {
+		if c != nil { // not a nil *zk.Conn in the interface
 			w.conns = append(w.conns, c)
 		}
 	}
