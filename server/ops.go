@@ -154,16 +154,6 @@ func (s *Server) opCloseSession(r *request) (jute.Record, int32) {
 	return nil, jute.ErrOK
 }
 
-// opSASL: without SASL configured Apache answers OK with a null token (zxid 0).
-func (s *Server) opSASL(r *request) (jute.Record, int32) {
-	var token saslResponse // GetSASLRequest has the same layout: one buffer
-	if !decode(r.body, &token) {
-		r.noReply, r.close = true, true
-		return nil, jute.ErrMarshallingError
-	}
-	return &saslResponse{}, jute.ErrOK
-}
-
 // opAuth adds a digest or ip identity to the connection; any other scheme fails and closes it.
 // The reply carries zxid 0.
 func (s *Server) opAuth(r *request) (jute.Record, int32) {

@@ -116,7 +116,7 @@ func (s *Server) opWhoAmI(r *request) (jute.Record, int32) {
 		switch id.Scheme {
 		case "digest":
 			user, _, _ = strings.Cut(id.ID, ":")
-		case "ip", "x509":
+		case "ip", "x509", "sasl":
 			user = id.ID
 		}
 		infos = append(infos, jute.ClientInfo{AuthScheme: id.Scheme, User: user})
