@@ -349,3 +349,77 @@ func TestSASLKazoo(t *testing.T) {
 		t.Errorf("apache (-) and %s (+) differ:\n%s", ours.name, lineDiff(strings.Split(want, "\n"), strings.Split(got, "\n")))
 	}
 }
+
+// TestSASLEnforced: with zookeeper.enforce.auth.enabled and schemes sasl,digest, a connection
+// without such an identity is answered SessionClosedRequireSaslAuth to any request (a ping too)
+// and closed; a failed SASL exchange gets that code instead of AuthFailed. The harness's scenario
+// root cannot be made without an identity, so this runs on the servers' own nodes.
+func TestSASLEnforced(t *testing.T) {
+	zooCfg := append([]string{"enforce.auth.enabled=true", "enforce.auth.schemes=sasl,digest"}, saslZooCfg...)
+	jaas := filepath.Join(t.TempDir(), "server-jaas.conf")
+	if err := os.WriteFile(jaas, []byte(saslServerJAAS), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	flags := "-XX:TieredStopAtLevel=1 -Djava.security.auth.login.config=" + jaas
+	ref := &target{name: "apache", addr: zktest.StartApache(t, zktest.Options{Extra: zooCfg, JVMFlags: flags}).Addr}
+	parsed, _, err := server.ParseConfig(strings.NewReader(strings.Join(zooCfg, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parsed.LoadJAAS(jaas); err != nil {
+		t.Fatal(err)
+	}
+	name, addr, _ := bundled(t, nil, func(c *server.Config) {
+		c.SASLACL, c.SASLSuperUsers, c.SASLUsers = parsed.SASLACL, parsed.SASLSuperUsers, parsed.SASLUsers
+		c.EnforceAuth, c.EnforceAuthSchemes = parsed.EnforceAuth, parsed.EnforceAuthSchemes
+	})
+	ours := &target{name: name, addr: addr}
+	run := func(tg *target) (lines []string) {
+		s := &S{tg: tg, names: map[int64]string{}, ended: map[int64]bool{}, start: time.Now(), root: "/not-used"}
+		defer func() {
+			if r := recover(); r != nil {
+				a, ok := r.(abort)
+				if !ok {
+					panic(r)
+				}
+				s.logf("ABORT: %s", a.msg)
+			}
+			for _, c := range s.clients {
+				c.nc.Close()
+			}
+			lines = s.lines
+		}()
+		c := s.Connect(0)
+		c.Exists("/zookeeper", false)
+		c.Exists("/zookeeper", false)
+		p := s.Connect(0)
+		f, err := p.call(-2, opPing, nil)
+		s.logf("%s ping %s", p.name, p.result(f, err, nil))
+		d := s.Connect(0)
+		d.Auth("digest", "bob:secret")
+		d.Exists("/zookeeper", false)
+		w := s.Connect(0)
+		w.Digest("bob", "wrong")
+		w.Exists("/zookeeper", false)
+		b := s.Connect(0)
+		b.Digest("bob", "secret")
+		b.Exists("/zookeeper", false)
+		b.WhoAmI()
+		return
+	}
+	var want, got []string
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); want = run(ref) }()
+	go func() { defer wg.Done(); got = run(ours) }()
+	wg.Wait()
+	if os.Getenv("ZKSH_IT_SHOW") != "" {
+		t.Logf("apache:\n%s", strings.Join(want, "\n"))
+	}
+	if !strings.Contains(strings.Join(want, "\n"), "SESSIONCLOSEDREQUIRESASLAUTH") {
+		t.Errorf("Apache did not enforce authentication:\n%s", strings.Join(want, "\n"))
+	}
+	if strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Errorf("apache (-) and %s (+) differ:\n%s", ours.name, lineDiff(want, got))
+	}
+}

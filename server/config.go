@@ -66,9 +66,17 @@ type Config struct {
 	// SASLACL makes sasl: ACLs valid, as Apache's SASLAuthenticationProvider named by
 	// authProvider.N (zoo.cfg) or -Dzookeeper.authProvider.N; without it they are InvalidACL.
 	SASLACL bool
+	// EnforceAuth answers SessionClosedRequireSaslAuth, and closes the connection, to any request
+	// but auth and sasl from a connection without an identity of one of EnforceAuthSchemes
+	// (zookeeper.enforce.auth.enabled and zookeeper.enforce.auth.schemes; New refuses a scheme the
+	// server does not have). zookeeper.sessionRequireClientSASLAuth=true is both with "sasl", and
+	// then a failed SASL exchange is answered SessionClosedRequireSaslAuth too.
+	EnforceAuth        bool
+	EnforceAuthSchemes []string
 
 	dynamicConfigFile string // zoo.cfg's dynamicConfigFile, checked by LoadConfigFile
 	jaasSection       string // sasl.serverconfig: the JAAS section LoadJAAS reads, "" = "Server"
+	requireSASL       bool   // sessionRequireClientSASLAuth: EnforceAuth with sasl, over the other keys
 }
 
 // DefaultMaxClientCnxns is Apache's default limit of connections per client address.
@@ -111,7 +119,28 @@ func (c Config) withDefaults() Config {
 	if c.SecureClientPortAddress == "" {
 		c.SecureClientPortAddress = c.ClientPortAddress
 	}
+	if c.requireSASL {
+		c.EnforceAuth, c.EnforceAuthSchemes = true, []string{"sasl"}
+	}
 	return c
+}
+
+// checkEnforceAuth refuses what Apache's AuthenticationHelper refuses to start with.
+func (c Config) checkEnforceAuth() error {
+	if !c.EnforceAuth {
+		return nil
+	}
+	if len(c.EnforceAuthSchemes) == 0 {
+		return errors.New("zookeeper.enforce.auth.enabled is true: zookeeper.enforce.auth.schemes must be configured")
+	}
+	for _, scheme := range c.EnforceAuthSchemes {
+		switch {
+		case scheme == "digest", scheme == "ip", scheme == "sasl" && c.SASLACL, scheme == "x509" && c.TLS != nil:
+		default:
+			return fmt.Errorf("enforce.auth.schemes: authentication scheme %q is not available (sasl needs authProvider.N=%s)", scheme, SASLAuthenticationProvider)
+		}
+	}
+	return nil
 }
 
 // ParseConfig reads a zoo.cfg (Java properties). It returns one warning per key it ignores, such as
@@ -435,6 +464,15 @@ func (c *Config) authProperty(key, value string) (known bool, warning string) {
 		c.SASLSuperPassword = value
 	case key == "sasl.serverconfig":
 		c.jaasSection = value
+	case key == "sessionRequireClientSASLAuth":
+		c.requireSASL = strings.EqualFold(value, "true")
+	case key == "enforce.auth.enabled":
+		c.EnforceAuth = strings.EqualFold(value, "true")
+	case key == "enforce.auth.schemes":
+		c.EnforceAuthSchemes = nil
+		for _, scheme := range strings.Split(value, ",") {
+			c.EnforceAuthSchemes = append(c.EnforceAuthSchemes, strings.TrimSpace(scheme))
+		}
 	default:
 		return false, ""
 	}
@@ -444,7 +482,8 @@ func (c *Config) authProperty(key, value string) (known bool, warning string) {
 // SystemProperty applies a JVM system property Apache's server reads (-Dname=value, as in
 // SERVER_JVMFLAGS): the authentication ones (zookeeper.authProvider.N, zookeeper.superUser,
 // zookeeper.allowSaslFailedClients, zookeeper.SASLAuthenticationProvider.superPassword,
-// zookeeper.sasl.serverconfig) and zookeeper.DigestAuthenticationProvider.superDigest. It returns
+// zookeeper.sasl.serverconfig, zookeeper.sessionRequireClientSASLAuth,
+// zookeeper.enforce.auth.enabled and .schemes) and zookeeper.DigestAuthenticationProvider.superDigest. It returns
 // a warning for any other, which it ignores; java.security.auth.login.config is the caller's, for
 // LoadJAAS (after every property: the section name may come after it).
 func (c *Config) SystemProperty(name, value string) (warning string) {

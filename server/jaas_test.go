@@ -113,3 +113,31 @@ func TestParseConfigSASL(t *testing.T) {
 		t.Fatalf("unknown property: %q", w)
 	}
 }
+
+// Authentication enforcement: sessionRequireClientSASLAuth is enforcement with sasl; a scheme the
+// server does not have stops it, as Apache's AuthenticationHelper.
+func TestEnforceAuthConfig(t *testing.T) {
+	for _, tc := range []struct {
+		lines []string
+		err   string // "" = starts
+	}{
+		{[]string{"sessionRequireClientSASLAuth=true", "authProvider.1=" + server.SASLAuthenticationProvider}, ""},
+		{[]string{"sessionRequireClientSASLAuth=true"}, `authentication scheme "sasl" is not available`},
+		{[]string{"enforce.auth.enabled=true"}, "zookeeper.enforce.auth.schemes must be configured"},
+		{[]string{"enforce.auth.enabled=true", "enforce.auth.schemes=digest, x509"}, `authentication scheme "x509" is not available`},
+		{[]string{"enforce.auth.enabled=false", "enforce.auth.schemes=nonsense"}, ""},
+	} {
+		cfg, _, err := server.ParseConfig(strings.NewReader(strings.Join(append(tc.lines, "clientPort=0"), "\n")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.ClientPortAddress = "127.0.0.1"
+		s, err := server.New(cfg)
+		if s != nil {
+			s.Close()
+		}
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("%q: error %v, want %q", tc.lines, err, tc.err)
+		}
+	}
+}

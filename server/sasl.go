@@ -64,13 +64,18 @@ func (s *Server) opSASL(r *request) (jute.Record, int32) {
 	token, user, err := r.c.sasl.evaluate(req.Token, s.saslPassword)
 	if err != nil {
 		s.log.Warn("client failed to SASL authenticate", "client", r.c.remote, "err", err)
-		if s.cfg.AllowSASLFailedClients {
+		required := s.saslRequired()
+		if s.cfg.AllowSASLFailedClients && !required {
 			return &saslToken{}, jute.ErrOK
 		}
+		code := jute.ErrAuthFailed
+		if required {
+			code = jute.ErrSessionClosedRequireSASL
+		}
 		// The failure carries a null token, and the connection closes after it.
-		r.c.enqueueReply(jute.ReplyHeader{Xid: r.xid, Err: jute.ErrAuthFailed}, &saslToken{})
+		r.c.enqueueReply(jute.ReplyHeader{Xid: r.xid, Err: code}, &saslToken{})
 		r.noReply, r.close = true, true
-		return nil, jute.ErrAuthFailed
+		return nil, code
 	}
 	if user != "" {
 		s.log.Info("SASL authenticated", "client", r.c.remote, "id", user)
@@ -83,6 +88,30 @@ func (s *Server) opSASL(r *request) (jute.Record, int32) {
 		}
 	}
 	return &saslToken{Token: token}, jute.ErrOK
+}
+
+// saslRequired is AuthenticationHelper.isSaslAuthRequired: sasl is among the enforced schemes.
+func (s *Server) saslRequired() bool {
+	if s.cfg.EnforceAuth {
+		for _, scheme := range s.cfg.EnforceAuthSchemes {
+			if scheme == "sasl" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// enforcedAuth reports whether c has an identity of an enforced scheme. s.mu held.
+func (s *Server) enforcedAuth(c *conn) bool {
+	for _, id := range c.auth {
+		for _, scheme := range s.cfg.EnforceAuthSchemes {
+			if id.Scheme == scheme {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // saslPassword is the JAAS password of user; user "super" takes SASLSuperPassword when it is set,

@@ -148,6 +148,9 @@ func New(cfg Config) (*Server, error) {
 		}
 		return nil, err
 	}
+	if err := cfg.checkEnforceAuth(); err != nil {
+		return fail(err)
+	}
 	if cfg.TLS == nil && cfg.NoClientPort {
 		return fail(errors.New("server: no client port and no secure client port"))
 	}
