@@ -86,6 +86,13 @@ func parseJAAS(text string) (map[string][]jaasEntry, error) {
 		if t.line < 0 {
 			return fmt.Errorf("unexpected end of file: want %s", what)
 		}
+		// A word's text is not shown: it may be a password.
+		switch {
+		case t.quoted:
+			return fmt.Errorf("line %d: want %s, got a quoted string", t.line, what)
+		case t.word:
+			return fmt.Errorf("line %d: want %s, got a word", t.line, what)
+		}
 		return fmt.Errorf("line %d: want %s, got %q", t.line, what, t.text)
 	}
 	for i < len(toks) {

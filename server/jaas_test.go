@@ -51,6 +51,7 @@ func TestLoadJAASRefuses(t *testing.T) {
 			"Kerberos (com.sun.security.auth.module.Krb5LoginModule) is not supported"},
 		{"no flag", "Server { org.apache.zookeeper.server.auth.DigestLoginModule user_bob=\"x\"; };", "line 1: want a control flag"},
 		{"unterminated", "Server {\n org.apache.zookeeper.server.auth.DigestLoginModule required user_bob=\"x;\n};", "line 2: unterminated quoted string"},
+		{"no equals sign", "Server { org.apache.zookeeper.server.auth.DigestLoginModule required user_bob \"s3cret\"; };", "line 1: want '=' after user_bob, got a quoted string"},
 		{"no semicolon", "Server { org.apache.zookeeper.server.auth.DigestLoginModule required user_bob=\"x\"; }", "unexpected end of file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,6 +59,9 @@ func TestLoadJAASRefuses(t *testing.T) {
 			_, err := cfg.LoadJAAS(writeJAAS(t, tc.text))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one with %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Fatalf("the error shows the password: %v", err)
 			}
 			if cfg.SASLUsers != nil {
 				t.Fatal("users set from a refused file")
