@@ -369,10 +369,15 @@ func TestSASLEnforced(t *testing.T) {
 	if _, err := parsed.LoadJAAS(jaas); err != nil {
 		t.Fatal(err)
 	}
-	name, addr, _ := bundled(t, nil, func(c *server.Config) {
-		c.SASLACL, c.SASLSuperUsers, c.SASLUsers = parsed.SASLACL, parsed.SASLSuperUsers, parsed.SASLUsers
-		c.EnforceAuth, c.EnforceAuthSchemes = parsed.EnforceAuth, parsed.EnforceAuthSchemes
-	})
+	name, addr := "apache2", ""
+	if os.Getenv("ZKSH_IT_AGAINST") == "apache" {
+		addr = zktest.StartApache(t, zktest.Options{Extra: zooCfg, JVMFlags: flags}).Addr
+	} else {
+		name, addr, _ = bundled(t, nil, func(c *server.Config) {
+			c.SASLACL, c.SASLSuperUsers, c.SASLUsers = parsed.SASLACL, parsed.SASLSuperUsers, parsed.SASLUsers
+			c.EnforceAuth, c.EnforceAuthSchemes = parsed.EnforceAuth, parsed.EnforceAuthSchemes
+		})
+	}
 	ours := &target{name: name, addr: addr}
 	run := func(tg *target) (lines []string) {
 		s := &S{tg: tg, names: map[int64]string{}, ended: map[int64]bool{}, start: time.Now(), root: "/not-used"}
