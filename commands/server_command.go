@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,7 @@ func NewCmdServer(env *Env, runF func(context.Context, *ServerOptions) error) *c
 	opts := &ServerOptions{Env: env}
 	var (
 		configFile, bind string
+		jaasFile         string
 		port, securePort int
 		repair           bool
 	)
@@ -40,8 +42,14 @@ Without clientPortAddress it listens on --bind (127.0.0.1), not on every interfa
 Settings neither given nor in the file take Apache ZooKeeper's defaults (maxClientCnxns 60, ...).
 Without a data directory the tree lives in memory. A transaction log damaged before its end stops
 it (exit 3) and is left as it is; --repair cuts the log at the damage, dropping the writes from there.
-A directory of Apache ZooKeeper's, or a zoo.cfg with server.N lines, is refused (exit 2).`,
-		Example: "  zksh server --port 2181\n  zksh server --config /etc/zookeeper/zoo.cfg",
+A directory of Apache ZooKeeper's, or a zoo.cfg with server.N lines, is refused (exit 2).
+SASL DIGEST-MD5 as Apache's: --jaas names a JAAS file whose Server section lists the users
+(org.apache.zookeeper.server.auth.DigestLoginModule required user_bob="secret";), and
+authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider in zoo.cfg makes sasl:
+ACLs valid. The -D properties of SERVER_JVMFLAGS that Apache's server reads for this
+(java.security.auth.login.config, zookeeper.authProvider.N, zookeeper.superUser, ...) are read too;
+--jaas overrides the first. Kerberos is not supported.`,
+		Example: "  zksh server --port 2181\n  zksh server --config /etc/zookeeper/zoo.cfg\n  zksh server --config zoo.cfg --jaas jaas.conf",
 		Args:    rangeArgs(0, 0),
 		GroupID: "session",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -66,6 +74,9 @@ A directory of Apache ZooKeeper's, or a zoo.cfg with server.N lines, is refused 
 					fmt.Fprintf(env.IO.ErrOut, "zksh server: warning: %s\n", w)
 				}
 				cfg = c
+			}
+			if err := serverSASL(&cfg, jaasFile, os.Getenv("SERVER_JVMFLAGS"), env.IO.ErrOut); err != nil {
+				return usageErrorf(cmd.CommandPath(), "server: %v", err)
 			}
 			if cmd.Flags().Changed("port") || configFile == "" {
 				cfg.ClientPort = port
@@ -104,9 +115,41 @@ A directory of Apache ZooKeeper's, or a zoo.cfg with server.N lines, is refused 
 	cmd.Flags().StringVar(&configFile, "config", "", "read settings from a zoo.cfg")
 	cmd.Flags().IntVar(&port, "port", 2181, "client port (0 picks a free one)")
 	cmd.Flags().IntVar(&securePort, "secure-port", 0, "TLS client port, overriding the zoo.cfg's secureClientPort (0 picks a free one); the ssl.* keys come from --config")
+	cmd.Flags().StringVar(&jaasFile, "jaas", "", "JAAS file whose Server section lists the SASL DIGEST-MD5 users (Apache's -Djava.security.auth.login.config)")
 	cmd.Flags().StringVar(&bind, "bind", "127.0.0.1", "address to listen on")
 	cmd.Flags().BoolVar(&repair, "repair", false, "cut a damaged transaction log at its first damaged record (drops every write from there)")
 	return cmd
+}
+
+// serverSASL applies the -D properties of jvmFlags (SERVER_JVMFLAGS) that the server reads, then
+// the JAAS file: jaasFile, else the flags' java.security.auth.login.config. Warnings go to errOut.
+func serverSASL(cfg *server.Config, jaasFile, jvmFlags string, errOut io.Writer) error {
+	jaas := ""
+	for _, f := range strings.Fields(jvmFlags) {
+		prop, ok := strings.CutPrefix(f, "-D")
+		if !ok {
+			continue // JVM tuning (-Xmx...): nothing for this server
+		}
+		name, value, _ := strings.Cut(prop, "=")
+		if name == "java.security.auth.login.config" {
+			jaas = value
+			continue
+		}
+		if w := cfg.SystemProperty(name, value); w != "" {
+			fmt.Fprintf(errOut, "zksh server: warning: SERVER_JVMFLAGS: %s\n", w)
+		}
+	}
+	if jaasFile != "" {
+		jaas = jaasFile
+	}
+	if jaas == "" {
+		return nil
+	}
+	warnings, err := cfg.LoadJAAS(jaas)
+	for _, w := range warnings {
+		fmt.Fprintf(errOut, "zksh server: warning: %s\n", w)
+	}
+	return err
 }
 
 // serverRun serves until ctx is cancelled (Main cancels it on SIGINT and SIGTERM).

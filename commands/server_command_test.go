@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zksh/zksh/internal/zktest"
+	"github.com/zksh/zksh/server"
 )
 
 func TestLocal(t *testing.T) {
@@ -497,5 +499,50 @@ func TestServerRefusesLostSnapshot(t *testing.T) {
 	}
 	if got := localChildren(t, dir); got != full {
 		t.Fatalf("with the snapshot back: %q, want %q", got, full)
+	}
+}
+
+// TestServerSASLConfig: --jaas, and SERVER_JVMFLAGS' -D properties as Apache's zkServer.sh passes
+// them (java.security.auth.login.config, zookeeper.authProvider.N); a Kerberos section is refused.
+func TestServerSASLConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	digest := write("digest.conf", `Server { org.apache.zookeeper.server.auth.DigestLoginModule required user_bob="secret"; };`)
+	other := write("other.conf", `Server { org.apache.zookeeper.server.auth.DigestLoginModule required user_eve="x"; };`)
+	krb := write("krb.conf", `Server { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/etc/zk.keytab" principal="zookeeper/host@EXAMPLE.COM"; };`)
+
+	var cfg server.Config
+	var warn bytes.Buffer
+	flags := "-Xmx512m -Djava.security.auth.login.config=" + digest +
+		" -Dzookeeper.authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider -Dzookeeper.log.dir=/tmp"
+	if err := serverSASL(&cfg, "", flags, &warn); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SASLUsers["bob"] != "secret" || !cfg.SASLACL {
+		t.Fatalf("SERVER_JVMFLAGS not applied: %+v", cfg)
+	}
+	if !strings.Contains(warn.String(), "ignoring system property zookeeper.log.dir") || strings.Contains(warn.String(), "Xmx") {
+		t.Fatalf("warnings %q", warn.String())
+	}
+	// --jaas wins over the flags' file.
+	cfg = server.Config{}
+	if err := serverSASL(&cfg, other, flags, io.Discard); err != nil || cfg.SASLUsers["eve"] != "x" || cfg.SASLUsers["bob"] != "" {
+		t.Fatalf("--jaas: %v %+v", err, cfg.SASLUsers)
+	}
+
+	code, errOut := refusedServer(t, "server", "--port", "0", "--jaas", krb)
+	if code != ExitUsage || !strings.Contains(errOut, "Kerberos") || !strings.Contains(errOut, krb) {
+		t.Fatalf("--jaas with Kerberos: exit %d %q", code, errOut)
+	}
+	t.Setenv("SERVER_JVMFLAGS", "-Djava.security.auth.login.config="+krb)
+	code, errOut = refusedServer(t, "server", "--port", "0")
+	if code != ExitUsage || !strings.Contains(errOut, "Kerberos") {
+		t.Fatalf("SERVER_JVMFLAGS with Kerberos: exit %d %q", code, errOut)
 	}
 }

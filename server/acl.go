@@ -130,14 +130,28 @@ func checkACL(acl []jute.ACL, perm int32, ids []jute.ID) int32 {
 					return jute.ErrOK
 				}
 			}
+		case "sasl":
+			// SASLAuthenticationProvider.matches: the same id, or the SASL user named super.
+			for _, id := range ids {
+				if id.Scheme == "sasl" && (id.ID == a.ID.ID || id.ID == "super") {
+					return jute.ErrOK
+				}
+			}
 		}
 	}
 	return jute.ErrNoAuth
 }
 
-// fixupACL validates a requested ACL and expands the "auth" scheme, as PrepRequestProcessor.fixupACL;
-// x509 ACLs are valid when the server serves TLS.
-func fixupACL(acl []jute.ACL, ids []jute.ID, x509 bool) ([]jute.ACL, int32) {
+// aclSchemes are the ACL schemes a server has beside world, digest and ip, as Apache registers
+// their authentication providers: x509 when it serves TLS, sasl when authProvider.N names it.
+type aclSchemes struct{ x509, sasl bool }
+
+func (s *Server) aclSchemes() aclSchemes {
+	return aclSchemes{x509: s.cfg.TLS != nil, sasl: s.cfg.SASLACL}
+}
+
+// fixupACL validates a requested ACL and expands the "auth" scheme, as PrepRequestProcessor.fixupACL.
+func fixupACL(acl []jute.ACL, ids []jute.ID, schemes aclSchemes) ([]jute.ACL, int32) {
 	uniq := make([]jute.ACL, 0, len(acl))
 	for _, a := range acl {
 		dup := false
@@ -162,7 +176,8 @@ func fixupACL(acl []jute.ACL, ids []jute.ID, x509 bool) ([]jute.ACL, int32) {
 		case a.ID.Scheme == "auth":
 			valid := false
 			for _, id := range ids {
-				if id.Scheme == "digest" || id.Scheme == "x509" { // Apache's authenticated schemes
+				// The identities whose provider is registered and says it is authenticated.
+				if id.Scheme == "digest" || id.Scheme == "x509" || id.Scheme == "sasl" && schemes.sasl {
 					valid = true
 					out = append(out, jute.ACL{Perms: a.Perms, ID: id})
 				}
@@ -180,7 +195,12 @@ func fixupACL(acl []jute.ACL, ids []jute.ID, x509 bool) ([]jute.ACL, int32) {
 				return nil, jute.ErrInvalidACL
 			}
 			out = append(out, a)
-		case a.ID.Scheme == "x509" && x509:
+		case a.ID.Scheme == "sasl" && schemes.sasl:
+			if !validSASLACL(a.ID.ID) {
+				return nil, jute.ErrInvalidACL
+			}
+			out = append(out, a)
+		case a.ID.Scheme == "x509" && schemes.x509:
 			// Apache registers its x509 provider when it serves TLS (Netty with ssl.*); an X.500
 			// name, as its X500Principal checks.
 			if !strings.Contains(a.ID.ID, "=") { // an X.500 name, as Apache's X500Principal checks

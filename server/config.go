@@ -53,8 +53,30 @@ type Config struct {
 	SecureClientPort        int
 	SecureClientPortAddress string
 	NoClientPort            bool
+	// SASLUsers, when not nil, answers the sasl opcode with DIGEST-MD5 as Apache does with a JAAS
+	// Server section (ReadJAAS): user name to password, its user_NAME="password" options. A
+	// client that authenticates has the identity sasl:NAME; one that fails is answered AuthFailed
+	// and its connection closed, unless AllowSASLFailedClients (zookeeper.allowSaslFailedClients).
+	SASLUsers              map[string]string
+	AllowSASLFailedClients bool
+	// SASLSuperUsers are SASL identities that are also the super user (zookeeper.superUser).
+	SASLSuperUsers []string
+	// SASLSuperPassword replaces user "super"'s JAAS password (zookeeper.SASLAuthenticationProvider.superPassword).
+	SASLSuperPassword string
+	// SASLACL makes sasl: ACLs valid, as Apache's SASLAuthenticationProvider named by
+	// authProvider.N (zoo.cfg) or -Dzookeeper.authProvider.N; without it they are InvalidACL.
+	SASLACL bool
+	// EnforceAuth answers SessionClosedRequireSaslAuth, and closes the connection, to any request
+	// but auth and sasl from a connection without an identity of one of EnforceAuthSchemes
+	// (zookeeper.enforce.auth.enabled and zookeeper.enforce.auth.schemes; New refuses a scheme the
+	// server does not have). zookeeper.sessionRequireClientSASLAuth=true is both with "sasl", and
+	// then a failed SASL exchange is answered SessionClosedRequireSaslAuth too.
+	EnforceAuth        bool
+	EnforceAuthSchemes []string
 
 	dynamicConfigFile string // zoo.cfg's dynamicConfigFile, checked by LoadConfigFile
+	jaasSection       string // sasl.serverconfig: the JAAS section LoadJAAS reads, "" = "Server"
+	requireSASL       bool   // sessionRequireClientSASLAuth: EnforceAuth with sasl, over the other keys
 }
 
 // DefaultMaxClientCnxns is Apache's default limit of connections per client address.
@@ -97,7 +119,28 @@ func (c Config) withDefaults() Config {
 	if c.SecureClientPortAddress == "" {
 		c.SecureClientPortAddress = c.ClientPortAddress
 	}
+	if c.requireSASL {
+		c.EnforceAuth, c.EnforceAuthSchemes = true, []string{"sasl"}
+	}
 	return c
+}
+
+// checkEnforceAuth refuses what Apache's AuthenticationHelper refuses to start with.
+func (c Config) checkEnforceAuth() error {
+	if !c.EnforceAuth {
+		return nil
+	}
+	if len(c.EnforceAuthSchemes) == 0 {
+		return errors.New("zookeeper.enforce.auth.enabled is true: zookeeper.enforce.auth.schemes must be configured")
+	}
+	for _, scheme := range c.EnforceAuthSchemes {
+		switch {
+		case scheme == "digest", scheme == "ip", scheme == "sasl" && c.SASLACL, scheme == "x509" && c.TLS != nil:
+		default:
+			return fmt.Errorf("enforce.auth.schemes: authentication scheme %q is not available (sasl needs authProvider.N=%s)", scheme, SASLAuthenticationProvider)
+		}
+	}
+	return nil
 }
 
 // ParseConfig reads a zoo.cfg (Java properties). It returns one warning per key it ignores, such as
@@ -291,7 +334,11 @@ func parseConfig(r io.Reader) (Config, []string, error) {
 			"zookeeper.ssl.protocol", "zookeeper.ssl.enabledProtocols", "zookeeper.ssl.ciphersuites":
 			ssl[strings.TrimPrefix(key, "zookeeper.")] = value
 		default:
-			warnings = append(warnings, fmt.Sprintf("ignoring zoo.cfg key %q (not supported by the zksh server)", key))
+			if ok, warning := cfg.authProperty(key, value); !ok {
+				warnings = append(warnings, fmt.Sprintf("ignoring zoo.cfg key %q (not supported by the zksh server)", key))
+			} else if warning != "" {
+				warnings = append(warnings, fmt.Sprintf("zoo.cfg line %d: %s", line, warning))
+			}
 		}
 		if err != nil {
 			return Config{}, warnings, err
@@ -391,4 +438,64 @@ func dynamicServers(path string) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// authProperty applies one of Apache's authentication settings, given in zoo.cfg as KEY or on the
+// JVM's command line as -Dzookeeper.KEY (Apache copies the zoo.cfg keys it does not know into
+// zookeeper.* system properties). It returns false for a key it does not know, and a warning for
+// a value it ignores.
+func (c *Config) authProperty(key, value string) (known bool, warning string) {
+	switch {
+	case strings.HasPrefix(key, "authProvider."):
+		// ProviderRegistry loads each class named; digest and ip are always there.
+		switch value {
+		case SASLAuthenticationProvider:
+			c.SASLACL = true
+		case "org.apache.zookeeper.server.auth.DigestAuthenticationProvider",
+			"org.apache.zookeeper.server.auth.IPAuthenticationProvider":
+		default:
+			return true, fmt.Sprintf("%s: ignoring authentication provider %q (the zksh server has sasl, digest, ip, and x509 with TLS)", key, value)
+		}
+	case key == "superUser" || strings.HasPrefix(key, "superUser."):
+		c.SASLSuperUsers = append(c.SASLSuperUsers, value)
+	case key == "allowSaslFailedClients":
+		c.AllowSASLFailedClients = strings.EqualFold(value, "true")
+	case key == "SASLAuthenticationProvider.superPassword":
+		c.SASLSuperPassword = value
+	case key == "sasl.serverconfig":
+		c.jaasSection = value
+	case key == "sessionRequireClientSASLAuth":
+		c.requireSASL = strings.EqualFold(value, "true")
+	case key == "enforce.auth.enabled":
+		c.EnforceAuth = strings.EqualFold(value, "true")
+	case key == "enforce.auth.schemes":
+		c.EnforceAuthSchemes = nil
+		for _, scheme := range strings.Split(value, ",") {
+			c.EnforceAuthSchemes = append(c.EnforceAuthSchemes, strings.TrimSpace(scheme))
+		}
+	default:
+		return false, ""
+	}
+	return true, ""
+}
+
+// SystemProperty applies a JVM system property Apache's server reads (-Dname=value, as in
+// SERVER_JVMFLAGS): the authentication ones (zookeeper.authProvider.N, zookeeper.superUser,
+// zookeeper.allowSaslFailedClients, zookeeper.SASLAuthenticationProvider.superPassword,
+// zookeeper.sasl.serverconfig, zookeeper.sessionRequireClientSASLAuth,
+// zookeeper.enforce.auth.enabled and .schemes) and zookeeper.DigestAuthenticationProvider.superDigest. It returns
+// a warning for any other, which it ignores; java.security.auth.login.config is the caller's, for
+// LoadJAAS (after every property: the section name may come after it).
+func (c *Config) SystemProperty(name, value string) (warning string) {
+	key, ok := strings.CutPrefix(name, "zookeeper.")
+	if ok && key == "DigestAuthenticationProvider.superDigest" {
+		c.SuperDigest = value
+		return ""
+	}
+	if ok {
+		if known, w := c.authProperty(key, value); known {
+			return w
+		}
+	}
+	return fmt.Sprintf("ignoring system property %s (not read by the zksh server)", name)
 }

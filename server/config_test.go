@@ -32,13 +32,13 @@ authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider
 	if cfg.TickTime != 500*time.Millisecond || cfg.DataDir != "/var/lib/zookeeper" || cfg.ClientPort != 2182 ||
 		cfg.ClientPortAddress != "0.0.0.0" || cfg.MaxClientCnxns != 0 || cfg.MinSessionTimeout != 1500*time.Millisecond ||
 		cfg.MaxSessionTimeout != 10*time.Second || !cfg.ExtendedTypesEnabled || cfg.SuperDigest != "super:abc=" ||
-		cfg.JuteMaxBuffer != 1000000 || strings.Join(cfg.FourLetterWords, ",") != "ruok,stat,mntr" {
+		cfg.JuteMaxBuffer != 1000000 || strings.Join(cfg.FourLetterWords, ",") != "ruok,stat,mntr" || !cfg.SASLACL {
 		t.Fatalf("config %+v", cfg)
 	}
-	if len(warnings) != 3 {
+	if len(warnings) != 2 {
 		t.Fatalf("warnings %q", warnings)
 	}
-	for _, key := range []string{"initLimit", "syncLimit", "authProvider.1"} {
+	for _, key := range []string{"initLimit", "syncLimit"} {
 		if !strings.Contains(strings.Join(warnings, "\n"), key) {
 			t.Errorf("no warning for %s", key)
 		}

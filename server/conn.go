@@ -30,10 +30,11 @@ type conn struct {
 	ip     string
 	remote string
 
-	session   *session  // s.mu
-	auth      []jute.ID // s.mu
-	forgotten bool      // s.mu: answered a four-letter word or closed; not counted
-	req       request   // s.mu: the request being handled (see dispatch)
+	session   *session   // s.mu
+	auth      []jute.ID  // s.mu
+	forgotten bool       // s.mu: answered a four-letter word or closed; not counted
+	req       request    // s.mu: the request being handled (see dispatch)
+	sasl      *digestMD5 // s.mu: the SASL exchange, once one started
 
 	outMu      sync.Mutex
 	room       *sync.Cond // on outMu: the outbox was emptied, or the connection is closing

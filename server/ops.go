@@ -101,6 +101,12 @@ type request struct {
 // dispatch runs one request through its operation and queues the reply. It returns false when the
 // connection must close once its replies are flushed. s.mu held.
 func (s *Server) dispatch(c *conn, sess *session, h jute.RequestHeader, body []byte) bool {
+	if s.cfg.EnforceAuth && h.Type != jute.OpAuth && h.Type != jute.OpSASL && !s.enforcedAuth(c) {
+		// AuthenticationHelper.enforceAuthentication: before the request is even looked at.
+		s.log.Warn("closing connection without a required identity", "client", c.remote, "schemes", s.cfg.EnforceAuthSchemes)
+		c.reply(h.Xid, 0, jute.ErrSessionClosedRequireSASL, nil)
+		return false
+	}
 	op, ok := lookupOp(h.Type)
 	if !ok {
 		// UnimplementedRequestProcessor: zxid -1, then the connection closes.
@@ -152,16 +158,6 @@ func (s *Server) opCloseSession(r *request) (jute.Record, int32) {
 	s.watches.removeConn(r.c)
 	r.zxid, r.close = s.zxid, true
 	return nil, jute.ErrOK
-}
-
-// opSASL: without SASL configured Apache answers OK with a null token (zxid 0).
-func (s *Server) opSASL(r *request) (jute.Record, int32) {
-	var token saslResponse // GetSASLRequest has the same layout: one buffer
-	if !decode(r.body, &token) {
-		r.noReply, r.close = true, true
-		return nil, jute.ErrMarshallingError
-	}
-	return &saslResponse{}, jute.ErrOK
 }
 
 // opAuth adds a digest or ip identity to the connection; any other scheme fails and closes it.

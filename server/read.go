@@ -118,6 +118,11 @@ func (s *Server) opWhoAmI(r *request) (jute.Record, int32) {
 			user, _, _ = strings.Cut(id.ID, ":")
 		case "ip", "x509":
 			user = id.ID
+		case "sasl":
+			// The user name comes from the scheme's provider: none without authProvider.N.
+			if s.cfg.SASLACL {
+				user = id.ID
+			}
 		}
 		infos = append(infos, jute.ClientInfo{AuthScheme: id.Scheme, User: user})
 	}

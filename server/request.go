@@ -138,9 +138,3 @@ func sortAuth(ids []jute.ID) {
 	}
 	sort.SliceStable(ids, func(i, j int) bool { return bucket(ids[i]) < bucket(ids[j]) })
 }
-
-// saslResponse is SetSASLResponse with a null token.
-type saslResponse struct{}
-
-func (saslResponse) Encode(e *jute.Encoder) { e.Buffer(nil) }
-func (saslResponse) Decode(d *jute.Decoder) { d.Buffer() }

@@ -19,13 +19,15 @@
 // its quirks: cversion reported as creates*2-children, containers and TTL nodes showing no
 // ephemeral owner, children in java.util.HashSet order, creates inside a multi retyped by their
 // flags, checkWatches answering for any connection's watch, whoAmI in hash order, and a
-// successful stand-alone check (opcode 13) getting no reply at all. Not implemented: SASL (answered
-// as a server without SASL does), read-only mode, and reconfig (answered as standalone Apache
-// does: ReconfigDisabled, or Unimplemented with reconfigEnabled=true).
+// successful stand-alone check (opcode 13) getting no reply at all. SASL is DIGEST-MD5 from a JAAS
+// Server section (Config.SASLUsers, LoadJAAS; sasl.go, jaas.go), with the sasl: ACL scheme of
+// Apache's SASLAuthenticationProvider. Not implemented: Kerberos, read-only mode, and reconfig
+// (answered as standalone Apache does: ReconfigDisabled, or Unimplemented with reconfigEnabled=true).
 //
 // It is the project's largest package because it is a whole server; it is laid out by concern, a
 // file each: connections and framing (conn.go, request.go), the operations (ops.go, read.go and
-// write.go), the tree (tree.go), sessions (session.go), watches (watch.go), ACLs (acl.go),
+// write.go), the tree (tree.go), sessions (session.go), watches (watch.go), ACLs (acl.go), SASL
+// (sasl.go, jaas.go),
 // quotas (quota.go), persistence (store.go, logdamage.go, snapshot.go, txn.go), configuration (config.go) and the
 // four-letter words (fourlw.go).
 //
@@ -145,6 +147,9 @@ func New(cfg Config) (*Server, error) {
 			s.store.close()
 		}
 		return nil, err
+	}
+	if err := cfg.checkEnforceAuth(); err != nil {
+		return fail(err)
 	}
 	if cfg.TLS == nil && cfg.NoClientPort {
 		return fail(errors.New("server: no client port and no secure client port"))

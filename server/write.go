@@ -129,7 +129,7 @@ func (s *Server) create(c *conn, typ int32, path string, data []byte, acl []jute
 	if !ok {
 		return nil, jute.ErrBadArguments
 	}
-	acl, code := fixupACL(acl, c.auth, s.cfg.TLS != nil)
+	acl, code := fixupACL(acl, c.auth, s.aclSchemes())
 	if code != jute.ErrOK {
 		return nil, code
 	}
@@ -240,7 +240,7 @@ func (s *Server) setACL(c *conn, path string, acl []jute.ACL, version int32) (*z
 	if znodepath.Validate(path) != nil {
 		return nil, jute.ErrBadArguments
 	}
-	acl, code := fixupACL(acl, c.auth, s.cfg.TLS != nil)
+	acl, code := fixupACL(acl, c.auth, s.aclSchemes())
 	if code != jute.ErrOK {
 		return nil, code
 	}
