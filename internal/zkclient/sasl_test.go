@@ -112,6 +112,14 @@ func TestSASLDigest(t *testing.T) {
 				t.Fatalf("pipelined children = %v, noAuth %v, %v", kids, noAuth, err)
 			}
 
+			// A walk (no helper sessions with SASL) lists the sasl:bob subtree.
+			w := c.Walker()
+			levels, err := w.Walk(ctx, root)
+			w.Close()
+			if err != nil || len(levels) != 2 || len(levels[1]) != 1 || levels[1][0] != root+"/child" {
+				t.Fatalf("walk = %v, %v", levels, err)
+			}
+
 			// Cut the connection: the session comes back on a new one, logged in again.
 			id := c.SessionID()
 			p.cut()
