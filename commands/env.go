@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/go-zookeeper/zk"
+
 	"github.com/zksh/zksh/internal/zkclient"
 )
 
@@ -155,6 +157,10 @@ func (e *Env) Client(ctx context.Context) (*zkclient.Client, error) {
 		}
 		var ae *zkclient.AuthError
 		if errors.As(err, &ae) && ae.User != "" {
+			if !errors.Is(ae.Err, zk.ErrAuthFailed) { // not a refusal: the exchange could not be had
+				return nil, &ExitError{Code: classify(ae.Err), Op: "sasl",
+					Err: fmt.Errorf("SASL login of user %s failed: %s", ae.User, describe(ae.Err))}
+			}
 			return nil, &ExitError{Code: classify(ae.Err), Op: "sasl",
 				Err: fmt.Errorf("the server refused the SASL credentials of user %s (%s)", ae.User, describe(ae.Err))}
 		}

@@ -215,3 +215,14 @@ func TestSASLSettingsRefused(t *testing.T) {
 		saslZksh(t, "127.0.0.1:1", append(c.args, "get", "/")...).fails(t, 2, c.want)
 	}
 }
+
+// TestSASLServerWithoutSASL: a SASL login against a server without SASL (no JAAS Server section)
+// is not silently skipped: it fails naming the user, exit 1.
+func TestSASLServerWithoutSASL(t *testing.T) {
+	clientJAAS := writeFile(t, "client-jaas.conf", saslClientJAAS)
+	for name, addr := range zktest.Targets(t, server.RunT(t).Addr()) {
+		t.Run(name, func(t *testing.T) {
+			saslZksh(t, addr, "--jaas", clientJAAS, "get", "/").fails(t, 1, "SASL login of user bob failed: the server does not run SASL DIGEST-MD5")
+		})
+	}
+}

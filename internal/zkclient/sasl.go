@@ -95,7 +95,7 @@ func saslExchange(login *SASL, send func([]byte) error, recv func() ([]byte, err
 		return err
 	}
 	if len(challenge) == 0 {
-		return &saslRefused{user: login.User, err: errors.New("the server does not run SASL (no JAAS Server section on the server?)")}
+		return &saslRefused{user: login.User, err: errors.New("the server does not run SASL DIGEST-MD5 (no JAAS Server section on the server?)")}
 	}
 	resp, rspauth, err := digestResponse(login, challenge, nil)
 	if err != nil {
