@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/go-zookeeper/zk"
+
 	"github.com/zksh/zksh/internal/zkclient"
 )
 
@@ -110,7 +112,13 @@ func (e *Env) Client(ctx context.Context) (*zkclient.Client, error) {
 			e.mu.Unlock()
 			return nil, usageErrorf("", "%v", err)
 		}
+		login, err := clientSASL(s, e.IO)
+		if err != nil {
+			e.mu.Unlock()
+			return nil, usageErrorf("", "%v", err)
+		}
 		cfg := zkclient.Config{
+			SASL:           login,
 			TLS:            tlsConf,
 			Server:         s.Server,
 			SessionTimeout: s.SessionTimeout,
@@ -148,6 +156,14 @@ func (e *Env) Client(ctx context.Context) (*zkclient.Client, error) {
 			e.mu.Unlock()
 		}
 		var ae *zkclient.AuthError
+		if errors.As(err, &ae) && ae.User != "" {
+			if !errors.Is(ae.Err, zk.ErrAuthFailed) { // not a refusal: the exchange could not be had
+				return nil, &ExitError{Code: classify(ae.Err), Op: "sasl",
+					Err: fmt.Errorf("SASL login of user %s failed: %s", ae.User, describe(ae.Err))}
+			}
+			return nil, &ExitError{Code: classify(ae.Err), Op: "sasl",
+				Err: fmt.Errorf("the server refused the SASL credentials of user %s (%s)", ae.User, describe(ae.Err))}
+		}
 		if errors.As(err, &ae) {
 			return nil, &ExitError{Code: classify(ae.Err), Op: "--auth",
 				Err: fmt.Errorf("the server refused the %s credentials (%s)", ae.Scheme, describe(ae.Err))}

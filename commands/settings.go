@@ -35,6 +35,12 @@ type Settings struct {
 	TLSServerName         string // the name to verify the server's certificate against
 	TLSInsecureSkipVerify bool   // do not verify the server's certificate (warned about)
 	ClientConfig          string // zkCli's -client-configuration file (Java properties)
+
+	// SASL DIGEST-MD5: the Client section of a JAAS file, or a user with a password file (or a
+	// hidden prompt). Passwords are never given on the command line.
+	JAAS             string // JAAS login configuration file (zkCli's -Djava.security.auth.login.config)
+	SASLUser         string
+	SASLPasswordFile string
 }
 
 // Default values of the global flags.
@@ -86,7 +92,10 @@ func bindSettings(fs *pflag.FlagSet, s *Settings) {
 	fs.StringVar(&s.TLSKey, "tls-key", s.TLSKey, "PEM private key of --tls-cert (env ZKSH_TLS_KEY)")
 	fs.StringVar(&s.TLSServerName, "tls-server-name", s.TLSServerName, "verify the server's certificate against NAME instead of the connect string's host (env ZKSH_TLS_SERVER_NAME)")
 	boolVar(fs, &s.TLSInsecureSkipVerify, "tls-insecure-skip-verify", "do NOT verify the server's certificate (testing only; warned about) (env ZKSH_TLS_INSECURE_SKIP_VERIFY)")
-	fs.StringVar(&s.ClientConfig, "client-configuration", s.ClientConfig, "zkCli's client configuration file (zookeeper.client.secure, zookeeper.ssl.*) (env ZKSH_CLIENT_CONFIGURATION)")
+	fs.StringVar(&s.ClientConfig, "client-configuration", s.ClientConfig, "zkCli's client configuration file (zookeeper.client.secure, zookeeper.ssl.*, zookeeper.sasl.*) (env ZKSH_CLIENT_CONFIGURATION)")
+	fs.StringVar(&s.JAAS, "jaas", s.JAAS, "JAAS file whose Client section (DigestLoginModule username/password) logs in with SASL DIGEST-MD5, as zkCli's -Djava.security.auth.login.config (env ZKSH_JAAS)")
+	fs.StringVar(&s.SASLUser, "sasl-user", s.SASLUser, "log in with SASL DIGEST-MD5 as USER; the password from --sasl-password-file or a hidden prompt (env ZKSH_SASL_USER)")
+	fs.StringVar(&s.SASLPasswordFile, "sasl-password-file", s.SASLPasswordFile, "file holding the --sasl-user password (its first line) (env ZKSH_SASL_PASSWORD_FILE)")
 }
 
 // noEnvTwin are the global flags without a ZKSH_* variable: deleting / should never be a setting left

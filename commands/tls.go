@@ -171,16 +171,9 @@ func readClientConfig(path string, warn io.Writer) (tlsSettings, error) {
 		return t, err
 	}
 	t.protocol, t.enabledList, t.ciphers = props["zookeeper.ssl.protocol"], props["zookeeper.ssl.enabledProtocols"], props["zookeeper.ssl.ciphersuites"]
-	// SASL: asked for explicitly (zookeeper.sasl.client=true) or by naming a JAAS section.
-	sasl, err := boolKey("zookeeper.sasl.client", false)
-	if err != nil {
+	// SASL (zookeeper.sasl.client, zookeeper.sasl.clientconfig) is read by clientSASL.
+	if _, err := boolKey("zookeeper.sasl.client", true); err != nil {
 		return t, err
-	}
-	_, saslOff := props["zookeeper.sasl.client"]
-	saslOff = saslOff && !sasl
-	if sasl || props["zookeeper.sasl.clientconfig"] != "" && !saslOff {
-		return t, fmt.Errorf("client configuration %s: SASL authentication (zookeeper.sasl.client, zookeeper.sasl.clientconfig) is not supported yet; "+
-			"remove those keys or set zookeeper.sasl.client=false, and use --auth for digest credentials", path)
 	}
 	for _, k := range slices.Sorted(maps.Keys(props)) {
 		if !clientConfigKeys[k] {

@@ -177,8 +177,9 @@ func TestClientConfigurationRefusals(t *testing.T) {
 		lines []string
 		want  string
 	}{
-		{[]string{"zookeeper.sasl.client=true"}, "SASL authentication"},
-		{[]string{"zookeeper.sasl.clientconfig=Client"}, "not supported yet"},
+		// SASL asked for without a JAAS file (--jaas) to log in with.
+		{[]string{"zookeeper.sasl.client=true"}, "no JAAS file is given"},
+		{[]string{"zookeeper.sasl.clientconfig=Client"}, "no JAAS file is given"},
 		{[]string{"zookeeper.client.secure=maybe"}, `zookeeper.client.secure="maybe"`},
 		{[]string{"zookeeper.client.secure=true", "zookeeper.ssl.trustStore.location=" + f.CA + ".missing"}, "zookeeper.ssl.trustStore"},
 		{[]string{"zookeeper.client.secure=true", "zookeeper.ssl.trustStore.location=" + f.CA, "zookeeper.ssl.ciphersuites=TLS_FOO"}, "TLS_FOO"},

@@ -231,3 +231,27 @@ func isJAASWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
 		c == '.' || c == '_' || c == '-' || c == '$' || c == '*' || c >= 0x80
 }
+
+// JAASLogin is one login module of a JAAS section: its class and options.
+type JAASLogin struct {
+	Class   string
+	Options map[string]string
+}
+
+// ReadJAASSection reads the named section of a JAAS login configuration file (a client's Client
+// section); ok is false when the file has no such section. Errors never show the file's words.
+func ReadJAASSection(path, name string) (logins []JAASLogin, ok bool, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("JAAS file: %w", err)
+	}
+	sections, err := parseJAAS(string(b))
+	if err != nil {
+		return nil, false, fmt.Errorf("JAAS file %s: %w", path, err)
+	}
+	entries, ok := sections[name]
+	for _, e := range entries {
+		logins = append(logins, JAASLogin{Class: e.class, Options: e.options})
+	}
+	return logins, ok, nil
+}

@@ -20,6 +20,10 @@ type Config struct {
 	SessionTimeout time.Duration // requested session timeout
 	ConnectTimeout time.Duration // how long Wait waits for a session
 	Auth           []string      // "scheme:credential", added to the session (and to helper sessions)
+	// SASL, if set, is a DIGEST-MD5 login run on every connection of the session (again after each
+	// reconnect) and of the pipelined session, before anything else is sent. Helper sessions
+	// (go-zookeeper cannot run SASL) are not opened: walks use the session and the pipelined one.
+	SASL *SASL
 
 	// Dialer, if set, makes every connection to a server (network "tcp"), for the user's
 	// session, the helper sessions and the pipelined one alike: the one place to wrap them (TLS).
@@ -81,6 +85,7 @@ func New(cfg Config) (*Client, error) {
 	c.dialer = newDialer(cfg.TLS, servers)
 	c.dialer.onAlert = c.tlsFailed
 	c.s = newSession(servers, cfg.SessionTimeout, min(cfg.ConnectTimeout, max(cfg.SessionTimeout, time.Second)), c.dial)
+	c.s.sasl = cfg.SASL
 	c.s.changed = c.ping
 	c.s.expired = func() { c.expired.Store(true) }
 	if cfg.Logf != nil {
@@ -180,6 +185,9 @@ func (c *Client) waitSession(ctx context.Context) error {
 		return nil
 	}
 	refused := func() error {
+		if r := c.s.saslFailure(); r != nil {
+			return &AuthError{Scheme: "sasl", User: r.user, Err: r.err}
+		}
 		if err := c.tlsFailure(); err != nil {
 			return &UnavailableError{fmt.Sprintf("could not connect to %s: %v", c.cfg.Server, err)}
 		}
@@ -262,6 +270,9 @@ func (c *Client) AddAuth(scheme, cred string) error {
 // helperSession opens one more session to the same servers with the same credentials, for spreading
 // a large walk; nil if it cannot be had within a second.
 func (c *Client) helperSession(ctx context.Context) *zk.Conn {
+	if c.cfg.SASL != nil {
+		return nil // go-zookeeper cannot run SASL: without it, the helper would lack the identity
+	}
 	servers, _, err := ParseConnectString(c.cfg.Server)
 	if err != nil {
 		return nil

@@ -42,10 +42,14 @@ func (e *OutcomeUnknownError) Error() string {
 // AuthError is the server refusing credentials the session was opened with.
 type AuthError struct {
 	Scheme string
+	User   string // the SASL user, for Scheme "sasl"
 	Err    error
 }
 
 func (e *AuthError) Error() string {
+	if e.User != "" {
+		return "the server refused the " + e.Scheme + " credentials of user " + e.User + ": " + e.Err.Error()
+	}
 	return "the server refused the " + e.Scheme + " credentials: " + e.Err.Error()
 }
 func (e *AuthError) Unwrap() error { return e.Err }

@@ -41,7 +41,7 @@ type readSession struct {
 
 // dialReadSession opens a session to server with the given credentials ("scheme:credential").
 func dialReadSession(ctx context.Context, dial func(context.Context, string) (net.Conn, error), server string,
-	timeout time.Duration, auth []string) (*readSession, error) {
+	timeout time.Duration, auth []string, login *SASL) (*readSession, error) {
 	dctx, cancel := context.WithTimeout(ctx, time.Second)
 	conn, err := dial(dctx, server)
 	cancel()
@@ -81,6 +81,7 @@ func dialReadSession(ctx context.Context, dial func(context.Context, string) (ne
 	if d2.Err != nil || resp.TimeOut <= 0 {
 		return fail(fmt.Errorf("session refused"))
 	}
+
 	for range auth {
 		body, err := s.frame()
 		if err != nil {
@@ -89,6 +90,14 @@ func dialReadSession(ctx context.Context, dial func(context.Context, string) (ne
 		var h jute.ReplyHeader
 		if jute.Unmarshal(body, &h) != nil || h.Xid != jute.XidAuth || h.Err != 0 {
 			return fail(fmt.Errorf("authentication failed"))
+		}
+	}
+	if login != nil {
+		// After the replies to the handshake and the auth packets sent with it.
+		send := func(b []byte) error { _, err := conn.Write(b); return err }
+		xid := func() int32 { s.xid++; return s.xid }
+		if err := saslExchange(login, send, func() ([]byte, error) { return s.frame() }, xid); err != nil {
+			return fail(err)
 		}
 	}
 	conn.SetDeadline(time.Time{})
@@ -238,7 +247,7 @@ func (c *Client) pipelined(ctx context.Context) (*readSession, error) {
 	if server == "" {
 		return nil, zk.ErrNoServer
 	}
-	return dialReadSession(ctx, c.dial, server, c.cfg.SessionTimeout, c.Auth())
+	return dialReadSession(ctx, c.dial, server, c.cfg.SessionTimeout, c.Auth(), c.cfg.SASL)
 }
 
 // WhoAmI asks the server which identities the user's session has (ZooKeeper 3.7+). local is the

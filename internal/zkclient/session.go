@@ -49,11 +49,13 @@ type session struct {
 	lastZxid   int64
 	xid        int32
 	auth       []jute.AuthPacket // accepted credentials, re-sent on every connection
+	sasl       *SASL             // the SASL login run on every connection, nil for none
 	watches    watchSet
 
-	failed       int    // dials that failed since the last successful one
-	lastDialErr  error  // why the last one failed
-	handshakeErr string // why the last handshake failed, "" if it did not
+	failed       int          // dials that failed since the last successful one
+	lastDialErr  error        // why the last one failed
+	handshakeErr string       // why the last handshake failed, "" if it did not
+	saslErr      *saslRefused // the server refused the SASL login on the last connection
 }
 
 // sconn is one connection of the session.
@@ -209,8 +211,14 @@ func (s *session) connect(addr string) (*sconn, error) {
 	s.mu.Unlock()
 	// After the handshake, before the connection is used (still within the handshake's deadline):
 	// the authentication steps, then the watches.
-	if err := authenticate(c, auth); err != nil {
+	if err := s.authenticate(c, r, auth); err != nil {
 		nc.Close()
+		var refused *saslRefused
+		if errors.As(err, &refused) {
+			s.mu.Lock()
+			s.saslErr = refused
+			s.mu.Unlock()
+		}
 		return nil, err
 	}
 	if err := rearmWatches(c, rearm); err != nil {
@@ -225,6 +233,7 @@ func (s *session) connect(addr string) (*sconn, error) {
 		return nil, zk.ErrClosing
 	}
 	s.conn = c
+	s.saslErr = nil
 	close(s.up)
 	s.mu.Unlock()
 	go s.read(c, r)
@@ -254,13 +263,33 @@ func handshake(nc net.Conn, r *bufio.Reader, req *jute.ConnectRequest) (*jute.Co
 	return &resp, nil
 }
 
-// authenticate sends the session's credentials on a new connection, before it is used. Their
-// replies come to the reader (xid -4), which only logs a refusal: the server accepted them before.
-//
-// This is the one place of authentication after the handshake: a step that needs the server's
-// answers before anything else is sent (SASL) exchanges its frames here, before the reader starts
-// (connect has the connection's buffered reader at hand).
-func authenticate(c *sconn, auth []jute.AuthPacket) error {
+// authenticate sends the session's credentials on a new connection, before it is used. The SASL
+// login, when there is one, comes first: its frames are exchanged here, before the reader starts;
+// a refusal is a *saslRefused. The replies to the other credentials come to the reader (xid -4),
+// which only logs a refusal: the server accepted them before.
+func (s *session) authenticate(c *sconn, r *bufio.Reader, auth []jute.AuthPacket) error {
+	if s.sasl != nil {
+		send := func(b []byte) error { _, err := c.Write(b); return err }
+		recv := func() ([]byte, error) {
+			b, err := jute.ReadFrame(r, 1<<20, nil)
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, errors.New("connection closed during SASL authentication")
+			}
+			return b, err
+		}
+		xid := func() int32 {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.xid++; s.xid <= 0 {
+				s.xid = 1
+			}
+			return s.xid
+		}
+		if err := saslExchange(s.sasl, send, recv, xid); err != nil {
+			return err
+		}
+		s.logf("SASL DIGEST-MD5: authenticated as %s on %s", s.sasl.User, c.server)
+	}
 	var out []byte
 	for i := range auth {
 		out = jute.AppendFrame(out, &jute.RequestHeader{Xid: jute.XidAuth, Type: jute.OpAuth}, &auth[i])
@@ -639,6 +668,13 @@ func (s *session) allFailed() error {
 }
 
 // handshakeFailure describes the last failed handshake, "" if none.
+// saslFailure is the server's refusal of the SASL login on the last connection, nil if none.
+func (s *session) saslFailure() *saslRefused {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saslErr
+}
+
 func (s *session) handshakeFailure() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
