@@ -8,15 +8,12 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/zksh/zksh/internal/jaas"
 	"github.com/zksh/zksh/internal/zkclient"
-	"github.com/zksh/zksh/server"
 )
 
-// digestLoginModule and krb5LoginModule are the JAAS login modules of SASL DIGEST-MD5 and Kerberos.
-const (
-	digestLoginModule = "org.apache.zookeeper.server.auth.DigestLoginModule"
-	krb5LoginModule   = "com.sun.security.auth.module.Krb5LoginModule"
-)
+// krb5LoginModule is the JAAS login module of Kerberos.
+const krb5LoginModule = "com.sun.security.auth.module.Krb5LoginModule"
 
 // clientSASL is the SASL DIGEST-MD5 login of the session, nil for none: --sasl-user (password from
 // --sasl-password-file or a hidden prompt on a terminal), or the Client section of --jaas (the
@@ -61,7 +58,7 @@ func clientSASL(s Settings, streams *IOStreams) (*zkclient.SASL, error) {
 	case !enabled:
 		return nil, nil // zookeeper.sasl.client=false: zkCli does not log in either
 	}
-	logins, ok, err := server.ReadJAASSection(s.JAAS, section)
+	logins, ok, err := jaas.ReadSection(s.JAAS, section)
 	if err != nil {
 		return nil, fmt.Errorf("--jaas: %w", err)
 	}
@@ -72,17 +69,17 @@ func clientSASL(s Settings, streams *IOStreams) (*zkclient.SASL, error) {
 		switch {
 		case l.Class == krb5LoginModule || strings.HasSuffix(l.Class, ".Krb5LoginModule"):
 			return nil, fmt.Errorf("--jaas: JAAS file %s, section %s: Kerberos (%s) is not supported yet; only %s (SASL DIGEST-MD5)",
-				s.JAAS, section, l.Class, digestLoginModule)
-		case l.Class != digestLoginModule:
+				s.JAAS, section, l.Class, jaas.DigestLoginModule)
+		case l.Class != jaas.DigestLoginModule:
 			return nil, fmt.Errorf("--jaas: JAAS file %s, section %s: login module %s is not supported; only %s (SASL DIGEST-MD5)",
-				s.JAAS, section, l.Class, digestLoginModule)
+				s.JAAS, section, l.Class, jaas.DigestLoginModule)
 		}
 	}
 	for _, l := range logins {
 		user, hasUser := l.Options["username"]
 		password, hasPassword := l.Options["password"]
 		if !hasUser || !hasPassword {
-			return nil, fmt.Errorf("--jaas: JAAS file %s, section %s: %s needs username and password options", s.JAAS, section, digestLoginModule)
+			return nil, fmt.Errorf("--jaas: JAAS file %s, section %s: %s needs username and password options", s.JAAS, section, jaas.DigestLoginModule)
 		}
 		return &zkclient.SASL{User: user, Password: password}, nil
 	}
