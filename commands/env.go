@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/zksh/zksh/internal/zkclient"
 )
@@ -30,6 +31,7 @@ type Env struct {
 	stdinCommands bool                // stdin holds the commands (REPL or script): "-" cannot read data from it
 	getenv        func(string) string // Main's command line: fills the flags not given from ZKSH_*
 	localStarted  bool
+	hideWatches   atomic.Bool // printwatches off: the shell prints no watch event
 }
 
 // NewEnv returns an Env with the given streams and settings, at "/".
@@ -51,6 +53,13 @@ func (e *Env) notify(line string) {
 		return
 	}
 	fmt.Fprintln(e.IO.ErrOut, line)
+}
+
+// notifyWatch prints a watch event's line above the prompt, unless printwatches is off.
+func (e *Env) notifyWatch(line string) {
+	if !e.hideWatches.Load() {
+		e.notify(line)
+	}
 }
 
 func (e *Env) wrote(parent string) {

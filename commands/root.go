@@ -133,6 +133,10 @@ line). Paths may be relative to the current znode (see cd).`,
 		reads(shellState(NewCmdAddAuth(env, nil))),
 		reads(NewCmdWhoAmI(env, nil)),
 		reads(NewCmdVersion(env, nil)),
+		reads(NewCmdAddWatch(env, nil)),
+		reads(NewCmdRemoveWatches(env, nil)),
+		reads(NewCmdPrintWatches(env, nil)),
+		reads(NewCmdWatch(env, nil)),
 	)
 	add("admin",
 		reads(NewCmdStatus(env, nil)),
@@ -238,7 +242,6 @@ func resolveSettings(cmd *cobra.Command, global *pflag.FlagSet, env *Env, s *Set
 
 // zkCliOnly are zkCli commands zksh does not have, with a pointer where there is one.
 var zkCliOnly = map[string]string{
-	"printwatches": "", "removewatches": "", "addWatch": "",
 	"reconfig": "",
 	"history":  " outside the shell (run zksh without a command)",
 	"redo":     " outside the shell (run zksh without a command)",

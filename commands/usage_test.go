@@ -403,7 +403,7 @@ func TestTTLWithoutExtendedTypes(t *testing.T) {
 
 // TestZkCliOnlyCommands: zkCli commands zksh lacks are named as such, not as unknown commands.
 func TestZkCliOnlyCommands(t *testing.T) {
-	if r := mainRun("removewatches", "/a"); r.code != ExitUsage || !strings.Contains(r.err, "zkCli's removewatches is not supported by zksh") {
+	if r := mainRun("reconfig"); r.code != ExitUsage || !strings.Contains(r.err, "zkCli's reconfig is not supported by zksh") {
 		t.Fatalf("%+v", r)
 	}
 	if r := mainRun("frobnicate"); r.code != ExitUsage || !strings.Contains(r.err, `unknown command "frobnicate"`) {
