@@ -94,9 +94,16 @@ func streamEvents(ctx context.Context, env *Env, p render.Printer, path string, 
 		timeout = t.C
 	}
 	n := 0
+	interrupted := func() error {
+		return &ExitError{Code: classify(ctx.Err()), Path: path,
+			Err: fmt.Errorf("%s after %s", describe(ctx.Err()), events(n))}
+	}
 	for {
 		select {
 		case ev, ok := <-ch:
+			if ctx.Err() != nil {
+				return interrupted() // nothing printed after Ctrl-C
+			}
 			if !ok || ev.Err != nil || ev.Type == zk.EventNotWatching {
 				err := zk.ErrClosing
 				if ok {
@@ -126,8 +133,7 @@ func streamEvents(ctx context.Context, env *Env, p render.Printer, path string, 
 			return &ExitError{Code: ExitUnavailable, Path: path,
 				Err: fmt.Errorf("--wait-timeout %v reached after %s", env.settings().WaitTimeout, events(n))}
 		case <-ctx.Done():
-			return &ExitError{Code: classify(ctx.Err()), Path: path,
-				Err: fmt.Errorf("%s after %s", describe(ctx.Err()), events(n))}
+			return interrupted()
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
+
 	"github.com/zksh/zksh/internal/zktest"
 
 	"github.com/zksh/zksh/render"
@@ -233,5 +235,85 @@ loop:
 		if _, err := time.Parse(render.EventTimeLayout, f[0]); err != nil {
 			t.Fatalf("%q: %v", l, err)
 		}
+	}
+}
+
+// cancelWriter cancels a context at its first write.
+type cancelWriter struct {
+	strings.Builder
+	cancel context.CancelFunc
+}
+
+func (w *cancelWriter) Write(p []byte) (int, error) {
+	defer w.cancel()
+	return w.Builder.Write(p)
+}
+
+// TestWatchInterrupted: Ctrl-C (the line's context cancelled) ends watch with exit 130, the
+// events printed so far kept.
+func TestWatchInterrupted(t *testing.T) {
+	addr := zktest.Server(t)
+	c := dial(t, addr)
+	root := testRoot(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	streams, _, errOut := fakeIO("", false)
+	out := &cancelWriter{cancel: cancel}
+	streams.Out = out
+	env := NewEnv(streams, Settings{Server: addr, ConnectTimeout: 5 * time.Second, Output: "plain"})
+	defer env.Close()
+	done := make(chan error)
+	go func() { done <- ExecuteLine(ctx, env, []string{"watch", root}) }()
+	var err error
+loop:
+	for i := 0; ; i++ {
+		select {
+		case err = <-done:
+			break loop
+		case <-time.After(50 * time.Millisecond):
+			if _, err := c.Set(root, []byte{byte(i)}, -1); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if ExitCode(err) != ExitInterrupted || !strings.Contains(err.Error(), "interrupted after 1 event") ||
+		strings.Count(out.String(), "\n") != 1 || !strings.Contains(out.String(), " NodeDataChanged "+root+"\n") {
+		t.Fatalf("err %v, stdout %q, stderr %q", err, out.String(), errOut)
+	}
+}
+
+// TestWatchRearm: on servers without persistent watches, watch sets one-shot watches again after
+// each event: a znode changed again and again keeps giving events.
+func TestWatchRearm(t *testing.T) {
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			c := dial(t, addr)
+			root := "/TestWatchRearm"
+			zkshAt(addr, "deleteall", root)
+			mustCreate(t, c, root, nil)
+			t.Cleanup(func() { zkshAt(addr, "deleteall", root) })
+			env, _ := shellEnv(t, addr)
+			zc, err := env.Client(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			events := make(chan zk.Event)
+			go rearm(ctx, zc, root, events)
+			for n, i := 0, 0; n < 3; i++ {
+				select {
+				case ev := <-events:
+					if ev.Type != zk.EventNodeDataChanged || ev.Path != root {
+						t.Fatalf("event %+v", ev)
+					}
+					n++
+				case <-time.After(50 * time.Millisecond):
+					if _, err := c.Set(root, []byte{byte(i)}, -1); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }
