@@ -146,6 +146,19 @@ func TestPrintWatches(t *testing.T) {
 	if got := out.String(); got != "printwatches is on\nprintwatches is off\nprintwatches is on\n" {
 		t.Fatalf("%q", got)
 	}
+	// The watch lines (addWatch's, -w's) go through notifyWatch: off, they are not printed.
+	var shown []string
+	env.Notify = func(l string) { shown = append(shown, l) }
+	for _, words := range [][]string{{"printwatches", "off"}, {"a"}, {"printwatches", "on"}, {"b"}} {
+		if words[0] != "printwatches" {
+			env.notifyWatch(words[0])
+		} else if err := ExecuteLine(context.Background(), env, words); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(shown) != 1 || shown[0] != "b" {
+		t.Fatalf("printed %q, want only b", shown)
+	}
 }
 
 // TestWatchCountJSON: watch --count N -o json exits 0 after N events, each a JSON line with its
