@@ -158,7 +158,7 @@ func (e *Env) awaitWatch(ctx context.Context, path string, ch <-chan zk.Event) e
 		go func() {
 			// A watch ended by close or connect is what the user asked for: say nothing.
 			if ev, ok := <-ch; ok && !errors.Is(ev.Err, zk.ErrClosing) {
-				e.notify(e.eventText(ev, p))
+				e.notifyWatch(e.eventText(ev, p))
 			}
 		}()
 		return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
 
@@ -32,6 +33,7 @@ type Env struct {
 	stdinCommands bool                // stdin holds the commands (REPL or script): "-" cannot read data from it
 	getenv        func(string) string // Main's command line: fills the flags not given from ZKSH_*
 	localStarted  bool
+	hideWatches   atomic.Bool // printwatches off: the shell prints no watch event
 }
 
 // NewEnv returns an Env with the given streams and settings, at "/".
@@ -53,6 +55,13 @@ func (e *Env) notify(line string) {
 		return
 	}
 	fmt.Fprintln(e.IO.ErrOut, line)
+}
+
+// notifyWatch prints a watch event's line above the prompt, unless printwatches is off.
+func (e *Env) notifyWatch(line string) {
+	if !e.hideWatches.Load() {
+		e.notify(line)
+	}
 }
 
 func (e *Env) wrote(parent string) {

@@ -45,7 +45,7 @@ func TestEveryCommandClassified(t *testing.T) {
 		}
 	}
 	sort.Strings(writers)
-	if got, want := strings.Join(writers, " "), "apply cp create delete deleteall delquota edit import mirror set setAcl setquota txn"; got != want {
+	if got, want := strings.Join(writers, " "), "apply cp create delete deleteall delquota edit import mirror reconfig set setAcl setquota txn"; got != want {
 		t.Errorf("writing commands: %s, want %s", got, want)
 	}
 }

@@ -133,11 +133,16 @@ line). Paths may be relative to the current znode (see cd).`,
 		reads(shellState(NewCmdAddAuth(env, nil))),
 		reads(NewCmdWhoAmI(env, nil)),
 		reads(NewCmdVersion(env, nil)),
+		reads(NewCmdAddWatch(env, nil)),
+		reads(NewCmdRemoveWatches(env, nil)),
+		reads(NewCmdPrintWatches(env, nil)),
+		reads(NewCmdWatch(env, nil)),
 	)
 	add("admin",
 		reads(NewCmdStatus(env, nil)),
 		reads(NewCmdFourLetter(env, nil)),
 		reads(NewCmdConfig(env, nil)),
+		writes(NewCmdReconfig(env, nil)),
 		writes(NewCmdSetQuota(env, nil)),
 		reads(NewCmdListQuota(env, nil)),
 		writes(NewCmdDelQuota(env, nil)),
@@ -238,12 +243,10 @@ func resolveSettings(cmd *cobra.Command, global *pflag.FlagSet, env *Env, s *Set
 
 // zkCliOnly are zkCli commands zksh does not have, with a pointer where there is one.
 var zkCliOnly = map[string]string{
-	"printwatches": "", "removewatches": "", "addWatch": "",
-	"reconfig": "",
-	"history":  " outside the shell (run zksh without a command)",
-	"redo":     " outside the shell (run zksh without a command)",
-	"quit":     " outside the shell",
-	"exit":     " outside the shell",
+	"history": " outside the shell (run zksh without a command)",
+	"redo":    " outside the shell (run zksh without a command)",
+	"quit":    " outside the shell",
+	"exit":    " outside the shell",
 }
 
 const annotationPathArg = "zksh/path-arg"
@@ -371,7 +374,7 @@ func rewriteArgs(args []string) ([]string, error) {
 			out = append(out, a)
 		}
 	}
-	return findArgs(out), nil
+	return reconfigArgs(findArgs(out)), nil
 }
 
 func optValue(args []string, i int, name string) (string, int, error) {
@@ -428,7 +431,7 @@ func Main(args []string, streams *IOStreams, repl func(*Env) error) int {
 // --connect-timeout runs on a session of its own, closed when the line ends. The error it returns is
 // typed (AsUsage), and a usage error's hint reads "help get" when env.Interactive.
 func ExecuteLine(ctx context.Context, env *Env, words []string) error {
-	words = findArgs(words)
+	words = reconfigArgs(findArgs(words))
 	lineEnv, err := sessionForLine(env, words)
 	if err == nil {
 		if lineEnv != env {

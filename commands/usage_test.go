@@ -403,7 +403,7 @@ func TestTTLWithoutExtendedTypes(t *testing.T) {
 
 // TestZkCliOnlyCommands: zkCli commands zksh lacks are named as such, not as unknown commands.
 func TestZkCliOnlyCommands(t *testing.T) {
-	if r := mainRun("removewatches", "/a"); r.code != ExitUsage || !strings.Contains(r.err, "zkCli's removewatches is not supported by zksh") {
+	if r := mainRun("redo", "1"); r.code != ExitUsage || !strings.Contains(r.err, "zkCli's redo is not supported by zksh outside the shell") {
 		t.Fatalf("%+v", r)
 	}
 	if r := mainRun("frobnicate"); r.code != ExitUsage || !strings.Contains(r.err, `unknown command "frobnicate"`) {

@@ -129,6 +129,7 @@ func (p jsonPrinter) ACL(w io.Writer, a ACL) error {
 
 // EventJSON is a watch event as JSON.
 type EventJSON struct {
+	Time  string `json:"time,omitempty"` // RFC 3339 with milliseconds, in watch streams
 	Event string `json:"event"`
 	State string `json:"state"`
 	Path  string `json:"path"`
@@ -136,7 +137,11 @@ type EventJSON struct {
 }
 
 func (p jsonPrinter) Event(w io.Writer, e Event) error {
-	return writeJSON(w, EventJSON{e.Type, e.State, e.Path, e.Err})
+	var t string
+	if !e.Time.IsZero() {
+		t = e.Time.Format(EventTimeLayout)
+	}
+	return writeJSON(w, EventJSON{t, e.Type, e.State, e.Path, e.Err})
 }
 
 func (p jsonPrinter) Count(w io.Writer, path, what string, n int) error {

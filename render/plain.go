@@ -103,6 +103,9 @@ func (p plainPrinter) ACL(w io.Writer, a ACL) error {
 // EventLine is how a watch event reads in plain and table output.
 func EventLine(e Event) string {
 	s := "WATCHER: " + e.Type + " " + e.Path
+	if !e.Time.IsZero() { // a watch stream's line: time, type, path
+		s = e.Time.Format(EventTimeLayout) + " " + e.Type + " " + e.Path
+	}
 	if e.Err != "" {
 		s += " (" + e.Err + ")"
 	}

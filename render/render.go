@@ -94,8 +94,9 @@ type ACL struct {
 
 // Event is a watch event.
 type Event struct {
-	Type  string // NodeDataChanged, NodeCreated, NodeDeleted, NodeChildrenChanged, NotWatching
-	State string // SyncConnected, Expired...
+	Time  time.Time // when it came (watch streams print it); zero = not shown
+	Type  string    // NodeDataChanged, NodeCreated, NodeDeleted, NodeChildrenChanged, NotWatching
+	State string    // SyncConnected, Expired...
 	Path  string
 	Err   string // why the watch ended without an event, if it did
 }
@@ -103,6 +104,14 @@ type Event struct {
 // EventFrom converts go-zookeeper's event; path is what the user sees (chroot removed).
 func EventFrom(ev zk.Event, path string) Event {
 	e := Event{Type: strings.TrimPrefix(ev.Type.String(), "Event"), State: stateName(ev.State), Path: path}
+	switch ev.Type { // the removal events go-zookeeper has no names for (ZooKeeper's numbers)
+	case 5:
+		e.Type = "DataWatchRemoved"
+	case 6:
+		e.Type = "ChildWatchRemoved"
+	case 7:
+		e.Type = "PersistentWatchRemoved"
+	}
 	if ev.Err != nil {
 		e.Type = "NotWatching"
 		e.Err = strings.TrimPrefix(ev.Err.Error(), "zk: ")
@@ -197,3 +206,6 @@ func New(f Format, o Options) Printer {
 	}
 	return plainPrinter{o}
 }
+
+// EventTimeLayout is how a watch stream's event time reads (RFC 3339, milliseconds, the zone kept).
+const EventTimeLayout = "2006-01-02T15:04:05.000Z07:00"
