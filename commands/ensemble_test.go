@@ -1,8 +1,10 @@
 package commands
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"sort"
@@ -200,7 +202,38 @@ func TestEnsemble(t *testing.T) {
 				t.Errorf("restart member %d: %v", old.ID, err)
 			}
 		}()
+		// A shell's session (one Env across lines, as the REPL keeps it) on all three, working
+		// before the leader dies.
+		shellOut := &strings.Builder{}
+		shellEnv := NewEnv(&IOStreams{In: strings.NewReader(""), Out: shellOut, ErrOut: io.Discard},
+			Settings{Server: all, SessionTimeout: 6 * time.Second, ConnectTimeout: 15 * time.Second})
+		shellEnv.InShell = true
+		defer shellEnv.Close()
+		line := func(words ...string) error {
+			done := make(chan error, 1)
+			go func() { done <- ExecuteLine(context.Background(), shellEnv, words) }()
+			select {
+			case err := <-done:
+				return err
+			case <-time.After(90 * time.Second):
+				t.Fatalf("shell line %q hung for 90s", words)
+				return nil
+			}
+		}
+		if err := line("create", "/ensemble-shell", "before"); err != nil {
+			t.Fatalf("shell create before the leader's death: %v", err)
+		}
 		old.Kill()
+
+		// The same shell session during the election: each line succeeds after reconnecting, or
+		// fails with exit 3 and says why; never hangs, and the session goes on afterwards.
+		for i := 0; i < 3; i++ {
+			err := line("set", "/ensemble-shell", fmt.Sprintf("during-%d", i))
+			if err != nil && ExitCode(err) != ExitUnavailable {
+				t.Fatalf("shell set during the election: exit %d: %v; want 0 or 3", ExitCode(err), err)
+			}
+			t.Logf("shell set during the election: exit %d %v", ExitCode(err), err)
+		}
 
 		// A one-shot command on all three during the election: succeeds after reconnecting, or
 		// fails with exit 3 and says why; never hangs.
@@ -239,6 +272,15 @@ func TestEnsemble(t *testing.T) {
 		}
 		if m[old.Addr] != "down" || leaders != 1 {
 			t.Fatalf("modes after the leader's death: %v; want %s down and a new leader", m, old.Addr)
+		}
+		// The shell's session still works after the election (the session survived, or a new one
+		// was opened and said so), and reads what it wrote.
+		shellOut.Reset()
+		if err := line("set", "/ensemble-shell", "after"); err != nil {
+			t.Fatalf("shell set after the election: %v", err)
+		}
+		if err := line("get", "/ensemble-shell"); err != nil || shellOut.String() != "after\n" {
+			t.Fatalf("shell get after the election: %q %v", shellOut.String(), err)
 		}
 		// After the election the same command works on the same connect string.
 		zkshAt(all, "--connect-timeout", "15s", "get", "/zookeeper/config").must(t)
