@@ -96,7 +96,7 @@ func dialReadSession(ctx context.Context, dial func(context.Context, string) (ne
 		// After the replies to the handshake and the auth packets sent with it.
 		send := func(b []byte) error { _, err := conn.Write(b); return err }
 		xid := func() int32 { s.xid++; return s.xid }
-		if err := saslExchange(login, send, func() ([]byte, error) { return s.frame() }, xid); err != nil {
+		if err := saslExchange(login, server, send, func() ([]byte, error) { return s.frame() }, xid); err != nil {
 			return fail(err)
 		}
 	}

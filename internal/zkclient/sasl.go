@@ -27,9 +27,33 @@ import (
 type SASL struct {
 	User     string
 	Password string
+
+	// Kerberos, when set, makes the login SASL GSSAPI (User and Password are not used).
+	Kerberos *Kerberos
 }
 
-func (s *SASL) String() string   { return "SASL DIGEST-MD5 user " + s.User }
+func (s *SASL) String() string {
+	if s.Kerberos != nil {
+		return "SASL GSSAPI (Kerberos) principal " + s.Kerberos.name()
+	}
+	return "SASL DIGEST-MD5 user " + s.User
+}
+
+// Mechanism is the SASL mechanism of the login: GSSAPI or DIGEST-MD5.
+func (s *SASL) Mechanism() string {
+	if s.Kerberos != nil {
+		return "GSSAPI"
+	}
+	return "DIGEST-MD5"
+}
+
+// Name is the login's user or principal, for messages.
+func (s *SASL) Name() string {
+	if s.Kerberos != nil {
+		return s.Kerberos.name()
+	}
+	return s.User
+}
 func (s *SASL) GoString() string { return s.String() }
 
 const (
@@ -55,9 +79,10 @@ func (e *saslRefused) Error() string {
 	return fmt.Sprintf("SASL authentication of user %q: %v", e.user, e.err)
 }
 
-// saslExchange runs DIGEST-MD5 for login: send writes one request frame, recv reads one reply frame,
-// xid gives the requests' xids. A connection failure is returned as is; a refusal as *saslRefused.
-func saslExchange(login *SASL, send func([]byte) error, recv func() ([]byte, error), xid func() int32) error {
+// saslExchange runs DIGEST-MD5 or GSSAPI for login with server (host:port): send writes one request
+// frame, recv reads one reply frame, xid gives the requests' xids. A connection failure is returned
+// as is; a refusal as *saslRefused.
+func saslExchange(login *SASL, server string, send func([]byte) error, recv func() ([]byte, error), xid func() int32) error {
 	round := func(token []byte) ([]byte, error) {
 		x := xid()
 		if err := send(jute.AppendFrame(nil, &jute.RequestHeader{Xid: x, Type: jute.OpSASL}, &saslToken{Token: token})); err != nil {
@@ -81,7 +106,7 @@ func saslExchange(login *SASL, send func([]byte) error, recv func() ([]byte, err
 			if h.Err == jute.ErrSessionClosedRequireSASL {
 				code = zk.ErrAuthFailed
 			}
-			return nil, &saslRefused{user: login.User, err: code}
+			return nil, &saslRefused{user: login.Name(), err: code}
 		}
 		var t saslToken
 		t.Decode(d)
@@ -89,6 +114,9 @@ func saslExchange(login *SASL, send func([]byte) error, recv func() ([]byte, err
 			return nil, fmt.Errorf("SASL: bad reply: %v", d.Err)
 		}
 		return t.Token, nil
+	}
+	if login.Kerberos != nil {
+		return gssapiExchange(login.Kerberos, server, round)
 	}
 	challenge, err := round([]byte{})
 	if err != nil {

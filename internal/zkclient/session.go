@@ -285,10 +285,10 @@ func (s *session) authenticate(c *sconn, r *bufio.Reader, auth []jute.AuthPacket
 			}
 			return s.xid
 		}
-		if err := saslExchange(s.sasl, send, recv, xid); err != nil {
+		if err := saslExchange(s.sasl, c.server, send, recv, xid); err != nil {
 			return err
 		}
-		s.logf("SASL DIGEST-MD5: authenticated as %s on %s", s.sasl.User, c.server)
+		s.logf("SASL %s: authenticated as %s on %s", s.sasl.Mechanism(), s.sasl.Name(), c.server)
 	}
 	var out []byte
 	for i := range auth {
