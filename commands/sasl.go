@@ -15,13 +15,17 @@ import (
 // krb5LoginModule is the JAAS login module of Kerberos.
 const krb5LoginModule = "com.sun.security.auth.module.Krb5LoginModule"
 
-// clientSASL is the SASL DIGEST-MD5 login of the session, nil for none: --sasl-user (password from
-// --sasl-password-file or a hidden prompt on a terminal), or the Client section of --jaas (the
-// section zookeeper.sasl.clientconfig of the client configuration names, as zkCli). The client
-// configuration's zookeeper.sasl.client=false turns the JAAS file off, as in zkCli; the flags win
-// over it. Errors never show a password.
+// clientSASL is the SASL login of the session, nil for none. DIGEST-MD5: --sasl-user (password
+// from --sasl-password-file or a hidden prompt on a terminal), or a DigestLoginModule in the Client
+// section of --jaas (the section zookeeper.sasl.clientconfig of the client configuration names, as
+// zkCli). GSSAPI (Kerberos): --kerberos-keytab with --kerberos-principal, --kerberos-principal or
+// --kerberos alone (the credential cache), or a Krb5LoginModule in that JAAS section; the server's
+// principal from the client configuration's zookeeper.server.principal or
+// zookeeper.sasl.client.username. The client configuration's zookeeper.sasl.client=false turns the
+// JAAS file off, as in zkCli; the flags win over it. Errors never show a password.
 func clientSASL(s Settings, streams *IOStreams) (*zkclient.SASL, error) {
 	enabled, section, explicit := true, "Client", false
+	var serverPrincipal, service string
 	if s.ClientConfig != "" {
 		props, err := readProperties(s.ClientConfig)
 		if err != nil {
@@ -37,8 +41,20 @@ func clientSASL(s Settings, streams *IOStreams) (*zkclient.SASL, error) {
 		if v := props["zookeeper.sasl.clientconfig"]; v != "" {
 			section, explicit = v, explicit || enabled
 		}
+		serverPrincipal, service = props["zookeeper.server.principal"], props["zookeeper.sasl.client.username"]
 	}
+	kerberos := func(k *zkclient.Kerberos) *zkclient.SASL {
+		k.ServerPrincipal, k.Service = serverPrincipal, service
+		return &zkclient.SASL{Kerberos: k}
+	}
+	krbFlags := s.Kerberos || s.KerberosKeytab != "" || s.KerberosPrincipal != ""
 	switch {
+	case krbFlags && (s.SASLUser != "" || s.JAAS != ""):
+		return nil, errors.New("--kerberos-* and --sasl-user or --jaas all give a SASL login: give one")
+	case s.KerberosKeytab != "" && s.KerberosPrincipal == "":
+		return nil, errors.New("--kerberos-keytab needs --kerberos-principal: the principal whose key it holds")
+	case krbFlags:
+		return kerberos(&zkclient.Kerberos{Principal: s.KerberosPrincipal, Keytab: s.KerberosKeytab}), nil
 	case s.SASLUser != "" && s.JAAS != "":
 		return nil, errors.New("--sasl-user and --jaas both give a SASL login: give one")
 	case s.SASLUser != "":
@@ -66,16 +82,19 @@ func clientSASL(s Settings, streams *IOStreams) (*zkclient.SASL, error) {
 		return nil, fmt.Errorf("--jaas: JAAS file %s has no %q section (the client's login; zookeeper.sasl.clientconfig names another)", s.JAAS, section)
 	}
 	for _, l := range logins {
-		switch {
-		case l.Class == krb5LoginModule || strings.HasSuffix(l.Class, ".Krb5LoginModule"):
-			return nil, fmt.Errorf("--jaas: JAAS file %s, section %s: Kerberos (%s) is not supported yet; only %s (SASL DIGEST-MD5)",
-				s.JAAS, section, l.Class, jaas.DigestLoginModule)
-		case l.Class != jaas.DigestLoginModule:
-			return nil, fmt.Errorf("--jaas: JAAS file %s, section %s: login module %s is not supported; only %s (SASL DIGEST-MD5)",
-				s.JAAS, section, l.Class, jaas.DigestLoginModule)
+		if l.Class != jaas.DigestLoginModule && !isKrb5Module(l.Class) {
+			return nil, fmt.Errorf("--jaas: JAAS file %s, section %s: login module %s is not supported; only %s (SASL DIGEST-MD5) and %s (Kerberos)",
+				s.JAAS, section, l.Class, jaas.DigestLoginModule, krb5LoginModule)
 		}
 	}
 	for _, l := range logins {
+		if isKrb5Module(l.Class) {
+			k, err := jaasKerberos(l.Options)
+			if err != nil {
+				return nil, fmt.Errorf("--jaas: JAAS file %s, section %s: %s: %v", s.JAAS, section, l.Class, err)
+			}
+			return kerberos(k), nil
+		}
 		user, hasUser := l.Options["username"]
 		password, hasPassword := l.Options["password"]
 		if !hasUser || !hasPassword {
@@ -84,6 +103,50 @@ func clientSASL(s Settings, streams *IOStreams) (*zkclient.SASL, error) {
 		return &zkclient.SASL{User: user, Password: password}, nil
 	}
 	return nil, fmt.Errorf("--jaas: JAAS file %s, section %s has no login module", s.JAAS, section)
+}
+
+func isKrb5Module(class string) bool {
+	return class == krb5LoginModule || strings.HasSuffix(class, ".Krb5LoginModule")
+}
+
+// jaasKerberos reads Krb5LoginModule's options: useKeyTab=true with keyTab and principal, or
+// useTicketCache=true (ticketCache, else KRB5CCNAME) with an optional principal. Java would prompt
+// for a password otherwise; zksh does not take Kerberos passwords.
+func jaasKerberos(opts map[string]string) (*zkclient.Kerberos, error) {
+	flag := func(name string) (bool, error) {
+		v, ok := opts[name]
+		if !ok {
+			return false, nil
+		}
+		b, valid := parseBool(v)
+		if !valid || v == "" {
+			return false, fmt.Errorf("%s=%q: want true or false", name, v)
+		}
+		return b, nil
+	}
+	useKeyTab, err := flag("useKeyTab")
+	if err != nil {
+		return nil, err
+	}
+	useCache, err := flag("useTicketCache")
+	if err != nil {
+		return nil, err
+	}
+	k := &zkclient.Kerberos{Principal: opts["principal"]}
+	switch {
+	case useKeyTab:
+		if k.Keytab = opts["keyTab"]; k.Keytab == "" {
+			return nil, errors.New("useKeyTab=true needs keyTab=\"FILE\"")
+		}
+		if k.Principal == "" {
+			return nil, errors.New("useKeyTab=true needs principal=\"NAME\"")
+		}
+	case useCache:
+		k.CCache = opts["ticketCache"]
+	default:
+		return nil, errors.New("neither useKeyTab=true nor useTicketCache=true: zksh does not prompt for Kerberos passwords (use a keytab, or kinit and useTicketCache=true)")
+	}
+	return k, nil
 }
 
 // saslPassword reads the --sasl-user password: the first line of --sasl-password-file, else a

@@ -192,12 +192,13 @@ func TestSASLReauthAfterCut(t *testing.T) {
 }
 
 // TestSASLSettingsRefused: what cannot log in is a usage error (exit 2) before anything is sent:
-// Kerberos in the JAAS file, a JAAS file without the section, --sasl-user without a password
+// Kerberos in the JAAS file without a keytab or cache, --kerberos-keytab without a principal, two
+// logins at once, a JAAS file without the section, --sasl-user without a password
 // source, both --jaas and --sasl-user, a client configuration asking for SASL without a JAAS file.
 func TestSASLSettingsRefused(t *testing.T) {
 	krb := writeFile(t, "krb.conf", `Client {
   com.sun.security.auth.module.Krb5LoginModule required
-  useKeyTab=true keyTab="/etc/zk.keytab" principal="zk@EXAMPLE.COM";
+  principal="zk@EXAMPLE.COM";
 };`)
 	clientJAAS := writeFile(t, "client-jaas.conf", saslClientJAAS)
 	conf := writeFile(t, "client.properties", "zookeeper.sasl.clientconfig=Client\n")
@@ -206,7 +207,9 @@ func TestSASLSettingsRefused(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--jaas", krb}, "Kerberos (com.sun.security.auth.module.Krb5LoginModule) is not supported yet"},
+		{[]string{"--jaas", krb}, "zksh does not prompt for Kerberos passwords"},
+		{[]string{"--kerberos-keytab", "/etc/zk.keytab"}, "needs --kerberos-principal"},
+		{[]string{"--kerberos", "--jaas", clientJAAS}, "give one"},
 		{[]string{"--jaas", clientJAAS, "--client-configuration", noSection}, `no "Missing" section`},
 		{[]string{"--sasl-user", "bob"}, "--sasl-password-file"},
 		{[]string{"--sasl-user", "bob", "--jaas", clientJAAS}, "give one"},

@@ -41,6 +41,12 @@ type Settings struct {
 	JAAS             string // JAAS login configuration file (zkCli's -Djava.security.auth.login.config)
 	SASLUser         string
 	SASLPasswordFile string
+
+	// SASL GSSAPI (Kerberos): a keytab and principal, or the credential cache (KRB5CCNAME, after
+	// kinit) with --kerberos or --kerberos-principal alone.
+	Kerberos          bool
+	KerberosKeytab    string
+	KerberosPrincipal string
 }
 
 // Default values of the global flags.
@@ -96,6 +102,9 @@ func bindSettings(fs *pflag.FlagSet, s *Settings) {
 	fs.StringVar(&s.JAAS, "jaas", s.JAAS, "JAAS file whose Client section (DigestLoginModule username/password) logs in with SASL DIGEST-MD5, as zkCli's -Djava.security.auth.login.config (env ZKSH_JAAS)")
 	fs.StringVar(&s.SASLUser, "sasl-user", s.SASLUser, "log in with SASL DIGEST-MD5 as USER; the password from --sasl-password-file or a hidden prompt (env ZKSH_SASL_USER)")
 	fs.StringVar(&s.SASLPasswordFile, "sasl-password-file", s.SASLPasswordFile, "file holding the --sasl-user password (its first line) (env ZKSH_SASL_PASSWORD_FILE)")
+	boolVar(fs, &s.Kerberos, "kerberos", "log in with SASL GSSAPI (Kerberos) from the credential cache (KRB5CCNAME, after kinit) (env ZKSH_KERBEROS)")
+	fs.StringVar(&s.KerberosKeytab, "kerberos-keytab", s.KerberosKeytab, "log in with SASL GSSAPI (Kerberos) from this keytab, as --kerberos-principal (env ZKSH_KERBEROS_KEYTAB)")
+	fs.StringVar(&s.KerberosPrincipal, "kerberos-principal", s.KerberosPrincipal, "the Kerberos principal to log in as (user or user@REALM); without --kerberos-keytab, from the credential cache (env ZKSH_KERBEROS_PRINCIPAL)")
 }
 
 // noEnvTwin are the global flags without a ZKSH_* variable: deleting / should never be a setting left

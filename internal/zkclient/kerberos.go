@@ -188,14 +188,17 @@ func gssapiExchange(k *Kerberos, server string, round func([]byte) ([]byte, erro
 	if err != nil {
 		return err
 	}
-	// An AP-REP (mutual authentication) or nothing: the context is established either way; the
-	// server's wrapped offer below proves its identity.
-	if len(reply) > 0 && reply[0] != 0x60 {
-		return refused(errors.New("the server does not run SASL GSSAPI (its first answer is not a GSS token)"))
-	}
-	offer, err := round([]byte{})
-	if err != nil {
-		return err
+	// The server answers with its wrapped offer at once (Java's acceptor, when its context is
+	// established without an output token), or with an AP-REP (mutual authentication) or nothing,
+	// and the offer comes for an empty token. The offer's checksum proves the server's identity.
+	offer := reply
+	if len(reply) < 2 || reply[0] != 0x05 || reply[1] != 0x04 {
+		if len(reply) > 0 && reply[0] != 0x60 {
+			return refused(errors.New("the server does not run SASL GSSAPI (its first answer is neither a GSS token nor a wrap token)"))
+		}
+		if offer, err = round([]byte{}); err != nil {
+			return err
+		}
 	}
 	var wt gssapi.WrapToken
 	if err := wt.Unmarshal(offer, true); err != nil {
