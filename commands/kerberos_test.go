@@ -85,3 +85,20 @@ func TestKerberosLogin(t *testing.T) {
 	other := writeFile(t, "client.properties", "zookeeper.server.principal=zookeeper/elsewhere@"+zktest.KDCRealm+"\n")
 	saslZksh(t, addr, "--kerberos", "--client-configuration", other, "get", root).fails(t, 1, "zookeeper/elsewhere")
 }
+
+// TestKerberosServerWithoutKerberos: a Kerberos login against a server that does not run GSSAPI (the
+// bundled server, Apache without a JAAS Server section) is not silently skipped: it fails naming the
+// principal, exit 1.
+func TestKerberosServerWithoutKerberos(t *testing.T) {
+	kdc := zktest.StartKDC(t)
+	kdc.Principal(t, "zookeeper/localhost")
+	bobKeytab := kdc.Principal(t, "bob")
+	t.Setenv("KRB5_CONFIG", kdc.Krb5Conf)
+	for name, addr := range zktest.Targets(t, server.RunT(t).Addr()) {
+		t.Run(name, func(t *testing.T) {
+			_, port, _ := strings.Cut(addr, ":")
+			saslZksh(t, "localhost:"+port, "--kerberos-keytab", bobKeytab, "--kerberos-principal", "bob", "get", "/").
+				fails(t, 1, "SASL login of user bob failed: the server does not run SASL GSSAPI")
+		})
+	}
+}

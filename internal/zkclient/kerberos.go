@@ -45,7 +45,8 @@ func (k *Kerberos) name() string {
 	return "the credential cache's principal"
 }
 
-// servicePrincipal is the server's principal name for server (host:port), without a realm.
+// servicePrincipal is the server's principal name for server (host:port), without a realm: the
+// realm is krb5.conf's for the host (domain_realm), else the client's.
 func (k *Kerberos) servicePrincipal(server string) string {
 	if k.ServerPrincipal != "" {
 		p, _, _ := strings.Cut(k.ServerPrincipal, "@")
@@ -199,6 +200,9 @@ func gssapiExchange(k *Kerberos, server string, round func([]byte) ([]byte, erro
 		if offer, err = round([]byte{}); err != nil {
 			return err
 		}
+	}
+	if len(offer) == 0 {
+		return refused(errors.New("the server does not run SASL GSSAPI (no Krb5LoginModule in its JAAS Server section?)"))
 	}
 	var wt gssapi.WrapToken
 	if err := wt.Unmarshal(offer, true); err != nil {
