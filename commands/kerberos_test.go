@@ -1,12 +1,14 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zksh/zksh/internal/zktest"
 	"github.com/zksh/zksh/server"
@@ -42,7 +44,8 @@ func kerberosApache(t *testing.T) (*zktest.KDC, string, string) {
 
 // TestKerberosLogin: zksh logs in to a Kerberized Apache ZooKeeper as bob with SASL GSSAPI — from a
 // keytab named by a JAAS Client section (Krb5LoginModule), from --kerberos-keytab/--kerberos-principal,
-// and, after kinit, from the credential cache (KRB5CCNAME; --kerberos and --kerberos-principal) —
+// and, after kinit, from the credential cache (KRB5CCNAME; --kerberos, --kerberos-principal and a JAAS
+// section with useTicketCache=true) —
 // creates a znode only bob may use and reads it back; without Kerberos the read is refused (exit 1);
 // whoami shows bob's SASL identity.
 func TestKerberosLogin(t *testing.T) {
@@ -76,7 +79,13 @@ func TestKerberosLogin(t *testing.T) {
 	saslZksh(t, addr, "--kerberos", "get", root).fails(t, 1, "credential cache")
 
 	t.Setenv("KRB5CCNAME", kdc.Kinit(t, "bob", bobKeytab))
-	for _, args := range [][]string{{"--kerberos"}, {"--kerberos-principal", principal}} {
+	cacheJAAS := writeFile(t, "cache-jaas.conf", fmt.Sprintf(`Client {
+    %s required
+    useTicketCache=true
+    principal="%s";
+};
+`, krb5LoginModule, principal))
+	for _, args := range [][]string{{"--kerberos"}, {"--kerberos-principal", principal}, {"--jaas", cacheJAAS}} {
 		if r := saslZksh(t, addr, append(args, "get", root)...).must(t); r.out != "hello\n" {
 			t.Fatalf("get with %v after kinit = %q", args, r.out)
 		}
@@ -84,6 +93,8 @@ func TestKerberosLogin(t *testing.T) {
 	// The client configuration names another server principal: no ticket can be had for it.
 	other := writeFile(t, "client.properties", "zookeeper.server.principal=zookeeper/elsewhere@"+zktest.KDCRealm+"\n")
 	saslZksh(t, addr, "--kerberos", "--client-configuration", other, "get", root).fails(t, 1, "zookeeper/elsewhere")
+	// The cache holds bob's tickets, not alice's: said, not used as bob.
+	saslZksh(t, addr, "--kerberos-principal", "alice", "get", root).fails(t, 1, "not alice")
 }
 
 // TestKerberosServerWithoutKerberos: a Kerberos login against a server that does not run GSSAPI (the
@@ -100,5 +111,49 @@ func TestKerberosServerWithoutKerberos(t *testing.T) {
 			saslZksh(t, "localhost:"+port, "--kerberos-keytab", bobKeytab, "--kerberos-principal", "bob", "get", "/").
 				fails(t, 1, "SASL login of user bob failed: the server does not run SASL GSSAPI")
 		})
+	}
+}
+
+// TestKerberosReauthAfterCut: in a shell session logged in with Kerberos, cutting the connection
+// does not lose the identity: the session reconnects, logs in again, and reads bob's znode. The
+// proxy's address is not the server's name, so the client configuration's
+// zookeeper.server.principal names the server's principal.
+func TestKerberosReauthAfterCut(t *testing.T) {
+	_, bobKeytab, addr := kerberosApache(t)
+	principal := "bob@" + zktest.KDCRealm
+	conf := writeFile(t, "client.properties", "zookeeper.server.principal=zookeeper/localhost@"+zktest.KDCRealm+"\n")
+	p := newProxy(t, addr)
+	streams, out, _ := fakeIO("", false)
+	s, _ := DefaultSettings(func(string) string { return "" })
+	s.Server, s.SessionTimeout = p.ln.Addr().String(), 10*time.Second
+	s.KerberosKeytab, s.KerberosPrincipal, s.ClientConfig = bobKeytab, principal, conf
+	env := NewEnv(streams, s)
+	env.Interactive = true
+	defer env.Close()
+	line := func(words ...string) error {
+		root := NewRootCmd(env)
+		root.SetArgs(words)
+		return root.ExecuteContext(context.Background())
+	}
+	root := "/krb-reauth-" + strconv.Itoa(os.Getpid())
+	if err := line("create", root, "x", "sasl:"+principal+":cdrwa"); err != nil {
+		t.Fatal(err)
+	}
+	defer line("delete", root)
+	p.disconnect()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		out.Reset()
+		err := line("get", root)
+		if err == nil {
+			break
+		}
+		if ExitCode(err) == ExitRefused || time.Now().After(deadline) {
+			t.Fatalf("get after the cut: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out.String() != "x\n" {
+		t.Fatalf("get after the cut = %q", out.String())
 	}
 }

@@ -42,7 +42,7 @@ func (k *Kerberos) name() string {
 	if k.Principal != "" {
 		return k.Principal
 	}
-	return "the credential cache's principal"
+	return "(the credential cache's)"
 }
 
 // servicePrincipal is the server's principal name for server (host:port), without a realm: the
@@ -166,12 +166,16 @@ func krbMessage(err error) string {
 // gssapiExchange runs SASL GSSAPI over round (one SASL request and its reply token) against server
 // (host:port). A connection failure is returned as is; anything else as *saslRefused.
 func gssapiExchange(k *Kerberos, server string, round func([]byte) ([]byte, error)) error {
-	refused := func(err error) error { return &saslRefused{user: k.name(), err: err} }
+	who := k.name()
+	refused := func(err error) error { return &saslRefused{user: who, err: err} }
 	cl, err := k.login()
 	if err != nil {
 		return refused(err)
 	}
 	defer cl.Destroy()
+	if k.Principal == "" {
+		who = cl.Credentials.UserName() + "@" + cl.Credentials.Realm()
+	}
 	spn := k.servicePrincipal(server)
 	tkt, key, err := cl.GetServiceTicket(spn)
 	if err != nil {
