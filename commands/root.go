@@ -228,6 +228,9 @@ func resolveSettings(cmd *cobra.Command, global *pflag.FlagSet, env *Env, s *Set
 	if err := s.validate(name, set); err != nil {
 		return &UsageError{Cmd: use, Err: err}
 	}
+	if err := resolveCredentials(s, env.IO, given["auth"] && !line, !line); err != nil {
+		return &UsageError{Cmd: use, Err: err}
+	}
 	switch {
 	case line && !serverCmd && (given["local"] || given["data-dir"]):
 		return usageErrorf(use, "--local and --data-dir apply to the whole shell: give them when starting zksh")

@@ -6,8 +6,6 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/term"
-
 	"github.com/zksh/zksh/internal/jaas"
 	"github.com/zksh/zksh/internal/zkclient"
 )
@@ -100,11 +98,9 @@ func saslPassword(s Settings, streams *IOStreams) (string, error) {
 	if !streams.InTTY {
 		return "", fmt.Errorf("--sasl-user %s: no password: give --sasl-password-file FILE (passwords are never taken from the command line)", s.SASLUser)
 	}
-	fmt.Fprintf(streams.ErrOut, "SASL password for %s: ", s.SASLUser)
-	b, err := term.ReadPassword(int(os.Stdin.Fd()))
-	fmt.Fprintln(streams.ErrOut)
+	password, err := readHiddenPassword(streams, fmt.Sprintf("SASL password for %s: ", s.SASLUser))
 	if err != nil {
 		return "", fmt.Errorf("--sasl-user %s: reading the password: %w", s.SASLUser, err)
 	}
-	return string(b), nil
+	return password, nil
 }
