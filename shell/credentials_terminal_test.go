@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/zksh/zksh/commands"
 	"github.com/zksh/zksh/internal/zktest"
 )
 
@@ -88,5 +89,19 @@ func TestAuthFlagPasswordPrompt(t *testing.T) {
 	}
 	if out := s.screen(0); !strings.Contains(out, "visible to other users") || strings.Count(out, password) != 0 {
 		t.Fatalf("want the ps warning without the password:\n%s", out)
+	}
+}
+
+// TestScriptAddAuthWithoutPassword: in a script, addauth digest USER cannot ask (stdin holds the
+// script): it is a usage error (exit 2) naming the ways to give the password, and the script stops.
+func TestScriptAddAuthWithoutPassword(t *testing.T) {
+	root := testRoot(t)
+	env, _, _ := scriptEnv(t, "addauth digest carol\ncreate "+root+"\n")
+	err := Run(env)
+	if code := commands.ExitCode(err); code != commands.ExitUsage || !strings.Contains(err.Error(), "only in the interactive shell") {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	if ok, _, _ := zkConn(t).Exists(root); ok {
+		t.Fatal("the script ran on after the usage error")
 	}
 }
