@@ -20,6 +20,12 @@ func TestAuthFile(t *testing.T) {
 			if code != 0 || !strings.Contains(out.String(), "digest: alice\n") || !strings.Contains(out.String(), "digest: bob\n") {
 				t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 			}
+			t.Setenv("ZKSH_AUTH_FILE", f) // the environment twin
+			streams, out, errOut = fakeIO("", false)
+			if code := Main([]string{"--server", addr, "whoami"}, streams, nil); code != 0 || !strings.Contains(out.String(), "digest: bob\n") {
+				t.Fatalf("ZKSH_AUTH_FILE: exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+			t.Setenv("ZKSH_AUTH_FILE", "")
 			bad := writeFile(t, "bad", "digest:alice:pw\ndigest::hidden-pw-9\n")
 			streams, out, errOut = fakeIO("", false)
 			code = Main([]string{"--server", addr, "--auth-file", bad, "whoami"}, streams, nil)
