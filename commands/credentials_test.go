@@ -85,6 +85,15 @@ func TestCredentialsNeverPrinted(t *testing.T) {
 	jaasFile := writeFile(t, "jaas", "Client {\n org.apache.zookeeper.server.auth.DigestLoginModule required\n username=\"bob\"\n password=\""+secret+"\";\n};\n")
 	clientConf := writeFile(t, "client.properties", "zookeeper.client.secure=true\nzookeeper.ssl.keyStore.location=/nonexistent/ks.p12\nzookeeper.ssl.keyStore.password="+secret+"\n"+
 		"zookeeper.ssl.trustStore.location=/nonexistent/ts.p12\nzookeeper.ssl.trustStore.password="+secret+"\n")
+	badJAAS := writeFile(t, "badjaas", "Client {\n org.apache.zookeeper.server.auth.DigestLoginModule required\n username=bob\n password="+secret+"\n};\n")
+	saslSrv, err := server.New(server.Config{SASLACL: true, SASLUsers: map[string]string{"bob": "the-right-one"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := saslSrv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { saslSrv.Close() })
 	cases := []struct {
 		name  string
 		stdin string
@@ -105,6 +114,9 @@ func TestCredentialsNeverPrinted(t *testing.T) {
 		{"sasl password file unreachable", "", nil, []string{"--server", unreachable, "--connect-timeout", "300ms", "--verbose", "--sasl-user", "bob", "--sasl-password-file", pwFile, "ls", "/"}},
 		{"sasl refused", "", nil, []string{"--server", addr, "--connect-timeout", "2s", "--verbose", "--sasl-user", "bob", "--sasl-password-file", pwFile, "ls", "/"}},
 		{"jaas", "", nil, []string{"--server", addr, "--connect-timeout", "2s", "--verbose", "--jaas", jaasFile, "ls", "/"}},
+		{"jaas malformed", "", nil, []string{"--server", addr, "--jaas", badJAAS, "ls", "/"}},
+		{"sasl wrong password", "", nil, []string{"--server", saslSrv.Addr(), "--connect-timeout", "2s", "--verbose", "--sasl-user", "bob", "--sasl-password-file", pwFile, "ls", "/"}},
+		{"jaas wrong password", "", nil, []string{"--server", saslSrv.Addr(), "--connect-timeout", "2s", "--verbose", "--jaas", jaasFile, "ls", "/"}},
 		{"keystore password", "", nil, []string{"--server", addr, "--client-configuration", clientConf, "--verbose", "ls", "/"}},
 	}
 	for _, c := range cases {
