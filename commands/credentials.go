@@ -1,13 +1,12 @@
 package commands
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-
-	"golang.org/x/term"
 )
 
 // Credentials never leak: passwords come from files (--auth-file, --sasl-password-file, --jaas),
@@ -29,7 +28,7 @@ func digestWithoutPassword(scheme, cred string) (user string, missing bool) {
 // on the terminal (when canPrompt: stdin and stderr are terminals), else refuses it naming the ways to
 // give one. inlineFlag says the --auth values came from the command line: an inline digest password
 // there is warned about, on a terminal only (a script's log would repeat it on every run).
-func resolveCredentials(s *Settings, streams *IOStreams, inlineFlag, canPrompt bool) error {
+func resolveCredentials(ctx context.Context, s *Settings, streams *IOStreams, inlineFlag, canPrompt bool) error {
 	if inlineFlag && streams.ErrTTY {
 		for _, a := range s.Auth {
 			scheme, cred, _ := strings.Cut(a, ":")
@@ -58,7 +57,7 @@ func resolveCredentials(s *Settings, streams *IOStreams, inlineFlag, canPrompt b
 			return errors.New("--auth digest:USER has no password, and there is no terminal to ask for it on: " +
 				"give digest:USER:PASSWORD in --auth-file FILE or ZKSH_AUTH")
 		}
-		password, err := readHiddenPassword(streams, fmt.Sprintf("Password for digest user %s: ", user))
+		password, err := readHiddenPassword(ctx, streams, fmt.Sprintf("Password for digest user %s: ", user))
 		if err != nil {
 			return fmt.Errorf("--auth digest:%s: reading the password: %w", user, err)
 		}
@@ -91,12 +90,12 @@ func readAuthFile(path string) ([]string, error) {
 
 // readHiddenPassword asks for a password on the terminal (stdin) without echoing it; the terminal's
 // modes are restored before it returns.
-func readHiddenPassword(streams *IOStreams, prompt string) (string, error) {
-	io.WriteString(streams.ErrOut, prompt)
-	b, err := term.ReadPassword(int(os.Stdin.Fd()))
-	fmt.Fprintln(streams.ErrOut)
-	if err != nil {
-		return "", err
+func readHiddenPassword(ctx context.Context, streams *IOStreams, prompt string) (string, error) {
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	return string(b), nil
+	io.WriteString(streams.ErrOut, prompt)
+	password, err := readPassword(ctx, int(os.Stdin.Fd()))
+	fmt.Fprintln(streams.ErrOut)
+	return password, err
 }

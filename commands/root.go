@@ -228,7 +228,10 @@ func resolveSettings(cmd *cobra.Command, global *pflag.FlagSet, env *Env, s *Set
 	if err := s.validate(name, set); err != nil {
 		return &UsageError{Cmd: use, Err: err}
 	}
-	if err := resolveCredentials(s, env.IO, given["auth"] && !line, !line); err != nil {
+	if err := resolveCredentials(cmd.Context(), s, env.IO, given["auth"] && !line, !line); err != nil {
+		if ctx := cmd.Context(); ctx != nil && ctx.Err() != nil {
+			return ctx.Err() // Ctrl-C at the password prompt
+		}
 		return &UsageError{Cmd: use, Err: err}
 	}
 	switch {

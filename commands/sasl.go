@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -98,7 +99,7 @@ func saslPassword(s Settings, streams *IOStreams) (string, error) {
 	if !streams.InTTY {
 		return "", fmt.Errorf("--sasl-user %s: no password: give --sasl-password-file FILE (passwords are never taken from the command line)", s.SASLUser)
 	}
-	password, err := readHiddenPassword(streams, fmt.Sprintf("SASL password for %s: ", s.SASLUser))
+	password, err := readHiddenPassword(context.Background(), streams, fmt.Sprintf("SASL password for %s: ", s.SASLUser))
 	if err != nil {
 		return "", fmt.Errorf("--sasl-user %s: reading the password: %w", s.SASLUser, err)
 	}

@@ -187,12 +187,12 @@ password without echoing it (the line is never kept in the history either way).`
 					return usageErrorf(cmd.CommandPath(), "addauth digest USER: no password: it is asked for only in the interactive shell; "+
 						"give user:password, or digest:USER:PASSWORD in --auth-file FILE or ZKSH_AUTH")
 				}
-				password, err := readHiddenPassword(env.IO, fmt.Sprintf("Password for digest user %s: ", user))
-				if err != nil {
-					return fmt.Errorf("addauth digest %s: reading the password: %w", user, err)
-				}
+				password, err := readHiddenPassword(cmd.Context(), env.IO, fmt.Sprintf("Password for digest user %s: ", user))
 				if err := cmd.Context().Err(); err != nil {
 					return err // Ctrl-C while asking
+				}
+				if err != nil {
+					return fmt.Errorf("addauth digest %s: reading the password: %w", user, err)
 				}
 				opts.Cred = user + ":" + password
 			}

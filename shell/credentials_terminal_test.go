@@ -105,3 +105,40 @@ func TestScriptAddAuthWithoutPassword(t *testing.T) {
 		t.Fatal("the script ran on after the usage error")
 	}
 }
+
+// TestAddAuthPromptCtrlC: Ctrl-C at addauth's password prompt gives up at once (no Enter needed),
+// adds no credentials, and leaves the shell working with its terminal restored.
+func TestAddAuthPromptCtrlC(t *testing.T) {
+	addr := zktest.Server(t)
+	s := startSession(t, addr, t.TempDir())
+	s.waitFor("(CONNECTED) /] 1> ")
+	s.typeText("addauth digest carol")
+	s.press(keyEnter)
+	s.waitFor("Password for digest user carol: ")
+	s.press("typed-then-")
+	s.press(keyCtrlC)
+	s.waitFor("interrupted")
+	s.waitFor("] 1> ")
+	s.typeText("whoami")
+	s.press(keyEnter)
+	s.waitFor("ip: 127.0.0.1")
+	s.waitFor("] 2> ")
+	s.press(keyCtrlD)
+	s.waitExit()
+	s.checkModesRestored()
+	if out := s.screen(0); strings.Contains(out, "digest: carol") || strings.Contains(out, "typed-then-") {
+		t.Fatalf("the cancelled password was used or echoed:\n%s", out)
+	}
+}
+
+// TestAuthFlagPromptCtrlC: Ctrl-C at --auth digest:USER's password prompt exits 130 at once.
+func TestAuthFlagPromptCtrlC(t *testing.T) {
+	addr := zktest.Server(t)
+	s := startSession(t, addr, t.TempDir(), "--auth", "digest:carol", "ls", "/")
+	s.waitFor("Password for digest user carol: ")
+	s.press(keyCtrlC)
+	if code := s.waitExit(); code != 130 {
+		t.Fatalf("exit %d, want 130", code)
+	}
+	s.checkModesRestored()
+}
