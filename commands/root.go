@@ -457,7 +457,7 @@ func ExecuteLine(ctx context.Context, env *Env, words []string) error {
 }
 
 // sessionFlags are the global flags that make a shell line run on a session of its own.
-var sessionFlags = []string{"server", "auth", "timeout", "connect-timeout",
+var sessionFlags = []string{"server", "auth", "auth-file", "timeout", "connect-timeout",
 	"tls", "tls-ca", "tls-cert", "tls-key", "tls-server-name", "tls-insecure-skip-verify", "client-configuration"}
 
 // sessionForLine returns the Env a shell line runs on: env itself, or, when the line gives one of
@@ -488,6 +488,10 @@ func sessionForLine(env *Env, words []string) (*Env, error) {
 	if w := cmd.Flags().Lookup("watch"); env.Interactive && w != nil && w.Changed && w.Value.Type() == "bool" {
 		return nil, usageErrorf(cmd.CommandPath(), "%s -w: with %s the line runs on a session of its own, closed after the line, "+
 			"which would drop the watch (set it without %s, or connect to those servers)", cmd.Name(), flags, flags)
+	}
+	// The line's session opens with its settings: its --auth-file credentials are read now.
+	if err := resolveCredentials(context.Background(), s, env.IO, false, false); err != nil {
+		return nil, usageErrorf(cmd.CommandPath(), "%v", err)
 	}
 	child := NewEnv(env.IO, *s)
 	child.Settings.ReadOnly = s.ReadOnly || env.Settings.ReadOnly // the shell's --read-only holds for every line

@@ -142,3 +142,19 @@ func TestAuthFlagPromptCtrlC(t *testing.T) {
 	}
 	s.checkModesRestored()
 }
+
+// TestLineAuthFile: --auth-file on a shell line adds its credentials to that line's own session,
+// as --auth does, and not to the shell's.
+func TestLineAuthFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "auth")
+	if err := os.WriteFile(f, []byte("digest:dave:pw-file-8\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env, out, _ := scriptEnv(t, "whoami --auth-file "+f+"\nwhoami\n")
+	if err := Run(env); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); strings.Count(got, "digest: dave") != 1 || strings.Contains(got, "pw-file-8") {
+		t.Fatalf("stdout %q: want dave on the first whoami only", got)
+	}
+}
