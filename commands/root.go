@@ -228,6 +228,12 @@ func resolveSettings(cmd *cobra.Command, global *pflag.FlagSet, env *Env, s *Set
 	if err := s.validate(name, set); err != nil {
 		return &UsageError{Cmd: use, Err: err}
 	}
+	if err := resolveCredentials(cmd.Context(), s, env.IO, given["auth"] && !line, !line); err != nil {
+		if ctx := cmd.Context(); ctx != nil && ctx.Err() != nil {
+			return ctx.Err() // Ctrl-C at the password prompt
+		}
+		return &UsageError{Cmd: use, Err: err}
+	}
 	switch {
 	case line && !serverCmd && (given["local"] || given["data-dir"]):
 		return usageErrorf(use, "--local and --data-dir apply to the whole shell: give them when starting zksh")
@@ -451,7 +457,7 @@ func ExecuteLine(ctx context.Context, env *Env, words []string) error {
 }
 
 // sessionFlags are the global flags that make a shell line run on a session of its own.
-var sessionFlags = []string{"server", "auth", "timeout", "connect-timeout",
+var sessionFlags = []string{"server", "auth", "auth-file", "timeout", "connect-timeout",
 	"tls", "tls-ca", "tls-cert", "tls-key", "tls-server-name", "tls-insecure-skip-verify", "client-configuration"}
 
 // sessionForLine returns the Env a shell line runs on: env itself, or, when the line gives one of
@@ -482,6 +488,10 @@ func sessionForLine(env *Env, words []string) (*Env, error) {
 	if w := cmd.Flags().Lookup("watch"); env.Interactive && w != nil && w.Changed && w.Value.Type() == "bool" {
 		return nil, usageErrorf(cmd.CommandPath(), "%s -w: with %s the line runs on a session of its own, closed after the line, "+
 			"which would drop the watch (set it without %s, or connect to those servers)", cmd.Name(), flags, flags)
+	}
+	// The line's session opens with its settings: its --auth-file credentials are read now.
+	if err := resolveCredentials(context.Background(), s, env.IO, false, false); err != nil {
+		return nil, usageErrorf(cmd.CommandPath(), "%v", err)
 	}
 	child := NewEnv(env.IO, *s)
 	child.Settings.ReadOnly = s.ReadOnly || env.Settings.ReadOnly // the shell's --read-only holds for every line

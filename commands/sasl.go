@@ -1,12 +1,11 @@
 package commands
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
-
-	"golang.org/x/term"
 
 	"github.com/zksh/zksh/internal/jaas"
 	"github.com/zksh/zksh/internal/zkclient"
@@ -163,11 +162,9 @@ func saslPassword(s Settings, streams *IOStreams) (string, error) {
 	if !streams.InTTY {
 		return "", fmt.Errorf("--sasl-user %s: no password: give --sasl-password-file FILE (passwords are never taken from the command line)", s.SASLUser)
 	}
-	fmt.Fprintf(streams.ErrOut, "SASL password for %s: ", s.SASLUser)
-	b, err := term.ReadPassword(int(os.Stdin.Fd()))
-	fmt.Fprintln(streams.ErrOut)
+	password, err := readHiddenPassword(context.Background(), streams, fmt.Sprintf("SASL password for %s: ", s.SASLUser))
 	if err != nil {
 		return "", fmt.Errorf("--sasl-user %s: reading the password: %w", s.SASLUser, err)
 	}
-	return string(b), nil
+	return password, nil
 }

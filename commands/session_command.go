@@ -174,12 +174,28 @@ type AddAuthOptions struct {
 func NewCmdAddAuth(env *Env, runF func(context.Context, *AddAuthOptions) error) *cobra.Command {
 	opts := &AddAuthOptions{Env: env}
 	cmd := &cobra.Command{
-		Use:     "addauth scheme auth",
-		Short:   "Add authentication to the session (e.g. addauth digest user:pass)",
-		Example: "  addauth digest admin:secret",
+		Use:   "addauth scheme auth",
+		Short: "Add authentication to the session (e.g. addauth digest user:pass)",
+		Long: `Add authentication to the session. In the interactive shell, addauth digest USER asks for the
+password without echoing it (the line is never kept in the history either way).`,
+		Example: "  addauth digest admin\n  addauth digest admin:secret",
 		Args:    rangeArgs(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Scheme, opts.Cred = args[0], args[1]
+			if user, missing := digestWithoutPassword(opts.Scheme, opts.Cred); missing {
+				if !env.Interactive || !env.IO.InTTY || !env.IO.ErrTTY {
+					return usageErrorf(cmd.CommandPath(), "addauth digest USER: no password: it is asked for only in the interactive shell; "+
+						"give user:password, or digest:USER:PASSWORD in --auth-file FILE or ZKSH_AUTH")
+				}
+				password, err := readHiddenPassword(cmd.Context(), env.IO, fmt.Sprintf("Password for digest user %s: ", user))
+				if err := cmd.Context().Err(); err != nil {
+					return err // Ctrl-C while asking
+				}
+				if err != nil {
+					return fmt.Errorf("addauth digest %s: reading the password: %w", user, err)
+				}
+				opts.Cred = user + ":" + password
+			}
 			if err := errors.Join(checkCredential(opts.Scheme, opts.Cred), checkLineBreak(opts.Cred)); err != nil {
 				return usageErrorf(cmd.CommandPath(), "addauth: %v", err)
 			}

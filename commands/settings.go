@@ -20,6 +20,7 @@ type Settings struct {
 	ConnectTimeout time.Duration // how long a command waits for a session
 	WaitTimeout    time.Duration // how long a one-shot -w waits for its event; 0 = no limit
 	Auth           []string      // scheme:credential, added to every session
+	AuthFiles      []string      // files of scheme:credential lines, read into Auth (see resolveCredentials)
 	Output         string        // "table" | "plain" | "json" | "" (table on a terminal, plain otherwise)
 	Verbose        bool          // let the session log to stderr
 	KeepGoing      bool          // scripts: run on after a failing command
@@ -84,7 +85,8 @@ func bindSettings(fs *pflag.FlagSet, s *Settings) {
 	fs.DurationVar(&s.SessionTimeout, "timeout", s.SessionTimeout, "session timeout (env ZKSH_TIMEOUT; zkCli's -timeout MS works too)")
 	fs.DurationVar(&s.ConnectTimeout, "connect-timeout", s.ConnectTimeout, "give up connecting after this long (exit 3) (env ZKSH_CONNECT_TIMEOUT)")
 	fs.DurationVar(&s.WaitTimeout, "wait-timeout", s.WaitTimeout, "one-shot -w: give up waiting for the event after this long, 0 = never (exit 3) (env ZKSH_WAIT_TIMEOUT)")
-	fs.Var(&authValue{list: &s.Auth}, "auth", "add authentication scheme:credential to the session, e.g. digest:user:pass (repeatable) (env ZKSH_AUTH, one per line)")
+	fs.Var(&authValue{list: &s.Auth}, "auth", "add authentication scheme:credential to the session (repeatable); digest:USER asks for the password on a terminal, a password given here is visible in ps (env ZKSH_AUTH, one per line)")
+	fs.StringArrayVar(&s.AuthFiles, "auth-file", s.AuthFiles, "add the scheme:credential lines of FILE (e.g. digest:user:password) to the session (repeatable) (env ZKSH_AUTH_FILE)")
 	fs.VarP(&outputValue{&s.Output}, "output", "o", "output format: table, plain or json (default table on a terminal, else plain) (env ZKSH_OUTPUT)")
 	boolVar(fs, &s.Verbose, "verbose", "show the session's connection log on stderr")
 	boolVar(fs, &s.KeepGoing, "keep-going", "scripts: run the remaining commands after one fails")
@@ -272,11 +274,15 @@ func (a *authValue) Set(v string) error {
 func (a *authValue) String() string { return "" }
 func (a *authValue) Type() string   { return "stringArray" }
 
-// checkAuth checks one scheme:credential of --auth or ZKSH_AUTH.
+// checkAuth checks one scheme:credential of --auth, ZKSH_AUTH or an --auth-file line. digest:USER,
+// without a password, passes: resolveCredentials asks for the password.
 func checkAuth(v string) error {
 	scheme, cred, ok := strings.Cut(v, ":")
 	if !ok {
 		return errors.New("want scheme:credential, e.g. digest:user:password")
+	}
+	if _, missing := digestWithoutPassword(scheme, cred); missing {
+		return nil
 	}
 	if err := checkCredential(scheme, cred); err != nil {
 		return err

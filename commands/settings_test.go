@@ -22,7 +22,8 @@ func TestSettingsCheckedWithoutSession(t *testing.T) {
 		{"", "", []string{"--auth", "bogus-s3cret", "pwd"}, "invalid --auth: want scheme:credential"},
 		{"ZKSH_AUTH", "bogus-s3cret", []string{"pwd"}, "zksh: invalid ZKSH_AUTH: want scheme:credential"},
 		{"ZKSH_AUTH", "digest:u:p\nbogus-s3cret", []string{"version"}, "zksh: invalid ZKSH_AUTH: want scheme:credential"},
-		{"", "", []string{"--auth", "digest:s3cret", "pwd"}, "invalid --auth: digest credentials are user:password"},
+		{"", "", []string{"--auth", "digest:s3cret", "pwd"}, "--auth digest:USER has no password"}, // the user is not repeated: it may be a password
+		{"ZKSH_AUTH", "digest:s3cret", []string{"pwd"}, "--auth digest:USER has no password"},
 		{"ZKSH_AUTH", "digest:u:s3cret\r", []string{"pwd"}, "zksh: invalid ZKSH_AUTH: a credential cannot contain a line break"},
 		{"", "", []string{"--timeout", "soon", "pwd"}, `invalid --timeout "soon": not a duration (e.g. 500ms, 30s, 1m)`},
 		{"ZKSH_TIMEOUT", "soon", []string{"pwd"}, `zksh: invalid ZKSH_TIMEOUT "soon": not a duration (e.g. 500ms, 30s, 1m)`},

@@ -68,20 +68,22 @@ func TestHistoryCapped(t *testing.T) {
 
 func TestHoldsCredentials(t *testing.T) {
 	for line, want := range map[string]bool{
-		"addauth digest u:p":           true,
-		"ls /; addauth digest u:p":     true,
-		"pwd;addauth digest u:p":       true,
-		"ls --auth=digest:u:p /":       true,
-		"ls -auth digest:u:p /":        true,
-		`create /a x "digest:u:h:cdr"`: true,
-		`"addauth" digest u:secret`:    true,
-		`'addauth' digest u:secret`:    true,
-		"  addauth\tdigest u:p":        true,
-		`ls "--auth=digest:u:p" /`:     true,
-		`ls '-auth' x /`:               true,
-		`"addauth digest u:p`:          true, // unbalanced: refused, but never recorded either
-		"get /auth":                    false,
-		"create /authors x":            false,
+		"addauth digest u:p":                                   true,
+		"ls /; addauth digest u:p":                             true,
+		"pwd;addauth digest u:p":                               true,
+		"ls --auth=digest:u:p /":                               true,
+		"ls -auth digest:u:p /":                                true,
+		`create /a x "digest:u:h:cdr"`:                         true,
+		`"addauth" digest u:secret`:                            true,
+		`'addauth' digest u:secret`:                            true,
+		"  addauth\tdigest u:p":                                true,
+		`ls "--auth=digest:u:p" /`:                             true,
+		`ls '-auth' x /`:                                       true,
+		`"addauth digest u:p`:                                  true, // unbalanced: refused, but never recorded either
+		"get /auth":                                            false,
+		"create /authors x":                                    false,
+		"ls --auth-file /etc/zk-auth /":                        false, // a path, not a secret: kept
+		"ls --sasl-user bob --sasl-password-file /etc/zk-pw /": false,
 	} {
 		if got := holdsCredentials(line); got != want {
 			t.Errorf("holdsCredentials(%q) = %v", line, got)
