@@ -458,7 +458,8 @@ func ExecuteLine(ctx context.Context, env *Env, words []string) error {
 
 // sessionFlags are the global flags that make a shell line run on a session of its own.
 var sessionFlags = []string{"server", "auth", "auth-file", "timeout", "connect-timeout",
-	"tls", "tls-ca", "tls-cert", "tls-key", "tls-server-name", "tls-insecure-skip-verify", "client-configuration"}
+	"tls", "tls-ca", "tls-cert", "tls-key", "tls-server-name", "tls-insecure-skip-verify", "client-configuration",
+	"jaas", "sasl-user", "sasl-password-file", "kerberos", "kerberos-keytab", "kerberos-principal"}
 
 // sessionForLine returns the Env a shell line runs on: env itself, or, when the line gives one of
 // sessionFlags, a child of env with the line's settings and a session of its own (the caller shuts
