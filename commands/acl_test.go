@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"io"
 	"net"
 	"net/netip"
 	"reflect"
@@ -17,16 +16,8 @@ import (
 // it may not change or list, and exits 1; on Apache ZooKeeper and the bundled server.
 func TestSetACLRecursiveNotAuthorized(t *testing.T) {
 	root := testRoot(t)
-	local, stop, err := startLocalServer("", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	lc, _, err := zk.Connect([]string{local}, 4e9, zk.WithLogger(nopLogger{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close()
+	local := bundled(t)
+	lc := dial(t, local)
 	mustCreate(t, lc, root, nil)
 	newACL := zk.WorldACL(zk.PermAll &^ zk.PermWrite)
 	for _, server := range zktest.Targets(t, local) {
@@ -135,16 +126,8 @@ func TestAdministers(t *testing.T) {
 // permission, unless --force; on Apache ZooKeeper and the bundled server.
 func TestSetACLKeepsAdmin(t *testing.T) {
 	root := testRoot(t)
-	local, stop, err := startLocalServer("", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	lc, _, err := zk.Connect([]string{local}, 4e9, zk.WithLogger(nopLogger{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close()
+	local := bundled(t)
+	lc := dial(t, local)
 	mustCreate(t, lc, root, nil)
 	alice := digestID("alice", "pw")
 	for _, server := range zktest.Targets(t, local) {

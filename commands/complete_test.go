@@ -1,28 +1,16 @@
 package commands
 
 import (
-	"io"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/go-zookeeper/zk"
 )
 
 // TestCompletionUsesServerFlags: the system shell's completion (cobra's __complete) talks to the
 // server the command line names, however it is given: --server, -s and zkCli's -server before the
 // command, or ZKSH_SERVER; here a bundled server on a port that is not the default.
 func TestCompletionUsesServerFlags(t *testing.T) {
-	addr, stop, err := startLocalServer("", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	c, _, err := zk.Connect([]string{addr}, 4*time.Second, zk.WithLogger(nopLogger{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	addr := bundled(t)
+	c := dial(t, addr)
 	mustCreateAll(t, c, "/completeme", "/completeme/kid")
 	t.Setenv("ZKSH_SERVER", "")
 	for _, args := range [][]string{

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -16,11 +15,7 @@ import (
 // keeps zkCli's newline. On Apache ZooKeeper and the bundled server.
 func TestGetBinaryRoundTrip(t *testing.T) {
 	root := testRoot(t)
-	local, stop, err := startLocalServer("", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	local := bundled(t)
 	data := make([]byte, 4096)
 	rand.New(rand.NewSource(7)).Read(data)
 	data[0] = 0xff // not UTF-8 whatever the seed gives

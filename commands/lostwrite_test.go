@@ -174,12 +174,18 @@ func (p *cuttingProxy) serve(c, s net.Conn) {
 // servers returns the address of Apache ZooKeeper and of a bundled server started for the test.
 func bothServers(t *testing.T) map[string]string {
 	t.Helper()
-	local, stop, err := startLocalServer("", io.Discard)
+	return zktest.Targets(t, bundled(t))
+}
+
+// bundled starts a bundled server of the test's own (in memory, stopped when the test ends).
+func bundled(t *testing.T) string {
+	t.Helper()
+	addr, stop, err := startLocalServer("", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
-	return zktest.Targets(t, local)
+	return addr
 }
 
 // dial opens a plain go-zookeeper session to addr.

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"reflect"
@@ -20,16 +19,8 @@ import (
 // Apache ZooKeeper and the bundled server.
 func TestLsRecursiveNotAuthorized(t *testing.T) {
 	root := testRoot(t)
-	local, stop, err := startLocalServer("", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	lc, _, err := zk.Connect([]string{local}, 4e9, zk.WithLogger(nopLogger{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close()
+	local := bundled(t)
+	lc := dial(t, local)
 	mustCreate(t, lc, root, nil)
 
 	var listed []string // what ls -R can list
@@ -127,16 +118,8 @@ func TestLsRecursiveIsZkCli(t *testing.T) {
 		"/c/n", "/c/m", "/c/m/k", "/zz", "/b10", "/b2", "/aa", "/a-c", "/a-c/1", "/A"} {
 		paths = append(paths, root+p)
 	}
-	local, stop, err := startLocalServer("", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	lc, _, err := zk.Connect([]string{local}, 4e9, zk.WithLogger(nopLogger{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close()
+	local := bundled(t)
+	lc := dial(t, local)
 	mustCreate(t, lc, root, nil)
 	mustCreateAll(t, lc, paths...)
 	mustCreateAll(t, client(t), paths...)

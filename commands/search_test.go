@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"io"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -28,16 +27,8 @@ type searchTree struct {
 // each. The ephemeral znode lives as long as the test's session.
 func searchTargets(t *testing.T, fn func(tr searchTree)) {
 	root := testRoot(t)
-	local, stop, err := startLocalServer("", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	lc, _, err := zk.Connect([]string{local}, 4e9, zk.WithLogger(nopLogger{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close()
+	local := bundled(t)
+	lc := dial(t, local)
 	mustCreate(t, lc, root, nil)
 	for _, server := range zktest.Targets(t, local) {
 		c := client(t)
