@@ -113,7 +113,7 @@ func (r *NodeReader) Read(ctx context.Context, paths []string) ([]NodeData, erro
 				return nil, fmt.Errorf("getData %s: %s", paths[base+k], jute.ErrName(res.Err))
 			default:
 				o.Data = res.Data
-				st := zkStat(&res.Stat)
+				st := zk.Stat(res.Stat)
 				o.Stat = &st
 			}
 		}
@@ -157,10 +157,4 @@ func (r *NodeReader) Read(ctx context.Context, paths []string) ([]NodeData, erro
 		return nil, err
 	}
 	return out, nil
-}
-
-func zkStat(s *jute.Stat) zk.Stat {
-	return zk.Stat{Czxid: s.Czxid, Mzxid: s.Mzxid, Ctime: s.Ctime, Mtime: s.Mtime, Version: s.Version,
-		Cversion: s.Cversion, Aversion: s.Aversion, EphemeralOwner: s.EphemeralOwner, DataLength: s.DataLength,
-		NumChildren: s.NumChildren, Pzxid: s.Pzxid}
 }
