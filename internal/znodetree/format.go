@@ -329,9 +329,12 @@ func decodeNode(b []byte) (*Node, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, nil
 	}
-	n := new(Node)
-	if err := json.Unmarshal(b, n); err != nil {
-		return nil, err
+	n, ok := fastDecode(b)
+	if !ok {
+		n = new(Node)
+		if err := json.Unmarshal(b, n); err != nil {
+			return nil, err
+		}
 	}
 	if err := n.Check(); err != nil {
 		return nil, err
