@@ -45,11 +45,25 @@ func (r *NodeReader) Close() { r.rs.close() }
 // request per znode (multiRead cannot carry it), all sent without waiting. An error of the session
 // fails the whole read.
 func (r *NodeReader) Read(ctx context.Context, paths []string) ([]NodeData, error) {
+	return r.read(ctx, paths, true)
+}
+
+// ReadACL reads the ACL and stat of every path, as Read does without the data (NodeData.Data
+// stays nil): one getACL request per znode, all sent without waiting.
+func (r *NodeReader) ReadACL(ctx context.Context, paths []string) ([]NodeData, error) {
+	return r.read(ctx, paths, false)
+}
+
+func (r *NodeReader) read(ctx context.Context, paths []string, data bool) ([]NodeData, error) {
 	s := r.rs
 	out := make([]NodeData, len(paths))
 	nbatch := (len(paths) + multiReadBatch - 1) / multiReadBatch
+	nmulti := 0
+	if data {
+		nmulti = nbatch
+	}
 	first := s.xid + 1
-	s.xid += int32(nbatch + len(paths))
+	s.xid += int32(nmulti + len(paths))
 	werr := make(chan error, 1)
 	go func() {
 		w := bufio.NewWriterSize(s.conn, 64<<10)
@@ -58,12 +72,15 @@ func (r *NodeReader) Read(ctx context.Context, paths []string) ([]NodeData, erro
 		xid := first
 		for b := 0; b < nbatch; b++ {
 			batch := paths[b*multiReadBatch : min((b+1)*multiReadBatch, len(paths))]
-			req.Ops = req.Ops[:0]
-			for _, p := range batch {
-				req.Ops = append(req.Ops, jute.Op{Type: jute.OpGetData, Req: &jute.PathWatchRequest{Path: r.c.ServerPath(p)}})
+			frame = frame[:0]
+			if data {
+				req.Ops = req.Ops[:0]
+				for _, p := range batch {
+					req.Ops = append(req.Ops, jute.Op{Type: jute.OpGetData, Req: &jute.PathWatchRequest{Path: r.c.ServerPath(p)}})
+				}
+				frame = jute.AppendFrame(frame, &jute.RequestHeader{Xid: xid, Type: jute.OpMultiRead}, &req)
+				xid++
 			}
-			frame = jute.AppendFrame(frame[:0], &jute.RequestHeader{Xid: xid, Type: jute.OpMultiRead}, &req)
-			xid++
 			for _, p := range batch {
 				frame = jute.AppendFrame(frame, &jute.RequestHeader{Xid: xid, Type: jute.OpGetACL}, &jute.PathRecord{Path: r.c.ServerPath(p)})
 				xid++
@@ -83,39 +100,11 @@ func (r *NodeReader) Read(ctx context.Context, paths []string) ([]NodeData, erro
 	for b := 0; b < nbatch; b++ {
 		base := b * multiReadBatch
 		n := min(multiReadBatch, len(paths)-base)
-		h, d, err := s.reply(ctx)
-		switch {
-		case err != nil:
-			return nil, err
-		case h.Xid != xid:
-			return nil, fmt.Errorf("multiRead: reply %d out of order", h.Xid)
-		case h.Err == jute.ErrUnimplemented:
-			return nil, errNoMultiRead
-		case h.Err != 0:
-			return nil, fmt.Errorf("multiRead: %s", jute.ErrName(h.Err))
-		}
-		xid++
-		multi.Decode(d)
-		if d.Err != nil {
-			return nil, d.Err
-		}
-		if len(multi.Results) != n {
-			return nil, fmt.Errorf("multiRead: %d results for %d requests", len(multi.Results), n)
-		}
-		for k, res := range multi.Results {
-			o := &out[base+k]
-			switch {
-			case res.Type == jute.OpError && res.Err == jute.ErrNoNode:
-				o.Err = zk.ErrNoNode
-			case res.Type == jute.OpError && res.Err == jute.ErrNoAuth:
-				o.Err = zk.ErrNoAuth
-			case res.Type == jute.OpError:
-				return nil, fmt.Errorf("getData %s: %s", paths[base+k], jute.ErrName(res.Err))
-			default:
-				o.Data = res.Data
-				st := zk.Stat(res.Stat)
-				o.Stat = &st
+		if data {
+			if err := r.readData(ctx, &multi, xid, paths[base:base+n], out[base:base+n]); err != nil {
+				return nil, err
 			}
+			xid++
 		}
 		for k := 0; k < n; k++ {
 			o := &out[base+k]
@@ -151,10 +140,52 @@ func (r *NodeReader) Read(ctx context.Context, paths []string) ([]NodeData, erro
 			for j, a := range acl.ACL {
 				o.ACL[j] = zk.ACL{Perms: a.Perms, Scheme: a.ID.Scheme, ID: a.ID.ID}
 			}
+			if !data { // the stat comes with the ACL
+				st := zk.Stat(acl.Stat)
+				o.Stat = &st
+			}
 		}
 	}
 	if err := <-werr; err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// readData reads the reply to one multiRead of getData (xid) into out, one NodeData per path.
+func (r *NodeReader) readData(ctx context.Context, multi *jute.MultiResponse, xid int32, paths []string, out []NodeData) error {
+	h, d, err := r.rs.reply(ctx)
+	switch {
+	case err != nil:
+		return err
+	case h.Xid != xid:
+		return fmt.Errorf("multiRead: reply %d out of order", h.Xid)
+	case h.Err == jute.ErrUnimplemented:
+		return errNoMultiRead
+	case h.Err != 0:
+		return fmt.Errorf("multiRead: %s", jute.ErrName(h.Err))
+	}
+	multi.Decode(d)
+	if d.Err != nil {
+		return d.Err
+	}
+	if len(multi.Results) != len(paths) {
+		return fmt.Errorf("multiRead: %d results for %d requests", len(multi.Results), len(paths))
+	}
+	for k, res := range multi.Results {
+		o := &out[k]
+		switch {
+		case res.Type == jute.OpError && res.Err == jute.ErrNoNode:
+			o.Err = zk.ErrNoNode
+		case res.Type == jute.OpError && res.Err == jute.ErrNoAuth:
+			o.Err = zk.ErrNoAuth
+		case res.Type == jute.OpError:
+			return fmt.Errorf("getData %s: %s", paths[k], jute.ErrName(res.Err))
+		default:
+			o.Data = res.Data
+			st := zk.Stat(res.Stat)
+			o.Stat = &st
+		}
+	}
+	return nil
 }
