@@ -15,18 +15,22 @@ import (
 
 // GetACLOptions are getAcl's parsed inputs.
 type GetACLOptions struct {
-	Env  *Env
-	Path string
-	Stat bool
+	Env       *Env
+	Path      string
+	Stat      bool
+	Recursive bool // the ACL of every znode of the subtree
 }
 
-// NewCmdGetACL builds `getAcl [-s] path`.
+// NewCmdGetACL builds `getAcl [-s] [-R] path`.
 func NewCmdGetACL(env *Env, runF func(context.Context, *GetACLOptions) error) *cobra.Command {
 	opts := &GetACLOptions{Env: env}
 	cmd := &cobra.Command{
-		Use:     "getAcl [-s] path",
-		Short:   "Print a znode's ACL",
-		Example: "  zksh getAcl /app",
+		Use:   "getAcl [-s] [-R] path",
+		Short: "Print a znode's ACL",
+		Long: `Print a znode's ACL. -R prints the ACL of every znode of the subtree, one line per znode in plain
+output: the path, a tab, and the ACL as setAcl takes it (scheme:id:perms,...). Znodes the session
+may not list or read are named on stderr, and the exit status is 1.`,
+		Example: "  zksh getAcl /app\n  zksh getAcl -R /app | grep -v 'digest:'    # znodes open to more than digest users",
 		Args:    rangeArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := resolveArg(cmd, env, args[0])
@@ -34,10 +38,14 @@ func NewCmdGetACL(env *Env, runF func(context.Context, *GetACLOptions) error) *c
 				return err
 			}
 			opts.Path = p
+			if opts.Recursive && opts.Stat {
+				return &UsageError{Err: errors.New("-s and -R cannot be combined")}
+			}
 			return runWith(cmd, opts, runF, getACLRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Stat, "stat", "s", false, "also print the stat")
+	cmd.Flags().BoolVarP(&opts.Recursive, "recursive", "R", false, "the ACL of every znode of the subtree")
 	return pathArg(cmd)
 }
 
@@ -46,6 +54,9 @@ func getACLRun(ctx context.Context, opts *GetACLOptions) error {
 	p, c, err := env.begin(ctx, opts.Path)
 	if err != nil {
 		return err
+	}
+	if opts.Recursive {
+		return aclTree(ctx, env, c, p, opts.Path)
 	}
 	acl, st, err := c.GetACL(opts.Path)
 	if err != nil {

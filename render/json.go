@@ -127,6 +127,25 @@ func (p jsonPrinter) ACL(w io.Writer, a ACL) error {
 	}{a.Path, acl, NewStatJSON(a.Stat)})
 }
 
+func (p jsonPrinter) ACLs(w io.Writer, t ACLTree) error {
+	type node struct {
+		Path string    `json:"path"`
+		ACL  []aclJSON `json:"acl"`
+	}
+	nodes := make([]node, len(t.Nodes))
+	for i, n := range t.Nodes {
+		acl := make([]aclJSON, 0, len(n.ACL))
+		for _, e := range n.ACL {
+			acl = append(acl, aclJSON{e.Scheme, e.ID, PermString(e.Perms)})
+		}
+		nodes[i] = node{n.Path, acl}
+	}
+	return writeJSON(w, struct {
+		Path  string `json:"path"`
+		Nodes []node `json:"nodes"`
+	}{t.Path, nodes})
+}
+
 // EventJSON is a watch event as JSON.
 type EventJSON struct {
 	Time  string `json:"time,omitempty"` // RFC 3339 with milliseconds, in watch streams

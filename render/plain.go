@@ -100,6 +100,19 @@ func (p plainPrinter) ACL(w io.Writer, a ACL) error {
 	return nil
 }
 
+// ACLs writes one line per znode: its path, a tab, and its ACL as setAcl takes it, so that a line
+// can be searched with grep and cut apart at the tab (a path may hold spaces; an x509 ID too).
+func (p plainPrinter) ACLs(w io.Writer, t ACLTree) error {
+	bw := bufio.NewWriter(w)
+	for _, n := range t.Nodes {
+		bw.WriteString(n.Path)
+		bw.WriteByte('\t')
+		bw.WriteString(ACLText(n.ACL))
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
 // EventLine is how a watch event reads in plain and table output.
 func EventLine(e Event) string {
 	s := "WATCHER: " + e.Type + " " + e.Path

@@ -92,6 +92,21 @@ type ACL struct {
 	ShowStat bool
 }
 
+// ACLTree is the ACL of every znode of a subtree, in listing order (getAcl -R).
+type ACLTree struct {
+	Path  string
+	Nodes []ACL // Path and ACL of each
+}
+
+// ACLText writes an ACL as setAcl takes it: scheme:id:perms, comma-separated.
+func ACLText(acl []zk.ACL) string {
+	parts := make([]string, len(acl))
+	for i, e := range acl {
+		parts[i] = e.Scheme + ":" + e.ID + ":" + PermString(e.Perms)
+	}
+	return strings.Join(parts, ",")
+}
+
 // Event is a watch event.
 type Event struct {
 	Time  time.Time // when it came (watch streams print it); zero = not shown
@@ -156,6 +171,8 @@ type Printer interface {
 	Stat(w io.Writer, path string, st *zk.Stat) error
 	Created(w io.Writer, path string) error
 	ACL(w io.Writer, a ACL) error
+	// ACLs prints the ACL of every znode of a subtree (getAcl -R).
+	ACLs(w io.Writer, t ACLTree) error
 	Event(w io.Writer, e Event) error
 	// Count prints a number about a path (getAllChildrenNumber, deleteall's count).
 	Count(w io.Writer, path, what string, n int) error

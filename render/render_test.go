@@ -148,6 +148,26 @@ func TestEventsAndACL(t *testing.T) {
 	}
 }
 
+// TestACLs checks getAcl -R's three forms: a line per znode (path, tab, setAcl syntax), a table row
+// per ACL entry, and JSON.
+func TestACLs(t *testing.T) {
+	tree := ACLTree{Path: "/a", Nodes: []ACL{
+		{Path: "/a", ACL: []zk.ACL{{Scheme: "world", ID: "anyone", Perms: zk.PermRead}}},
+		{Path: "/a/my node", ACL: []zk.ACL{{Scheme: "digest", ID: "bob:x", Perms: zk.PermAll}, {Scheme: "x509", ID: "CN=a, O=b", Perms: zk.PermRead | zk.PermAdmin}}},
+	}}
+	do := func(p Printer, w *bytes.Buffer) error { return p.ACLs(w, tree) }
+	if got := print(t, Plain, false, do); got != "/a\tworld:anyone:r\n/a/my node\tdigest:bob:x:cdrwa,x509:CN=a, O=b:ra\n" {
+		t.Errorf("plain: %q", got)
+	}
+	table := strings.Split(strings.TrimSpace(print(t, Table, true, do)), "\n")
+	if len(table) != 4 || !strings.Contains(table[0], "PATH") || !strings.Contains(table[3], "/a/my node") || !strings.Contains(table[3], "CN=a, O=b") {
+		t.Errorf("table: %q", table)
+	}
+	if got := print(t, JSON, false, do); got != `{"path":"/a","nodes":[{"path":"/a","acl":[{"scheme":"world","id":"anyone","perms":"r"}]},{"path":"/a/my node","acl":[{"scheme":"digest","id":"bob:x","perms":"cdrwa"},{"scheme":"x509","id":"CN=a, O=b","perms":"ra"}]}]}`+"\n" {
+		t.Errorf("json: %q", got)
+	}
+}
+
 func TestParseFormat(t *testing.T) {
 	for _, tt := range []struct {
 		in   string

@@ -102,6 +102,19 @@ func (p tablePrinter) Listing(w io.Writer, l Listing) error {
 	return t.Render()
 }
 
+func (p tablePrinter) ACLs(w io.Writer, t ACLTree) error {
+	tw := newTable(w)
+	tw.Header([]string{"PATH", "SCHEME", "ID", "PERMS"})
+	for _, n := range t.Nodes {
+		for _, e := range n.ACL {
+			if err := tw.Append([]string{n.Path, e.Scheme, e.ID, PermString(e.Perms)}); err != nil {
+				return err
+			}
+		}
+	}
+	return tw.Render()
+}
+
 func (p tablePrinter) ACL(w io.Writer, a ACL) error {
 	t := newTable(w)
 	t.Header([]string{"SCHEME", "ID", "PERMS"})

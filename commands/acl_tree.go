@@ -1,0 +1,136 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/internal/zkclient"
+	"github.com/zksh/zksh/render"
+)
+
+// aclTree prints the ACL of every znode of the subtree at path (getAcl -R), in ls -R's order: the
+// walk lists the subtree, then one getACL per znode goes out pipelined over several sessions
+// (multiRead cannot carry getACL). Like ls -R it goes past the znodes it may not list or read,
+// names them on stderr afterwards, and exits 1.
+func aclTree(ctx context.Context, env *Env, c *zkclient.Client, p render.Printer, path string) error {
+	prog := env.progress("getAcl -R "+path, "found %d znodes")
+	w := c.Walker()
+	w.SkipNoAuth = true
+	w.Progress = prog.update
+	levels, err := w.Walk(ctx, path)
+	w.Close()
+	prog.done()
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return &ExitError{Code: ExitInterrupted, Path: path, Err: errors.New("interrupted while listing the subtree")}
+		}
+		return pathError(path, err)
+	}
+	unlisted := w.Refused()
+	var paths []string
+	for _, l := range levels {
+		paths = append(paths, l...)
+	}
+	sortZkCli(paths, paths[0])
+	acls, err := readACLs(ctx, c, paths)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return &ExitError{Code: ExitInterrupted, Path: path,
+				Err: fmt.Errorf("interrupted while reading the ACLs of %s", count(len(paths), "znode"))}
+		}
+		return pathError(path, err)
+	}
+	t := render.ACLTree{Path: path}
+	var unreadable []string
+	for i, a := range acls {
+		switch {
+		case errors.Is(a.Err, zk.ErrNoNode):
+			if i == 0 {
+				return pathError(path, zk.ErrNoNode)
+			}
+		case errors.Is(a.Err, zk.ErrNoAuth):
+			if i == 0 && len(paths) == 1 {
+				return pathError(path, zk.ErrNoAuth)
+			}
+			unreadable = append(unreadable, paths[i])
+		case a.Err != nil:
+			return pathError(paths[i], a.Err)
+		default:
+			t.Nodes = append(t.Nodes, render.ACL{Path: paths[i], ACL: a.ACL})
+		}
+	}
+	if err := p.ACLs(env.IO.Out, t); err != nil {
+		return pathError(path, err)
+	}
+	why := map[string]string{}
+	for _, r := range unlisted {
+		why[r] = "not authorized to list its children"
+	}
+	for _, r := range unreadable {
+		if why[r] != "" {
+			why[r] = "not authorized to read its ACL or to list its children"
+		} else {
+			why[r] = "not authorized to read its ACL"
+		}
+	}
+	named := make([]string, 0, len(why))
+	for r := range why {
+		named = append(named, r)
+	}
+	for _, r := range refusedPaths(named, paths[0]) {
+		warn(ctx, env.IO.ErrOut, &ExitError{Code: ExitRefused, Path: r, Err: errors.New(why[r])})
+	}
+	if n := len(named); n > 0 {
+		return &ExitError{Code: ExitRefused, Path: path,
+			Err: fmt.Errorf("%s could not be read (named above); the listing leaves them out", count(n, "znode"))}
+	}
+	return nil
+}
+
+// readACLs reads the ACL of every path: over pipelined sessions when the server allows them, else
+// with getACL requests, many in flight.
+func readACLs(ctx context.Context, c *zkclient.Client, paths []string) ([]zkclient.NodeData, error) {
+	readers := nodeReaders(ctx, c, len(paths) > 1)
+	defer func() {
+		for _, r := range readers {
+			r.Close()
+		}
+	}()
+	if len(readers) > 0 {
+		per := (len(paths) + len(readers) - 1) / len(readers)
+		got := make([][]zkclient.NodeData, len(readers))
+		errs := make([]error, len(readers))
+		var wg sync.WaitGroup
+		for k, r := range readers {
+			lo, hi := min(k*per, len(paths)), min((k+1)*per, len(paths))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got[k], errs[k] = r.ReadACL(ctx, paths[lo:hi])
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err == nil || ctx.Err() != nil {
+			var out []zkclient.NodeData
+			for _, g := range got {
+				out = append(out, g...)
+			}
+			return out, err
+		}
+		// A pipelined session failed: read again without them.
+	}
+	out := make([]zkclient.NodeData, len(paths))
+	err := zkclient.ForEach(ctx, len(paths), zkclient.InFlight, func(_, i int) error {
+		acl, st, err := c.GetACL(paths[i])
+		out[i] = zkclient.NodeData{ACL: acl, Stat: st, Err: err}
+		if errors.Is(err, zk.ErrNoNode) || errors.Is(err, zk.ErrNoAuth) {
+			return nil
+		}
+		return err
+	})
+	return out, err
+}
