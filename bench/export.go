@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -21,7 +22,10 @@ const (
 
 // benchExport compares export with zksh's own ls -R of a parents × children tree, and import of that
 // export with creating the same znodes one request at a time, 64 in flight.
-func benchExport(bin binaries, addr, tmp string, rounds, parents, children int) error {
+// Before each timed import and anchor it waits for Apache to go idle: a deleteall of 100,000
+// znodes leaves the JVM a second or more of collecting (and at times a snapshot) to do, which would
+// otherwise land on whichever measurement comes next.
+func benchExport(bin binaries, addr string, apachePID int, tmp string, rounds, parents, children int) error {
 	conn, err := connect(addr)
 	if err != nil {
 		return err
@@ -53,16 +57,22 @@ func benchExport(bin binaries, addr, tmp string, rounds, parents, children int) 
 		return err
 	}
 
-	// One untimed import first: the anchor's creates were warmed by building the tree, and a cold
-	// JVM would otherwise charge import for compiling Apache's multi path.
-	if _, err := runOnce(bin.zksh, "-s", addr, "import", "-f", file, importRoot); err != nil {
-		return err
-	}
-	var ours, anchor []time.Duration
-	for i := 0; i < max(2, rounds/2); i++ {
+	// Two untimed imports first: the anchor's creates were warmed by building the tree (100,000 of
+	// them), and a cold JVM would otherwise charge import for compiling Apache's multi path.
+	for i := 0; i < 2; i++ {
 		if _, err := runOnce(bin.zksh, "-s", addr, "deleteall", importRoot); err != nil && !strings.Contains(err.Error(), "does not exist") {
 			return err
 		}
+		if _, err := runOnce(bin.zksh, "-s", addr, "import", "-f", file, importRoot); err != nil {
+			return err
+		}
+	}
+	var ours, anchor []time.Duration
+	for i := 0; i < max(3, rounds/2); i++ {
+		if _, err := runOnce(bin.zksh, "-s", addr, "deleteall", importRoot); err != nil && !strings.Contains(err.Error(), "does not exist") {
+			return err
+		}
+		settle(apachePID)
 		d, err := runOnce(bin.zksh, "-s", addr, "import", "-f", file, importRoot)
 		if err != nil {
 			return err
@@ -74,6 +84,7 @@ func benchExport(bin binaries, addr, tmp string, rounds, parents, children int) 
 		if _, err := runOnce(bin.zksh, "-s", addr, "deleteall", anchorRoot); err != nil && !strings.Contains(err.Error(), "does not exist") {
 			return err
 		}
+		settle(apachePID)
 		start := time.Now()
 		if err := buildWide(conn, anchorRoot, parents, children); err != nil {
 			return err
@@ -91,6 +102,30 @@ func benchExport(bin binaries, addr, tmp string, rounds, parents, children int) 
 	fmt.Printf("  %-34s %10s\n", "create one by one, 64 in flight", ms(a))
 	fmt.Printf("  %-34s %10s   %s faster (goal ≥ 10×)\n\n", "zksh import", ms(o), ratio(a, o))
 	return nil
+}
+
+// settle waits, up to 20 s, until process pid uses less than a twentieth of a CPU over a quarter
+// of a second.
+func settle(pid int) {
+	const window = 250 * time.Millisecond
+	cpu := func() int64 { // user + system clock ticks (100 a second)
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return -1
+		}
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		s, _ := strconv.ParseInt(f[12], 10, 64)
+		return u + s
+	}
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		before := cpu()
+		time.Sleep(window)
+		after := cpu()
+		if before < 0 || after < 0 || after-before <= 1 {
+			return
+		}
+	}
 }
 
 // buildWide creates root with parents children of children znodes each, one create request per
@@ -134,17 +169,38 @@ func countLines(file string) (int, error) {
 	return bytes.Count(b, []byte("\n")), err
 }
 
-// maxRSS runs a command once and returns its peak resident set size in bytes.
+// maxRSS runs a command once and returns its peak resident set size in bytes. It runs it through a
+// fresh copy of this program (rssMain): a child's peak as the kernel counts it includes the memory
+// of the process that started it, up to its exec, and the benchmark itself holds a large tree.
 func maxRSS(name string, args ...string) (int64, error) {
-	cmd := exec.Command(name, args...)
+	self, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	out, err := exec.Command(self, append([]string{rssFlag, name}, args...)...).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %v\n%s", name, err, out)
+	}
+	kb, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	return kb << 10, err
+}
+
+// rssFlag, as the first argument, makes this program run rssMain.
+const rssFlag = "-rss-of"
+
+// rssMain runs args (its output discarded) and prints its peak RSS in kilobytes.
+func rssMain(args []string) {
+	cmd := exec.Command(args[0], args[1:]...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("%s: %v\n%s", name, err, stderr.String())
+		fmt.Fprintf(os.Stderr, "%v\n%s", err, stderr.String())
+		os.Exit(1)
 	}
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {
-		return 0, fmt.Errorf("no rusage")
+		fmt.Fprintln(os.Stderr, "no rusage")
+		os.Exit(1)
 	}
-	return ru.Maxrss << 10, nil // kilobytes on Linux
+	fmt.Println(ru.Maxrss) // kilobytes on Linux
 }

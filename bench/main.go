@@ -24,6 +24,10 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == rssFlag {
+		rssMain(os.Args[2:])
+		return
+	}
 	only := flag.String("only", "", "run one group: get, tree, tools, export or server")
 	rounds := flag.Int("rounds", 5, "repetitions of each zkCli.sh measurement (zksh runs 4× as many)")
 	fanout := flag.Int("fanout", 100, "the tree has fanout + fanout² nodes (100 → 10,100)")
@@ -70,7 +74,7 @@ func run(only string, rounds, fanout int, duration time.Duration) error {
 			}
 		}
 		if want("export") {
-			if err := benchExport(bin, apache.Addr, tmp, rounds, 100, 1000); err != nil {
+			if err := benchExport(bin, apache.Addr, apache.PID(), tmp, rounds, 100, 1000); err != nil {
 				return err
 			}
 		}
