@@ -48,6 +48,11 @@ type Settings struct {
 	Kerberos          bool
 	KerberosKeytab    string
 	KerberosPrincipal string
+
+	// JVMFlags are the ZooKeeper system properties (and the JAAS file's) of CLIENT_JVMFLAGS and
+	// JVMFLAGS, which zkCli.sh gives java: read as the client configuration's keys, which win
+	// over them (readClientProperties). Read once, from the environment zksh was started in.
+	JVMFlags map[string]JVMProperty
 }
 
 // Default values of the global flags.
@@ -202,6 +207,7 @@ func DefaultSettings(getenv func(string) string) (Settings, error) {
 	if err := fillFromEnv(fs, getenv, nil); err != nil {
 		return s, err
 	}
+	s.JVMFlags = readJVMFlags(getenv)
 	fromEnv := func(f string) bool { return fs.Lookup(f).Changed }
 	if err := s.validate(envName, fromEnv); err != nil {
 		return s, &UsageError{Err: err}
