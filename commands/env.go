@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,7 +34,8 @@ type Env struct {
 	stdinCommands bool                // stdin holds the commands (REPL or script): "-" cannot read data from it
 	getenv        func(string) string // Main's command line: fills the flags not given from ZKSH_*
 	localStarted  bool
-	hideWatches   atomic.Bool // printwatches off: the shell prints no watch event
+	hideWatches   atomic.Bool     // printwatches off: the shell prints no watch event
+	warned        map[string]bool // the warnings printed (warnOnce), under mu
 }
 
 // NewEnv returns an Env with the given streams and settings, at "/".
@@ -116,7 +118,7 @@ func (e *Env) Client(ctx context.Context) (*zkclient.Client, error) {
 				return nil, usageErrorf("", "--auth: %v", err)
 			}
 		}
-		tlsConf, err := clientTLS(s, e.IO.ErrOut)
+		tlsConf, err := clientTLS(s, warnOnce{e})
 		if err != nil {
 			e.mu.Unlock()
 			return nil, usageErrorf("", "%v", err)
@@ -180,6 +182,34 @@ func (e *Env) Client(ctx context.Context) (*zkclient.Client, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// sessionTLS is the TLS configuration the session would use with s (flags, client configuration,
+// JVM flags), for the connections a command makes beside it (four-letter words, other clusters'
+// sessions); nil for plain TCP.
+func (e *Env) sessionTLS(s Settings) (*tls.Config, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	conf, err := clientTLS(s, warnOnce{e})
+	if err != nil {
+		return nil, usageErrorf("", "%v", err)
+	}
+	return conf, nil
+}
+
+// warnOnce writes each warning (one Write, as fmt.Fprint* makes it) to stderr the first time only:
+// the settings are read again for each session and four-letter word. The caller holds e.mu.
+type warnOnce struct{ e *Env }
+
+func (w warnOnce) Write(b []byte) (int, error) {
+	if w.e.warned == nil {
+		w.e.warned = map[string]bool{}
+	}
+	if w.e.warned[string(b)] {
+		return len(b), nil
+	}
+	w.e.warned[string(b)] = true
+	return w.e.IO.ErrOut.Write(b)
 }
 
 // CachedClient returns the current session if it is connected, else nil; it never dials.

@@ -156,3 +156,36 @@ func TestStatusWithNarrowWhitelist(t *testing.T) {
 		})
 	}
 }
+
+// TestFourLetterOverTLS: with TLS settings (flags, or CLIENT_JVMFLAGS alone), 4lw and status talk
+// to a member's secure client port over TLS with the session's certificates, on Apache (Netty
+// answers four-letter words over TLS) and the bundled server; a certificate problem is named.
+func TestFourLetterOverTLS(t *testing.T) {
+	f := zktest.Certs(t)
+	stores := makeJVMStores(t, f)
+	targets := secureTargets(t, "ssl.keyStore.location="+f.ServerBundle, "ssl.trustStore.location="+f.CA, "ssl.clientAuth=need",
+		"4lw.commands.whitelist=*")
+	mtls := []string{"--tls-ca", f.CA, "--tls-cert", f.ClientBundle}
+	for name, addr := range targets {
+		t.Run(name, func(t *testing.T) {
+			if r := tlsRun(addr, append(mtls, "4lw", "ruok")...).must(t); !strings.Contains(r.out, "imok") {
+				t.Fatalf("4lw ruok over TLS: %q", r.out)
+			}
+			if r := tlsRun(addr, append(mtls, "status")...).must(t); !strings.Contains(r.out, "standalone") {
+				t.Fatalf("status over TLS: %q", r.out)
+			}
+			tlsRun(addr, "--tls-ca", f.OtherCA, "--tls-cert", f.ClientBundle, "4lw", "ruok").fails(t, ExitUnavailable, "unknown authority")
+			tlsRun(addr, "--tls-ca", f.CA, "4lw", "ruok").fails(t, ExitUnavailable, "TLS with")
+			// The settings of CLIENT_JVMFLAGS alone.
+			t.Setenv("JVMFLAGS", "")
+			t.Setenv("CLIENT_JVMFLAGS", stores.flags(stores.trust))
+			if r := tlsRun(addr, "4lw", "srvr").must(t); !strings.Contains(r.out, "Mode: standalone") {
+				t.Fatalf("4lw srvr with CLIENT_JVMFLAGS: %q", r.out)
+			}
+			if r := tlsRun(addr, "status").must(t); !strings.Contains(r.out, "standalone") {
+				t.Fatalf("status with CLIENT_JVMFLAGS: %q", r.out)
+			}
+			t.Setenv("CLIENT_JVMFLAGS", "")
+		})
+	}
+}

@@ -190,8 +190,12 @@ func ensembleStatus(ctx context.Context, env *Env) (render.EnsembleStatus, error
 	if err != nil {
 		return render.EnsembleStatus{}, err
 	}
+	tlsConf, err := env.sessionTLS(env.settings())
+	if err != nil {
+		return render.EnsembleStatus{}, err
+	}
 	srvr := func(addr string) render.MemberStatus {
-		reply, err := zkclient.FourLetter(ctx, addr, "srvr")
+		reply, err := zkclient.FourLetter(ctx, addr, "srvr", tlsConf)
 		var nw *zkclient.NotWhitelistedError
 		if errors.As(err, &nw) {
 			return render.MemberStatus{Addr: addr, Mode: "unknown", Error: "srvr not in its 4lw.commands.whitelist"}
