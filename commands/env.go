@@ -167,17 +167,12 @@ func (e *Env) Client(ctx context.Context) (*zkclient.Client, error) {
 			e.mu.Unlock()
 		}
 		var ae *zkclient.AuthError
-		if errors.As(err, &ae) && ae.User != "" {
-			if !errors.Is(ae.Err, zk.ErrAuthFailed) { // not a refusal: the exchange could not be had
-				return nil, &ExitError{Code: classify(ae.Err), Op: "sasl",
-					Err: fmt.Errorf("SASL login of user %s failed: %s", ae.User, describe(ae.Err))}
-			}
-			return nil, &ExitError{Code: classify(ae.Err), Op: "sasl",
-				Err: fmt.Errorf("the server refused the SASL credentials of user %s (%s)", ae.User, describe(ae.Err))}
-		}
 		if errors.As(err, &ae) {
-			return nil, &ExitError{Code: classify(ae.Err), Op: "--auth",
-				Err: fmt.Errorf("the server refused the %s credentials (%s)", ae.Scheme, describe(ae.Err))}
+			op := "--auth"
+			if ae.User != "" {
+				op = "sasl"
+			}
+			return nil, &ExitError{Code: classify(ae.Err), Op: op, Err: loginRefusal(ae)}
 		}
 		return nil, err
 	}
@@ -210,6 +205,18 @@ func (w warnOnce) Write(b []byte) (int, error) {
 	}
 	w.e.warned[string(b)] = true
 	return w.e.IO.ErrOut.Write(b)
+}
+
+// loginRefusal says why a session's login failed: a SASL login (naming the user), or an --auth
+// (or zk:// URL) credential, which is never repeated.
+func loginRefusal(ae *zkclient.AuthError) error {
+	switch {
+	case ae.User != "" && !errors.Is(ae.Err, zk.ErrAuthFailed): // not a refusal: the exchange could not be had
+		return fmt.Errorf("SASL login of user %s failed: %s", ae.User, describe(ae.Err))
+	case ae.User != "":
+		return fmt.Errorf("the server refused the SASL credentials of user %s (%s)", ae.User, describe(ae.Err))
+	}
+	return fmt.Errorf("the server refused the %s credentials (%s)", ae.Scheme, describe(ae.Err))
 }
 
 // CachedClient returns the current session if it is connected, else nil; it never dials.
