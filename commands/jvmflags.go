@@ -13,8 +13,12 @@ import (
 // value of a property given twice, so JVMFLAGS wins over CLIENT_JVMFLAGS.
 var jvmFlagVars = []string{"CLIENT_JVMFLAGS", "JVMFLAGS"}
 
-// jaasProperty is the system property naming the JAAS login configuration file.
-const jaasProperty = "java.security.auth.login.config"
+// jaasProperty is the system property naming the JAAS login configuration file, krb5Property
+// Java's Kerberos configuration file (KRB5_CONFIG's equivalent).
+const (
+	jaasProperty = "java.security.auth.login.config"
+	krb5Property = "java.security.krb5.conf"
+)
 
 // JVMProperty is one -Dkey=value system property of CLIENT_JVMFLAGS or JVMFLAGS, with the
 // variable that gave it.
@@ -24,7 +28,7 @@ type JVMProperty struct{ Value, Var string }
 // split as the script's unquoted expansion splits them: at spaces, tabs and newlines, with quotes
 // kept as ordinary characters. Words that are not -D properties (-Xmx512m, -XX:...) are JVM
 // options with no meaning here and are skipped; so are properties outside ZooKeeper's (log4j...),
-// except the JAAS file's.
+// except the JAAS file's and the Kerberos configuration's.
 func readJVMFlags(getenv func(string) string) map[string]JVMProperty {
 	var props map[string]JVMProperty
 	ifs := func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' }
@@ -35,7 +39,7 @@ func readJVMFlags(getenv func(string) string) map[string]JVMProperty {
 				continue
 			}
 			key, value, _ := strings.Cut(prop, "=") // -Dkey alone is the empty string, as in java
-			if key != jaasProperty && !strings.HasPrefix(key, "zookeeper.") {
+			if key != jaasProperty && key != krb5Property && !strings.HasPrefix(key, "zookeeper.") {
 				continue
 			}
 			if props == nil {
@@ -64,7 +68,7 @@ func readClientProperties(s Settings, warn io.Writer) (clientProperties, error) 
 	p := clientProperties{values: map[string]string{}, file: s.ClientConfig, jvm: s.JVMFlags, fromFile: map[string]bool{}}
 	for _, k := range slices.Sorted(maps.Keys(s.JVMFlags)) {
 		switch {
-		case k == jaasProperty:
+		case k == jaasProperty, k == krb5Property:
 		case clientConfigKeys[k]:
 			p.values[k] = s.JVMFlags[k].Value
 		case warn != nil:

@@ -1,10 +1,12 @@
 package commands
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,7 +21,7 @@ func TestReadJVMFlags(t *testing.T) {
 		"CLIENT_JVMFLAGS": "-Xmx64m  -XX:+UseG1GC\t-Dlog4j.configuration=x -Dzookeeper.client.secure=true\n" +
 			`-Dzookeeper.ssl.trustStore.location="/a b" -Dzookeeper.ssl.trustStore.password=p=q -Dzookeeper.sasl.client ` +
 			"-Djava.security.auth.login.config=/j1",
-		"JVMFLAGS":  "-Djava.security.auth.login.config=/j2 -Dzookeeper.client.secure=false",
+		"JVMFLAGS":  "-Djava.security.auth.login.config=/j2 -Dzookeeper.client.secure=false -Djava.security.krb5.conf=/k",
 		"JAVA_OPTS": "-Dzookeeper.sasl.clientconfig=NotRead",
 	}
 	got := readJVMFlags(func(k string) string { return env[k] })
@@ -29,6 +31,7 @@ func TestReadJVMFlags(t *testing.T) {
 		"zookeeper.ssl.trustStore.password": {"p=q", "CLIENT_JVMFLAGS"},
 		"zookeeper.sasl.client":             {"", "CLIENT_JVMFLAGS"},
 		"java.security.auth.login.config":   {"/j2", "JVMFLAGS"},
+		"java.security.krb5.conf":           {"/k", "JVMFLAGS"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("readJVMFlags:\n got %v\nwant %v", got, want)
@@ -169,5 +172,34 @@ func TestClientJVMFlagsSASL(t *testing.T) {
 			t.Setenv("CLIENT_JVMFLAGS", "-Djava.security.auth.login.config="+filepath.Join(t.TempDir(), "none.conf"))
 			saslZksh(t, addr, "get", root).fails(t, ExitUsage, "CLIENT_JVMFLAGS -Djava.security.auth.login.config")
 		})
+	}
+}
+
+// TestClientJVMFlagsKerberos: zkCli's Kerberos set-up in CLIENT_JVMFLAGS (the JAAS file with a
+// keytab login, and -Djava.security.krb5.conf, which Java reads instead of KRB5_CONFIG) logs zksh
+// in as bob; without the krb5.conf property the login cannot find the realm's KDC.
+func TestClientJVMFlagsKerberos(t *testing.T) {
+	kdc, bobKeytab, addr := kerberosApache(t)
+	principal := "bob@" + zktest.KDCRealm
+	clientJAAS := writeFile(t, "client-jaas.conf", fmt.Sprintf(`Client {
+    %s required
+    useKeyTab=true
+    keyTab="%s"
+    principal="%s";
+};
+`, krb5LoginModule, bobKeytab, principal))
+	root := "/krb-jvmflags-" + strconv.Itoa(os.Getpid())
+	saslZksh(t, addr, "--jaas", clientJAAS, "create", root, "hello", "sasl:"+principal+":cdrwa").must(t)
+	t.Cleanup(func() { saslZksh(t, addr, "--jaas", clientJAAS, "delete", root) })
+
+	t.Setenv("KRB5_CONFIG", writeFile(t, "empty-krb5.conf", "[libdefaults]\n"))
+	t.Setenv("JVMFLAGS", "")
+	t.Setenv("CLIENT_JVMFLAGS", "-Djava.security.auth.login.config="+clientJAAS)
+	if r := saslZksh(t, addr, "get", root); r.code == 0 {
+		t.Fatalf("a login without the realm's configuration read the znode: %+v", r)
+	}
+	t.Setenv("CLIENT_JVMFLAGS", "-Djava.security.auth.login.config="+clientJAAS+" -Djava.security.krb5.conf="+kdc.Krb5Conf)
+	if r := saslZksh(t, addr, "get", root).must(t); r.out != "hello\n" {
+		t.Fatalf("get with CLIENT_JVMFLAGS' Kerberos login = %q", r.out)
 	}
 }

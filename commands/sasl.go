@@ -41,6 +41,8 @@ func clientSASL(s Settings, streams *IOStreams) (*zkclient.SASL, error) {
 	serverPrincipal, service := props.values["zookeeper.server.principal"], props.values["zookeeper.sasl.client.username"]
 	kerberos := func(k *zkclient.Kerberos) *zkclient.SASL {
 		k.ServerPrincipal, k.Service = serverPrincipal, service
+		// Java reads -Djava.security.krb5.conf, not KRB5_CONFIG: zkCli's set-up gives it there.
+		k.Config = s.JVMFlags[krb5Property].Value
 		return &zkclient.SASL{Kerberos: k}
 	}
 	krbFlags := s.Kerberos || s.KerberosKeytab != "" || s.KerberosPrincipal != ""
