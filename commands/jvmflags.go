@@ -58,7 +58,7 @@ type clientProperties struct {
 	values   map[string]string
 	file     string                 // the -client-configuration file, "" for none
 	jvm      map[string]JVMProperty // where a value not from the file came from
-	fromFile map[string]bool
+	fromFile map[string]bool        // the keys whose value is the file's
 }
 
 // readClientProperties reads the client configuration file (if any) over the JVM flags' system
