@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,7 +34,8 @@ type Env struct {
 	stdinCommands bool                // stdin holds the commands (REPL or script): "-" cannot read data from it
 	getenv        func(string) string // Main's command line: fills the flags not given from ZKSH_*
 	localStarted  bool
-	hideWatches   atomic.Bool // printwatches off: the shell prints no watch event
+	hideWatches   atomic.Bool     // printwatches off: the shell prints no watch event
+	warned        map[string]bool // the warnings printed (warnOnce), under mu
 }
 
 // NewEnv returns an Env with the given streams and settings, at "/".
@@ -116,7 +118,7 @@ func (e *Env) Client(ctx context.Context) (*zkclient.Client, error) {
 				return nil, usageErrorf("", "--auth: %v", err)
 			}
 		}
-		tlsConf, err := clientTLS(s, e.IO.ErrOut)
+		tlsConf, err := clientTLS(s, warnOnce{e})
 		if err != nil {
 			e.mu.Unlock()
 			return nil, usageErrorf("", "%v", err)
@@ -165,21 +167,56 @@ func (e *Env) Client(ctx context.Context) (*zkclient.Client, error) {
 			e.mu.Unlock()
 		}
 		var ae *zkclient.AuthError
-		if errors.As(err, &ae) && ae.User != "" {
-			if !errors.Is(ae.Err, zk.ErrAuthFailed) { // not a refusal: the exchange could not be had
-				return nil, &ExitError{Code: classify(ae.Err), Op: "sasl",
-					Err: fmt.Errorf("SASL login of user %s failed: %s", ae.User, describe(ae.Err))}
-			}
-			return nil, &ExitError{Code: classify(ae.Err), Op: "sasl",
-				Err: fmt.Errorf("the server refused the SASL credentials of user %s (%s)", ae.User, describe(ae.Err))}
-		}
 		if errors.As(err, &ae) {
-			return nil, &ExitError{Code: classify(ae.Err), Op: "--auth",
-				Err: fmt.Errorf("the server refused the %s credentials (%s)", ae.Scheme, describe(ae.Err))}
+			op := "--auth"
+			if ae.User != "" {
+				op = "sasl"
+			}
+			return nil, &ExitError{Code: classify(ae.Err), Op: op, Err: loginRefusal(ae)}
 		}
 		return nil, err
 	}
 	return c, nil
+}
+
+// sessionTLS is the TLS configuration the session would use with s (flags, client configuration,
+// JVM flags), for the connections a command makes beside it (four-letter words, other clusters'
+// sessions); nil for plain TCP.
+func (e *Env) sessionTLS(s Settings) (*tls.Config, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	conf, err := clientTLS(s, warnOnce{e})
+	if err != nil {
+		return nil, usageErrorf("", "%v", err)
+	}
+	return conf, nil
+}
+
+// warnOnce writes each warning (one Write, as fmt.Fprint* makes it) to stderr the first time only:
+// the settings are read again for each session and four-letter word. The caller holds e.mu.
+type warnOnce struct{ e *Env }
+
+func (w warnOnce) Write(b []byte) (int, error) {
+	if w.e.warned == nil {
+		w.e.warned = map[string]bool{}
+	}
+	if w.e.warned[string(b)] {
+		return len(b), nil
+	}
+	w.e.warned[string(b)] = true
+	return w.e.IO.ErrOut.Write(b)
+}
+
+// loginRefusal says why a session's login failed: a SASL login (naming the user), or an --auth
+// (or zk:// URL) credential, which is never repeated.
+func loginRefusal(ae *zkclient.AuthError) error {
+	switch {
+	case ae.User != "" && !errors.Is(ae.Err, zk.ErrAuthFailed): // not a refusal: the exchange could not be had
+		return fmt.Errorf("SASL login of user %s failed: %s", ae.User, describe(ae.Err))
+	case ae.User != "":
+		return fmt.Errorf("the server refused the SASL credentials of user %s (%s)", ae.User, describe(ae.Err))
+	}
+	return fmt.Errorf("the server refused the %s credentials (%s)", ae.Scheme, describe(ae.Err))
 }
 
 // CachedClient returns the current session if it is connected, else nil; it never dials.

@@ -479,13 +479,15 @@ func TestParseLocation(t *testing.T) {
 		{"zk://h1:2181,h2:2181/base/app", atURL, "/base/app", "zk://h1:2181,h2:2181/base/app", ""},
 		{"zk://h1:2181", atURL, "/", "zk://h1:2181", ""},
 		{"zk://digest:ops:p%40ss%2Fw@h1:2181/app", atURL, "/app", "zk://digest:***@h1:2181/app", "digest:ops:p@ss/w"},
+		{"zk+plain://digest:ops:pw@h1:2181/app", atURL, "/app", "zk+plain://digest:***@h1:2181/app", "digest:ops:pw"},
 	} {
 		l, err := parseLocation(env, "zksh diff", c.arg)
 		if err != nil || l.kind != c.kind || l.path != c.path || l.String() != c.shown || l.auth != c.auth {
 			t.Errorf("%q: %+v %q, %v", c.arg, l, l.String(), err)
 		}
 	}
-	for _, arg := range []string{"zk://", "zk://h:99999/a", "zk://digest:secretonly@h:1/a", "zk://h:1/a//b", "file:"} {
+	for _, arg := range []string{"zk://", "zk://h:99999/a", "zk://digest:secretonly@h:1/a", "zk://h:1/a//b", "file:",
+		"zk+plain://", "zk+plain://digest:secretonly@h:1/a"} {
 		_, err := parseLocation(env, "zksh diff", arg)
 		if ExitCode(err) != ExitUsage || strings.Contains(fmt.Sprint(err), "secretonly") {
 			t.Errorf("%q: %v (want a usage error without the credential)", arg, err)

@@ -101,12 +101,16 @@ func fourLetterRun(ctx context.Context, opts *FourLetterOptions) error {
 			members[i] = zkclient.DefaultPort(strings.TrimSpace(m))
 		}
 	}
+	tlsConf, err := env.sessionTLS(env.settings())
+	if err != nil {
+		return err
+	}
 	type answer struct {
 		reply render.FourLetterReply
 		err   error
 	}
 	answers := forMembers(members, func(addr string) answer {
-		text, err := zkclient.FourLetter(ctx, addr, opts.Word)
+		text, err := zkclient.FourLetter(ctx, addr, opts.Word, tlsConf)
 		r := render.FourLetterReply{Member: addr, Word: opts.Word, Text: text}
 		if err != nil {
 			r.Text = ""

@@ -156,3 +156,76 @@ func TestStatusWithNarrowWhitelist(t *testing.T) {
 		})
 	}
 }
+
+// TestFourLetterOverTLS: with TLS settings (flags, or CLIENT_JVMFLAGS alone), 4lw and status talk
+// to a member's secure client port over TLS with the session's certificates, on Apache (Netty
+// answers four-letter words over TLS) and the bundled server; a certificate problem is named.
+func TestFourLetterOverTLS(t *testing.T) {
+	f := zktest.Certs(t)
+	stores := makeJVMStores(t, f)
+	targets := secureTargets(t, "ssl.keyStore.location="+f.ServerBundle, "ssl.trustStore.location="+f.CA, "ssl.clientAuth=need",
+		"4lw.commands.whitelist=*")
+	mtls := []string{"--tls-ca", f.CA, "--tls-cert", f.ClientBundle}
+	for name, addr := range targets {
+		t.Run(name, func(t *testing.T) {
+			if r := tlsRun(addr, append(mtls, "4lw", "ruok")...).must(t); !strings.Contains(r.out, "imok") {
+				t.Fatalf("4lw ruok over TLS: %q", r.out)
+			}
+			if r := tlsRun(addr, append(mtls, "status")...).must(t); !strings.Contains(r.out, "standalone") {
+				t.Fatalf("status over TLS: %q", r.out)
+			}
+			// One member: the secure port asked, not also a plain port /zookeeper/config may list.
+			var st struct {
+				Members []struct {
+					Addr string `json:"address"`
+				}
+			}
+			if r := tlsRun(addr, append(mtls, "-o", "json", "status")...).must(t); json.Unmarshal([]byte(r.out), &st) != nil || len(st.Members) != 1 || st.Members[0].Addr != addr {
+				t.Fatalf("status -o json over TLS: %q", r.out)
+			}
+			tlsRun(addr, "--tls-ca", f.OtherCA, "--tls-cert", f.ClientBundle, "4lw", "ruok").fails(t, ExitUnavailable, "unknown authority")
+			tlsRun(addr, "--tls-ca", f.CA, "4lw", "ruok").fails(t, ExitUnavailable, "TLS with")
+			// The settings of CLIENT_JVMFLAGS alone.
+			t.Setenv("JVMFLAGS", "")
+			t.Setenv("CLIENT_JVMFLAGS", stores.flags(stores.trust))
+			if r := tlsRun(addr, "4lw", "srvr").must(t); !strings.Contains(r.out, "Mode: standalone") {
+				t.Fatalf("4lw srvr with CLIENT_JVMFLAGS: %q", r.out)
+			}
+			if r := tlsRun(addr, "status").must(t); !strings.Contains(r.out, "standalone") {
+				t.Fatalf("status with CLIENT_JVMFLAGS: %q", r.out)
+			}
+			t.Setenv("CLIENT_JVMFLAGS", "")
+		})
+	}
+}
+
+// TestStatusOverTLSAsksTheConnectString: /zookeeper/config lists members' plain client ports; over
+// TLS status does not ask them there (with TLS, where it would find a TLS handshake fail) and shows
+// the connect string's members alone.
+func TestStatusOverTLSAsksTheConnectString(t *testing.T) {
+	f := zktest.Certs(t)
+	cfg, _, err := server.ParseConfig(strings.NewReader("clientPort=0\nsecureClientPort=0\nssl.clientAuth=none\n4lw.commands.whitelist=*\nssl.keyStore.location=" + f.ServerBundle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ClientPortAddress = "127.0.0.1"
+	s, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Set("/zookeeper/config", []byte("server.1=127.0.0.1:1:2:participant;"+s.Addr()+"\nversion=100000000\n")); err != nil {
+		t.Fatal(err)
+	}
+	// Without TLS, the listed member is asked: it is the same server, on its plain port.
+	if r := on(t, s.Addr(), "", "status").must(t); !strings.Contains(r.out, "standalone") {
+		t.Fatalf("plain status: %q", r.out)
+	}
+	r := tlsRun(s.SecureAddr(), "--tls-ca", f.CA, "-o", "json", "status").must(t)
+	if strings.Count(r.out, `"address"`) != 1 || !strings.Contains(r.out, s.SecureAddr()) {
+		t.Fatalf("status over TLS: %q", r.out)
+	}
+}

@@ -214,6 +214,7 @@ func resolveSettings(cmd *cobra.Command, global *pflag.FlagSet, env *Env, s *Set
 		if err := fillFromEnv(global, env.getenv, skip); err != nil {
 			return err
 		}
+		s.JVMFlags = readJVMFlags(env.getenv)
 	}
 	if s.Local && !given["local"] && (given["server"] || serverCmd) {
 		s.Local = false // a flag, or the server command, wins over a --local the shell was started with

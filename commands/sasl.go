@@ -16,34 +16,33 @@ const krb5LoginModule = "com.sun.security.auth.module.Krb5LoginModule"
 
 // clientSASL is the SASL login of the session, nil for none. DIGEST-MD5: --sasl-user (password
 // from --sasl-password-file or a hidden prompt on a terminal), or a DigestLoginModule in the Client
-// section of --jaas (the section zookeeper.sasl.clientconfig of the client configuration names, as
-// zkCli). GSSAPI (Kerberos): --kerberos-keytab with --kerberos-principal, --kerberos-principal or
+// section of --jaas, else of CLIENT_JVMFLAGS' -Djava.security.auth.login.config (the section
+// zookeeper.sasl.clientconfig of the client configuration or the JVM flags names, as zkCli). GSSAPI (Kerberos): --kerberos-keytab with --kerberos-principal, --kerberos-principal or
 // --kerberos alone (the credential cache), or a Krb5LoginModule in that JAAS section; the server's
 // principal from the client configuration's zookeeper.server.principal or
 // zookeeper.sasl.client.username. The client configuration's zookeeper.sasl.client=false turns the
 // JAAS file off, as in zkCli; the flags win over it. Errors never show a password.
 func clientSASL(s Settings, streams *IOStreams) (*zkclient.SASL, error) {
 	enabled, section, explicit := true, "Client", false
-	var serverPrincipal, service string
-	if s.ClientConfig != "" {
-		props, err := readProperties(s.ClientConfig)
-		if err != nil {
-			return nil, fmt.Errorf("client configuration: %w", err)
-		}
-		if v, ok := props["zookeeper.sasl.client"]; ok {
-			b, valid := parseBool(v)
-			if !valid || v == "" {
-				return nil, fmt.Errorf("client configuration %s: zookeeper.sasl.client=%q: want true or false", s.ClientConfig, v)
-			}
-			enabled, explicit = b, b
-		}
-		if v := props["zookeeper.sasl.clientconfig"]; v != "" {
-			section, explicit = v, explicit || enabled
-		}
-		serverPrincipal, service = props["zookeeper.server.principal"], props["zookeeper.sasl.client.username"]
+	props, err := readClientProperties(s, nil) // clientTLS warned about the unknown keys
+	if err != nil {
+		return nil, err
 	}
+	if _, ok := props.values["zookeeper.sasl.client"]; ok {
+		b, err := props.boolean("zookeeper.sasl.client", true)
+		if err != nil {
+			return nil, err
+		}
+		enabled, explicit = b, b
+	}
+	if v := props.values["zookeeper.sasl.clientconfig"]; v != "" {
+		section, explicit = v, explicit || enabled
+	}
+	serverPrincipal, service := props.values["zookeeper.server.principal"], props.values["zookeeper.sasl.client.username"]
 	kerberos := func(k *zkclient.Kerberos) *zkclient.SASL {
 		k.ServerPrincipal, k.Service = serverPrincipal, service
+		// Java reads -Djava.security.krb5.conf, not KRB5_CONFIG: zkCli's set-up gives it there.
+		k.Config = s.JVMFlags[krb5Property].Value
 		return &zkclient.SASL{Kerberos: k}
 	}
 	krbFlags := s.Kerberos || s.KerberosKeytab != "" || s.KerberosPrincipal != ""
@@ -64,44 +63,48 @@ func clientSASL(s Settings, streams *IOStreams) (*zkclient.SASL, error) {
 		return &zkclient.SASL{User: s.SASLUser, Password: password}, nil
 	case s.SASLPasswordFile != "":
 		return nil, errors.New("--sasl-password-file needs --sasl-user: the user whose password it holds")
-	case s.JAAS == "":
-		if explicit && s.ClientConfig != "" {
-			return nil, fmt.Errorf("client configuration %s asks for SASL (JAAS section %q), but no JAAS file is given: "+
-				"give it with --jaas FILE (zkCli's -Djava.security.auth.login.config)", s.ClientConfig, section)
+	}
+	file, name := jaasFile(s)
+	switch {
+	case file == "":
+		if explicit {
+			return nil, fmt.Errorf("%s asks for SASL (JAAS section %q), but no JAAS file is given: "+
+				"give it with --jaas FILE (zkCli's -Djava.security.auth.login.config)",
+				props.where("zookeeper.sasl.client", "zookeeper.sasl.clientconfig"), section)
 		}
 		return nil, nil
 	case !enabled:
 		return nil, nil // zookeeper.sasl.client=false: zkCli does not log in either
 	}
-	logins, ok, err := jaas.ReadSection(s.JAAS, section)
+	logins, ok, err := jaas.ReadSection(file, section)
 	if err != nil {
-		return nil, fmt.Errorf("--jaas: %w", err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("--jaas: JAAS file %s has no %q section (the client's login; zookeeper.sasl.clientconfig names another)", s.JAAS, section)
+		return nil, fmt.Errorf("%s: JAAS file %s has no %q section (the client's login; zookeeper.sasl.clientconfig names another)", name, file, section)
 	}
 	for _, l := range logins {
 		if l.Class != jaas.DigestLoginModule && !isKrb5Module(l.Class) {
-			return nil, fmt.Errorf("--jaas: JAAS file %s, section %s: login module %s is not supported; only %s (SASL DIGEST-MD5) and %s (Kerberos)",
-				s.JAAS, section, l.Class, jaas.DigestLoginModule, krb5LoginModule)
+			return nil, fmt.Errorf("%s: JAAS file %s, section %s: login module %s is not supported; only %s (SASL DIGEST-MD5) and %s (Kerberos)",
+				name, file, section, l.Class, jaas.DigestLoginModule, krb5LoginModule)
 		}
 	}
 	for _, l := range logins {
 		if isKrb5Module(l.Class) {
 			k, err := jaasKerberos(l.Options)
 			if err != nil {
-				return nil, fmt.Errorf("--jaas: JAAS file %s, section %s: %s: %v", s.JAAS, section, l.Class, err)
+				return nil, fmt.Errorf("%s: JAAS file %s, section %s: %s: %v", name, file, section, l.Class, err)
 			}
 			return kerberos(k), nil
 		}
 		user, hasUser := l.Options["username"]
 		password, hasPassword := l.Options["password"]
 		if !hasUser || !hasPassword {
-			return nil, fmt.Errorf("--jaas: JAAS file %s, section %s: %s needs username and password options", s.JAAS, section, jaas.DigestLoginModule)
+			return nil, fmt.Errorf("%s: JAAS file %s, section %s: %s needs username and password options", name, file, section, jaas.DigestLoginModule)
 		}
 		return &zkclient.SASL{User: user, Password: password}, nil
 	}
-	return nil, fmt.Errorf("--jaas: JAAS file %s, section %s has no login module", s.JAAS, section)
+	return nil, fmt.Errorf("%s: JAAS file %s, section %s has no login module", name, file, section)
 }
 
 func isKrb5Module(class string) bool {

@@ -48,6 +48,11 @@ type Settings struct {
 	Kerberos          bool
 	KerberosKeytab    string
 	KerberosPrincipal string
+
+	// JVMFlags are the ZooKeeper system properties (and the JAAS file's) of CLIENT_JVMFLAGS and
+	// JVMFLAGS, which zkCli.sh gives java: read as the client configuration's keys, which win
+	// over them (readClientProperties). Read once, from the environment zksh was started in.
+	JVMFlags map[string]JVMProperty
 }
 
 // Default values of the global flags.
@@ -100,7 +105,7 @@ func bindSettings(fs *pflag.FlagSet, s *Settings) {
 	fs.StringVar(&s.TLSKey, "tls-key", s.TLSKey, "PEM private key of --tls-cert (env ZKSH_TLS_KEY)")
 	fs.StringVar(&s.TLSServerName, "tls-server-name", s.TLSServerName, "verify the server's certificate against NAME instead of the connect string's host (env ZKSH_TLS_SERVER_NAME)")
 	boolVar(fs, &s.TLSInsecureSkipVerify, "tls-insecure-skip-verify", "do NOT verify the server's certificate (testing only; warned about) (env ZKSH_TLS_INSECURE_SKIP_VERIFY)")
-	fs.StringVar(&s.ClientConfig, "client-configuration", s.ClientConfig, "zkCli's client configuration file (zookeeper.client.secure, zookeeper.ssl.*, zookeeper.sasl.*) (env ZKSH_CLIENT_CONFIGURATION)")
+	fs.StringVar(&s.ClientConfig, "client-configuration", s.ClientConfig, "zkCli's client configuration file (zookeeper.client.secure, zookeeper.ssl.*, zookeeper.sasl.*); its keys win over the same -D properties of CLIENT_JVMFLAGS and JVMFLAGS, which zksh reads too (env ZKSH_CLIENT_CONFIGURATION)")
 	fs.StringVar(&s.JAAS, "jaas", s.JAAS, "JAAS file whose Client section logs in with SASL: DigestLoginModule (username/password, DIGEST-MD5) or Krb5LoginModule (keytab or ticket cache, Kerberos), as zkCli's -Djava.security.auth.login.config (env ZKSH_JAAS)")
 	fs.StringVar(&s.SASLUser, "sasl-user", s.SASLUser, "log in with SASL DIGEST-MD5 as USER; the password from --sasl-password-file or a hidden prompt (env ZKSH_SASL_USER)")
 	fs.StringVar(&s.SASLPasswordFile, "sasl-password-file", s.SASLPasswordFile, "file holding the --sasl-user password (its first line) (env ZKSH_SASL_PASSWORD_FILE)")
@@ -202,6 +207,7 @@ func DefaultSettings(getenv func(string) string) (Settings, error) {
 	if err := fillFromEnv(fs, getenv, nil); err != nil {
 		return s, err
 	}
+	s.JVMFlags = readJVMFlags(getenv)
 	fromEnv := func(f string) bool { return fs.Lookup(f).Changed }
 	if err := s.validate(envName, fromEnv); err != nil {
 		return s, &UsageError{Err: err}

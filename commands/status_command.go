@@ -34,7 +34,7 @@ func NewCmdStatus(env *Env, runF func(context.Context, *StatusOptions) error) *c
 		Use:   "status [--watch [INTERVAL]]",
 		Short: "Show every ensemble member's mode, zxid, latency and load (srvr)",
 		Long: `Ask every member with the four-letter word srvr: the members of the connect string, and those
-listed in /zookeeper/config when it can be read. One row per member: address, mode (leader,
+listed in /zookeeper/config when it can be read (not over TLS: it lists no secure ports). One row per member: address, mode (leader,
 follower, observer, standalone, down, or unknown when srvr is not allowed), last zxid, latency min/avg/max (ms), connections,
 outstanding requests, znode count and version.
 
@@ -184,14 +184,19 @@ func statusChanges(prev, cur render.EnsembleStatus) map[string][]string {
 }
 
 // ensembleStatus asks every member with srvr: those of the connect string, then those listed in
-// /zookeeper/config (read on the session when a member serves) that the connect string does not name.
+// /zookeeper/config (read on the session when a member serves, without TLS) that the connect string
+// does not name.
 func ensembleStatus(ctx context.Context, env *Env) (render.EnsembleStatus, error) {
 	members, err := connectMembers(env.settings().Server)
 	if err != nil {
 		return render.EnsembleStatus{}, err
 	}
+	tlsConf, err := env.sessionTLS(env.settings())
+	if err != nil {
+		return render.EnsembleStatus{}, err
+	}
 	srvr := func(addr string) render.MemberStatus {
-		reply, err := zkclient.FourLetter(ctx, addr, "srvr")
+		reply, err := zkclient.FourLetter(ctx, addr, "srvr", tlsConf)
 		var nw *zkclient.NotWhitelistedError
 		if errors.As(err, &nw) {
 			return render.MemberStatus{Addr: addr, Mode: "unknown", Error: "srvr not in its 4lw.commands.whitelist"}
@@ -209,7 +214,9 @@ func ensembleStatus(ctx context.Context, env *Env) (render.EnsembleStatus, error
 	for _, r := range rows {
 		serving = serving || r.Mode != "down"
 	}
-	if serving {
+	// /zookeeper/config lists the members' plain client ports, not their secure ones: over TLS it
+	// cannot say where to ask them, nor which of them the connect string names.
+	if serving && tlsConf == nil {
 		if cfg, ok := readEnsembleConfig(ctx, env); ok {
 			known := map[string]int{}
 			for i, r := range rows {

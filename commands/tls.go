@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/zksh/zksh/internal/tlsfiles"
@@ -26,19 +24,25 @@ type tlsSettings struct {
 	keyStore, trustStore  store
 	protocol, enabledList string
 	ciphers               string
+	versionsFrom          string // where protocol and enabledList came from, for messages
+	ciphersFrom           string
 }
 
-type store struct{ location, password, typ string }
+// store is a Java key or trust store; from names the setting that gave it, for messages.
+type store struct{ location, password, typ, from string }
 
 // clientTLS builds the TLS configuration of every connection: nil when TLS is not asked for. The
-// flags win over the client configuration file. Warnings (unknown keys, no verification) go to warn.
+// flags win over the client configuration file, which wins over the system properties of
+// CLIENT_JVMFLAGS and JVMFLAGS (readClientProperties). Warnings (unknown keys, no verification) go
+// to warn.
 func clientTLS(s Settings, warn io.Writer) (*tls.Config, error) {
-	var t tlsSettings
-	if s.ClientConfig != "" {
-		var err error
-		if t, err = readClientConfig(s.ClientConfig, warn); err != nil {
-			return nil, err
-		}
+	props, err := readClientProperties(s, warn)
+	if err != nil {
+		return nil, err
+	}
+	t, err := readClientConfig(props)
+	if err != nil {
+		return nil, err
 	}
 	t.on = t.on || s.TLS || s.TLSCA != "" || s.TLSCert != "" || s.TLSKey != "" || s.TLSServerName != "" || s.TLSInsecureSkipVerify
 	if !t.on {
@@ -67,7 +71,7 @@ func (t tlsSettings) config(warn io.Writer) (*tls.Config, error) {
 		}
 	case t.trustStore.location != "":
 		if conf.RootCAs, err = tlsfiles.TrustStore(t.trustStore.location, t.trustStore.password, t.trustStore.typ); err != nil {
-			return nil, fmt.Errorf("zookeeper.ssl.trustStore: %w", err)
+			return nil, fmt.Errorf("%s: %w", t.trustStore.from, err)
 		}
 	}
 	switch {
@@ -89,16 +93,16 @@ func (t tlsSettings) config(warn io.Writer) (*tls.Config, error) {
 	case t.keyStore.location != "":
 		cert, err := tlsfiles.KeyStore(t.keyStore.location, t.keyStore.password, t.keyStore.typ)
 		if err != nil {
-			return nil, fmt.Errorf("zookeeper.ssl.keyStore: %w", err)
+			return nil, fmt.Errorf("%s: %w", t.keyStore.from, err)
 		}
 		conf.Certificates = []tls.Certificate{cert}
 	}
 	if conf.MinVersion, conf.MaxVersion, err = tlsfiles.Versions(t.protocol, t.enabledList); err != nil {
-		return nil, fmt.Errorf("zookeeper.ssl.protocol/enabledProtocols: %w", err)
+		return nil, fmt.Errorf("%s: zookeeper.ssl.protocol/enabledProtocols: %w", t.versionsFrom, err)
 	}
 	if t.ciphers != "" {
 		if conf.CipherSuites, err = tlsfiles.CipherSuites(t.ciphers); err != nil {
-			return nil, fmt.Errorf("zookeeper.ssl.ciphersuites: %w", err)
+			return nil, fmt.Errorf("%s: %w", t.ciphersFrom, err)
 		}
 	}
 	switch {
@@ -125,60 +129,45 @@ func (t tlsSettings) config(warn io.Writer) (*tls.Config, error) {
 	return conf, nil
 }
 
-// readClientConfig reads zkCli's -client-configuration file (Java properties). Every key it knows
-// is used or refused; any other is warned about, never silently ignored.
-func readClientConfig(path string, warn io.Writer) (tlsSettings, error) {
+// readClientConfig reads zkCli's TLS settings from the client configuration file and the JVM
+// flags' system properties (readClientProperties). Every key it knows is used or refused.
+func readClientConfig(p clientProperties) (tlsSettings, error) {
 	var t tlsSettings
-	props, err := readProperties(path)
-	if err != nil {
-		return t, fmt.Errorf("client configuration: %w", err)
-	}
+	var err error
 	password := func(key string) (string, error) {
-		if p := props[key+"Path"]; p != "" {
-			b, err := os.ReadFile(p)
+		if path := p.values[key+"Path"]; path != "" {
+			b, err := os.ReadFile(path)
 			if err != nil {
-				return "", fmt.Errorf("client configuration %s: %sPath: %w", path, key, err)
+				return "", fmt.Errorf("%s: %w", p.name(key+"Path"), err)
 			}
 			return strings.TrimRight(string(b), "\r\n"), nil
 		}
-		return props[key], nil
+		return p.values[key], nil
 	}
-	boolKey := func(key string, def bool) (bool, error) {
-		v, ok := props[key]
-		if !ok {
-			return def, nil
-		}
-		b, valid := parseBool(v)
-		if !valid || v == "" {
-			return false, fmt.Errorf("client configuration %s: %s=%q: want true or false", path, key, v)
-		}
-		return b, nil
-	}
-	if t.on, err = boolKey("zookeeper.client.secure", false); err != nil {
+	if t.on, err = p.boolean("zookeeper.client.secure", false); err != nil {
 		return t, err
 	}
-	hostnames, err := boolKey("zookeeper.ssl.hostnameVerification", true)
+	hostnames, err := p.boolean("zookeeper.ssl.hostnameVerification", true)
 	if err != nil {
 		return t, err
 	}
 	t.noHostnameCheck = !hostnames
-	t.keyStore = store{location: props["zookeeper.ssl.keyStore.location"], typ: props["zookeeper.ssl.keyStore.type"]}
+	t.keyStore = store{location: p.values["zookeeper.ssl.keyStore.location"], typ: p.values["zookeeper.ssl.keyStore.type"],
+		from: p.name("zookeeper.ssl.keyStore.location")}
 	if t.keyStore.password, err = password("zookeeper.ssl.keyStore.password"); err != nil {
 		return t, err
 	}
-	t.trustStore = store{location: props["zookeeper.ssl.trustStore.location"], typ: props["zookeeper.ssl.trustStore.type"]}
+	t.trustStore = store{location: p.values["zookeeper.ssl.trustStore.location"], typ: p.values["zookeeper.ssl.trustStore.type"],
+		from: p.name("zookeeper.ssl.trustStore.location")}
 	if t.trustStore.password, err = password("zookeeper.ssl.trustStore.password"); err != nil {
 		return t, err
 	}
-	t.protocol, t.enabledList, t.ciphers = props["zookeeper.ssl.protocol"], props["zookeeper.ssl.enabledProtocols"], props["zookeeper.ssl.ciphersuites"]
+	t.protocol, t.enabledList, t.ciphers = p.values["zookeeper.ssl.protocol"], p.values["zookeeper.ssl.enabledProtocols"], p.values["zookeeper.ssl.ciphersuites"]
+	t.versionsFrom = p.where("zookeeper.ssl.protocol", "zookeeper.ssl.enabledProtocols")
+	t.ciphersFrom = p.name("zookeeper.ssl.ciphersuites")
 	// SASL (zookeeper.sasl.client, zookeeper.sasl.clientconfig) is read by clientSASL.
-	if _, err := boolKey("zookeeper.sasl.client", true); err != nil {
+	if _, err := p.boolean("zookeeper.sasl.client", true); err != nil {
 		return t, err
-	}
-	for _, k := range slices.Sorted(maps.Keys(props)) {
-		if !clientConfigKeys[k] {
-			fmt.Fprintf(warn, "zksh: warning: client configuration %s: ignoring %q (not a setting zksh knows)\n", path, k)
-		}
 	}
 	return t, nil
 }

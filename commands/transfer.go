@@ -27,7 +27,7 @@ type locationKind int
 
 const (
 	atZnode locationKind = iota // a path in the current cluster
-	atURL                       // zk://[scheme:cred@]hosts[/path]
+	atURL                       // zk://[scheme:cred@]hosts[/path], or zk+plain://
 	atFile                      // an export file ("-": stdin or stdout)
 )
 
@@ -36,7 +36,17 @@ type location struct {
 	path   string // the znode (atZnode, atURL) or the file name (atFile)
 	server string // atURL: the hosts
 	auth   string // atURL: "scheme:credential", or ""
+	plain  bool   // atURL: zk+plain://, the cluster's plain client port whatever the TLS settings say
 }
+
+// The schemes of another cluster's URL. zk:// is reached as the current cluster is, with the
+// command line's TLS and SASL settings (flags, client configuration, CLIENT_JVMFLAGS): the clusters
+// of one fleet share a CA and a JAAS file. zk+plain:// is a cluster without TLS (its clientPort),
+// for copying from or to one while the settings say TLS; SASL still applies.
+const (
+	zkScheme      = "zk://"
+	zkPlainScheme = "zk+plain://"
+)
 
 // String shows the location without credentials.
 func (l location) String() string {
@@ -48,9 +58,9 @@ func (l location) String() string {
 			cred = scheme + ":***@"
 		}
 		if l.path == "/" {
-			return "zk://" + cred + l.server
+			return l.scheme() + cred + l.server
 		}
-		return "zk://" + cred + l.server + l.path
+		return l.scheme() + cred + l.server + l.path
 	case atFile:
 		if l.path == "-" {
 			return "(stdin)"
@@ -60,11 +70,19 @@ func (l location) String() string {
 	return l.path
 }
 
+// scheme is the URL scheme of an atURL location.
+func (l location) scheme() string {
+	if l.plain {
+		return zkPlainScheme
+	}
+	return zkScheme
+}
+
 // parseLocation reads an operand: "zk://..." is another cluster, "file:NAME", "-" or a name ending
 // in .jsonl is an export file, anything else a znode path (relative to the current znode).
 func parseLocation(env *Env, cmdPath, arg string) (location, error) {
 	switch {
-	case strings.HasPrefix(arg, "zk://"):
+	case strings.HasPrefix(arg, zkScheme), strings.HasPrefix(arg, zkPlainScheme):
 		return parseZkURL(cmdPath, arg)
 	case strings.HasPrefix(arg, "file:"):
 		name := strings.TrimPrefix(arg, "file:")
@@ -82,23 +100,27 @@ func parseLocation(env *Env, cmdPath, arg string) (location, error) {
 	return location{kind: atZnode, path: p}, nil
 }
 
-// parseZkURL reads zk://[scheme:cred@]host:port[,host:port...][/path]. Characters of the credential
+// parseZkURL reads zk://[scheme:cred@]host:port[,host:port...][/path] (or zk+plain://). Characters of the credential
 // that a URL reserves ('@', '/', '%') are percent-encoded. A chroot and a path are one path here:
 // zksh connects without a chroot to chroot+path, which reads and writes the same znodes. The
 // credential is never repeated in a message.
 func parseZkURL(cmdPath, arg string) (location, error) {
-	rest := strings.TrimPrefix(arg, "zk://")
+	scheme := zkScheme
+	if strings.HasPrefix(arg, zkPlainScheme) {
+		scheme = zkPlainScheme
+	}
+	rest := strings.TrimPrefix(arg, scheme)
 	hosts, path := rest, "/"
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		hosts, path = rest[:i], rest[i:]
 	}
-	l := location{kind: atURL, path: path}
+	l := location{kind: atURL, path: path, plain: scheme == zkPlainScheme}
 	if i := strings.LastIndexByte(hosts, '@'); i >= 0 {
 		cred, err := url.PathUnescape(hosts[:i])
 		scheme, c, ok := strings.Cut(cred, ":")
-		shown := "zk://" + scheme + ":***@" + hosts[i+1:] + path
+		shown := l.scheme() + scheme + ":***@" + hosts[i+1:] + path
 		if err != nil || !ok {
-			return l, usageErrorf(cmdPath, "%s: want zk://scheme:credential@host:port/path (credential percent-encoded)", shown)
+			return l, usageErrorf(cmdPath, "%s: want %sscheme:credential@host:port/path (credential percent-encoded)", shown, l.scheme())
 		}
 		if err := checkCredential(scheme, c); err != nil {
 			return l, usageErrorf(cmdPath, "%s: %v", shown, err)
@@ -107,7 +129,7 @@ func parseZkURL(cmdPath, arg string) (location, error) {
 	}
 	l.server = hosts
 	if _, _, err := zkclient.ParseConnectString(hosts); err != nil || hosts == "" {
-		return l, usageErrorf(cmdPath, "%s: want zk://[scheme:credential@]host:port[,host:port...][/path]", l)
+		return l, usageErrorf(cmdPath, "%s: want %s[scheme:credential@]host:port[,host:port...][/path]", l, l.scheme())
 	}
 	if err := znodepath.Validate(path); err != nil {
 		return l, usageErrorf(cmdPath, "%s: %v", l, err)
@@ -133,6 +155,15 @@ func (env *Env) cluster(ctx context.Context, l location) (*cluster, error) {
 	}
 	s := env.settings()
 	cfg := zkclient.Config{Server: l.server, SessionTimeout: s.SessionTimeout, ConnectTimeout: s.ConnectTimeout}
+	var err error
+	if !l.plain {
+		if cfg.TLS, err = env.sessionTLS(s); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.SASL, err = clientSASL(s, env.IO); err != nil {
+		return nil, usageErrorf("", "%v", err)
+	}
 	if cfg.SessionTimeout <= 0 {
 		cfg.SessionTimeout = DefaultSessionTimeout
 	}
@@ -152,8 +183,7 @@ func (env *Env) cluster(ctx context.Context, l location) (*cluster, error) {
 		}
 		var ae *zkclient.AuthError
 		if errors.As(err, &ae) {
-			return nil, &ExitError{Code: classify(ae.Err), Path: l.String(),
-				Err: fmt.Errorf("the server refused the %s credentials (%s)", ae.Scheme, describe(ae.Err))}
+			return nil, &ExitError{Code: classify(ae.Err), Path: l.String(), Err: loginRefusal(ae)}
 		}
 		return nil, pathError(l.String(), err)
 	}

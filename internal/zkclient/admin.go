@@ -3,6 +3,7 @@ package zkclient
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,10 +29,13 @@ func (e *NotWhitelistedError) Error() string {
 }
 
 // FourLetter sends word to addr (host:port; a host alone gets 2181) and returns the whole reply.
-func FourLetter(ctx context.Context, addr, word string) (string, error) {
+// With conf the exchange is over TLS, as a session's with the same configuration (a member's secure
+// client port answers four-letter words over TLS); a failed handshake is a *TLSError.
+func FourLetter(ctx context.Context, addr, word string, conf *tls.Config) (string, error) {
 	addr = DefaultPort(addr)
-	d := net.Dialer{Timeout: FourLetterTimeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	var refused *TLSError // with TLS 1.3 a refused client certificate arrives with the first read
+	d := dialer{tls: conf, onAlert: func(e *TLSError) { refused = e }}
+	conn, err := d.connect(ctx, "tcp", addr, FourLetterTimeout)
 	if err != nil {
 		return "", err
 	}
@@ -50,6 +54,9 @@ func FourLetter(ctx context.Context, addr, word string) (string, error) {
 	if err != nil && len(b) == 0 {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
+		}
+		if refused != nil {
+			return "", refused
 		}
 		return "", err
 	}
@@ -71,7 +78,10 @@ func DefaultPort(addr string) string {
 // Unreachable says in a few words why a member did not answer.
 func Unreachable(err error) string {
 	var ne net.Error
+	var te *TLSError
 	switch {
+	case errors.As(err, &te):
+		return te.Error()
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():

@@ -214,6 +214,10 @@ func (c *Client) waitSession(ctx context.Context) error {
 			msg := fmt.Sprintf("could not connect to %s within %v", c.cfg.Server, c.cfg.ConnectTimeout)
 			if why := c.s.handshakeFailure(); why != "" {
 				msg += " (" + why + ")"
+				if c.cfg.TLS == nil && strings.Contains(why, "connection closed") {
+					// A secure client port closes a connection that does not start with TLS.
+					msg += "; if it is a secure client port, give the TLS settings (--tls-ca, -client-configuration or CLIENT_JVMFLAGS)"
+				}
 			}
 			return &UnavailableError{msg}
 		case <-ctx.Done():
