@@ -65,14 +65,15 @@ type clientProperties struct {
 // properties. Keys zksh does not know are warned about on warn (nil: not warned), never ignored
 // silently; the JAAS file's property is not among the values (see jaasFile).
 func readClientProperties(s Settings, warn io.Writer) (clientProperties, error) {
-	p := clientProperties{values: map[string]string{}, file: s.ClientConfig, jvm: s.JVMFlags, fromFile: map[string]bool{}}
-	for _, k := range slices.Sorted(maps.Keys(s.JVMFlags)) {
+	jvm := s.jvmFlags()
+	p := clientProperties{values: map[string]string{}, file: s.ClientConfig, jvm: jvm, fromFile: map[string]bool{}}
+	for _, k := range slices.Sorted(maps.Keys(jvm)) {
 		switch {
 		case k == jaasProperty, k == krb5Property:
 		case clientConfigKeys[k]:
-			p.values[k] = s.JVMFlags[k].Value
+			p.values[k] = jvm[k].Value
 		case warn != nil:
-			fmt.Fprintf(warn, "zksh: warning: %s: ignoring -D%s (not a setting zksh knows)\n", s.JVMFlags[k].Var, k)
+			fmt.Fprintf(warn, "zksh: warning: %s: ignoring -D%s (not a setting zksh knows)\n", jvm[k].Var, k)
 		}
 	}
 	if s.ClientConfig == "" {
@@ -134,13 +135,22 @@ func (p clientProperties) boolean(key string, def bool) (bool, error) {
 	return b, nil
 }
 
+// jvmFlags are the JVM flags' properties that apply: none with --local, whose bundled server has
+// neither TLS nor SASL (CLIENT_JVMFLAGS set in a profile for zkCli's clusters must not stop it).
+func (s Settings) jvmFlags() map[string]JVMProperty {
+	if s.Local {
+		return nil
+	}
+	return s.JVMFlags
+}
+
 // jaasFile is the JAAS login configuration file: --jaas (or ZKSH_JAAS), else the system property
 // of the JVM flags, as zkCli's -Djava.security.auth.login.config; name is how messages call it.
 func jaasFile(s Settings) (file, name string) {
 	if s.JAAS != "" {
 		return s.JAAS, "--jaas"
 	}
-	if p, ok := s.JVMFlags[jaasProperty]; ok && p.Value != "" {
+	if p, ok := s.jvmFlags()[jaasProperty]; ok && p.Value != "" {
 		return p.Value, p.Var + " -D" + jaasProperty
 	}
 	return "", ""

@@ -203,3 +203,14 @@ func TestClientJVMFlagsKerberos(t *testing.T) {
 		t.Fatalf("get with CLIENT_JVMFLAGS' Kerberos login = %q", r.out)
 	}
 }
+
+// TestLocalIgnoresClientJVMFlags: CLIENT_JVMFLAGS set in a profile for zkCli's production
+// clusters (TLS, a JAAS file) must not stop `zksh --local`, whose bundled server speaks neither.
+func TestLocalIgnoresClientJVMFlags(t *testing.T) {
+	t.Setenv("CLIENT_JVMFLAGS", "-Dzookeeper.client.secure=true -Dzookeeper.ssl.trustStore.location=/nonexistent/truststore.jks -Djava.security.auth.login.config=/nonexistent/jaas.conf")
+	t.Setenv("JVMFLAGS", "")
+	streams, _, errOut := fakeIO("", false)
+	if code := Main([]string{"--local", "create", "/local-jvmflags", "x"}, streams, nil); code != 0 || errOut.Len() != 0 {
+		t.Fatalf("zksh --local with CLIENT_JVMFLAGS: exit %d, stderr %q", code, errOut)
+	}
+}

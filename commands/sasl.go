@@ -42,7 +42,7 @@ func clientSASL(s Settings, streams *IOStreams) (*zkclient.SASL, error) {
 	kerberos := func(k *zkclient.Kerberos) *zkclient.SASL {
 		k.ServerPrincipal, k.Service = serverPrincipal, service
 		// Java reads -Djava.security.krb5.conf, not KRB5_CONFIG: zkCli's set-up gives it there.
-		k.Config = s.JVMFlags[krb5Property].Value
+		k.Config = s.jvmFlags()[krb5Property].Value
 		return &zkclient.SASL{Kerberos: k}
 	}
 	krbFlags := s.Kerberos || s.KerberosKeytab != "" || s.KerberosPrincipal != ""
