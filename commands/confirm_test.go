@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/go-zookeeper/zk"
 )
 
 // manyChildren writes an export file of a root with n empty children and imports it at dest.
@@ -24,6 +26,18 @@ func manyChildren(t *testing.T, addr, dest string, n int) string {
 	}
 	on(t, addr, "", "import", "-f", file, dest).must(t)
 	return file
+}
+
+// serverRoot creates root afresh on c's server and deletes it when the test ends.
+func serverRoot(t *testing.T, c *zk.Conn, root string) string {
+	t.Helper()
+	addr := c.Server()
+	on(t, addr, "", "deleteall", root)
+	if _, err := c.Create(root, nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { on(t, addr, "", "deleteall", root) })
+	return root
 }
 
 // onTerminal runs zksh as if stdin, stdout and stderr were a terminal, the answers in stdin.
