@@ -92,7 +92,7 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 	if opts.File == "-" {
 		return nil
 	}
-	return pr.Message(env.IO.Out, "exported", fmt.Sprintf("exported %s to %s", count(n, "znode"), opts.File))
+	return pr.Exported(env.IO.Out, n, opts.File)
 }
 
 // ImportOptions are import's parsed inputs.
@@ -279,7 +279,7 @@ func syncTree(ctx context.Context, env *Env, want *znodetree.Tree, h znodetree.H
 	if creates+updates+deletes > 0 && dest.kind == atZnode {
 		env.wrote(root)
 	}
-	return pr.Message(env.IO.Out, "applied", a.String())
+	return pr.Applied(env.IO.Out, a.counts())
 }
 
 // confirm asks a question on stderr and reads the answer from stdin: true for y or yes.

@@ -507,3 +507,33 @@ func TestParseLocation(t *testing.T) {
 		}
 	}
 }
+
+// TestTransferJSON: with -o json, export, import, cp, mirror and apply report numbers a script can
+// read ({"created":N,...}, {"exported":N,"file":...}), not the sentences of the text output.
+func TestTransferJSON(t *testing.T) {
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			c := connectTo(t, addr)
+			root := serverRoot(t, c, "/TestTransferJSON")
+			c.Create(root+"/src", []byte("s"), 0, zk.WorldACL(zk.PermAll))
+			c.Create(root+"/src/a", []byte("a"), 0, zk.WorldACL(zk.PermAll))
+			file := filepath.Join(t.TempDir(), "src.jsonl")
+			js := func(want string, args ...string) {
+				t.Helper()
+				r := on(t, addr, "", append([]string{"-o", "json"}, args...)...).must(t)
+				if r.out != want {
+					t.Fatalf("%v:\n got %q\nwant %q", args, r.out, want)
+				}
+			}
+			js(`{"exported":2,"file":"`+file+`"}`+"\n", "export", root+"/src", "-f", file)
+			js(`{"created":2,"updated":0,"deleted":0}`+"\n", "import", "-f", file, root+"/imp")
+			js(`{"created":2,"updated":0,"deleted":0}`+"\n", "cp", "-R", root+"/src", root+"/cp")
+			c.Set(root+"/cp/a", []byte("changed"), -1)
+			js(`{"steps":[{"op":"update","path":"`+root+`/cp/a","what":["data"]}]}`+"\n"+`{"created":0,"updated":1,"deleted":0}`+"\n",
+				"mirror", root+"/src", root+"/cp")
+			c.Create(root+"/cp/extra", nil, 0, zk.WorldACL(zk.PermAll))
+			js(`{"steps":[{"op":"delete","path":"`+root+`/cp/extra"}]}`+"\n"+`{"created":0,"updated":0,"deleted":1}`+"\n",
+				"apply", "-f", file, root+"/cp", "--prune")
+		})
+	}
+}
