@@ -537,3 +537,50 @@ func TestTransferJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestCopyOverlap: cp -R and mirror refuse a SRC and DST of the same cluster where one contains the
+// other (mirror --delete would delete SRC, a copy into itself never ends), as cp(1) does; a cp
+// conflict names the existing znode without import's flags.
+func TestCopyOverlap(t *testing.T) {
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			c := connectTo(t, addr)
+			root := serverRoot(t, c, "/TestCopyOverlap")
+			for _, p := range []string{"/a", "/a/b", "/a/b/x", "/a/y"} {
+				c.Create(root+p, []byte(p), 0, zk.WorldACL(zk.PermAll))
+			}
+			on(t, addr, "", "mirror", root+"/a/b", root+"/a", "--delete").fails(t, 2, "mirror: "+root+"/a contains "+root+"/a/b")
+			on(t, addr, "", "mirror", root+"/a", root+"/a/b/m").fails(t, 2, "mirror: "+root+"/a contains "+root+"/a/b/m")
+			on(t, addr, "", "cp", "-R", root+"/a", root+"/a/c").fails(t, 2, "cp: "+root+"/a contains "+root+"/a/c")
+			if ok, _, _ := c.Exists(root + "/a/b"); !ok {
+				t.Fatal("mirror deleted its source")
+			}
+			if kids, _, _ := c.Children(root + "/a"); len(kids) != 2 {
+				t.Fatalf("refused copies changed %s: %v", root+"/a", kids)
+			}
+			// Relative paths in the shell, the same rule.
+			streams, _, errOut := fakeIO("", false)
+			code := Main([]string{"--server", addr}, streams, func(env *Env) error {
+				if err := ExecuteLine(t.Context(), env, []string{"cd", root + "/a"}); err != nil {
+					return err
+				}
+				return ExecuteLine(t.Context(), env, []string{"mirror", "b", ".", "--delete"})
+			})
+			if code != 2 || !strings.Contains(errOut.String(), root+"/a contains "+root+"/a/b") {
+				t.Fatalf("mirror in the shell: exit %d, %q", code, errOut)
+			}
+			// Not recursive, or side by side: allowed.
+			on(t, addr, "", "cp", root+"/a", root+"/a/one").must(t)
+			on(t, addr, "", "cp", "-R", root+"/a/b", root+"/ab").must(t)
+			on(t, addr, "", "cp", "-R", root+"/a/b", root+"/a/bb").must(t)
+			r := on(t, addr, "", "cp", "-R", root+"/a/b", root+"/ab")
+			if r.code != 1 || !strings.Contains(r.err, "2 znodes exist already: "+root+"/ab, "+root+"/ab/x; nothing was written\n") {
+				t.Fatalf("cp onto a copy: exit %d, %q", r.code, r.err)
+			}
+			r = on(t, addr, "", "cp", root+"/a/b", root+"/ab")
+			if r.code != 1 || !strings.Contains(r.err, "1 znode exists already: "+root+"/ab; nothing was written\n") {
+				t.Fatalf("cp onto a znode: exit %d, %q", r.code, r.err)
+			}
+		})
+	}
+}
