@@ -78,9 +78,11 @@ func (a *applied) add(n *atomic.Int64, k int) {
 	}
 }
 
-func (a *applied) String() string {
-	return fmt.Sprintf("%d created, %d updated, %d deleted", a.created.Load(), a.updated.Load(), a.deleted.Load())
+func (a *applied) counts() render.Applied {
+	return render.Applied{Created: int(a.created.Load()), Updated: int(a.updated.Load()), Deleted: int(a.deleted.Load())}
 }
+
+func (a *applied) String() string { return a.counts().String() }
 
 // stepError is a write the server refused or whose outcome is unknown, with the path it concerns.
 type stepError struct {

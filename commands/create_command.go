@@ -256,12 +256,27 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if acl == nil {
 		acl = zk.WorldACL(zk.PermAll)
 	}
+	var made []string // the parents create -p created
 	if opts.Parents {
-		if err := env.createParents(c, opts.Path); err != nil {
-			return err
+		if made, err = env.createParents(c, opts.Path); err != nil {
+			return parentsLeft(err, made)
 		}
 	}
+	created, err := createZnode(ctx, env, c, opts, acl)
+	if err != nil {
+		return parentsLeft(err, made)
+	}
+	env.wrote(znodepath.Parent(created))
+	if err := p.Created(env.IO.Out, created); err != nil {
+		return pathError(opts.Path, err)
+	}
+	return nil
+}
+
+// createZnode is create's request for the znode itself, its error described for the command.
+func createZnode(ctx context.Context, env *Env, c *zkclient.Client, opts *CreateOptions, acl []zk.ACL) (string, error) {
 	var created string
+	var err error
 	switch {
 	case opts.Container:
 		created, err = c.CreateContainer(opts.Path, opts.Data, zk.FlagContainer, acl)
@@ -283,10 +298,10 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	}
 	if err != nil {
 		if errors.Is(err, zk.ErrInvalidACL) {
-			return aclError(opts.Path, acl, err)
+			return "", aclError(opts.Path, acl, err)
 		}
 		if opts.TTL > 0 && strings.HasPrefix(err.Error(), "unknown error: -6") {
-			return &ExitError{Code: ExitRefused, Path: opts.Path, Err: fmt.Errorf(
+			return "", &ExitError{Code: ExitRefused, Path: opts.Path, Err: fmt.Errorf(
 				"not supported by the server (unimplemented): TTL znodes need extendedTypesEnabled=true in its zoo.cfg")}
 		}
 		var found string
@@ -294,11 +309,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 			// (a sequential name is not known; an ephemeral one would be gone with a new session)
 			found = env.recheckData(ctx, opts.Path, opts.Data, false)
 		}
-		return dataError(opts.Path, opts.Data, err, found)
+		return "", dataError(opts.Path, opts.Data, err, found)
 	}
-	env.wrote(znodepath.Parent(created))
-	if err := p.Created(env.IO.Out, created); err != nil {
-		return pathError(opts.Path, err)
-	}
-	return nil
+	return created, nil
 }

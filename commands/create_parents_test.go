@@ -85,6 +85,12 @@ func TestCreateParents(t *testing.T) {
 			if ok, _, _ := c.Exists(root + "/locked/x"); ok {
 				t.Error("a parent was created although the multi failed")
 			}
+			// The znode refused after its parents were created: the error says they were and are left.
+			zkshAt(addr, "create", "-p", root+"/left/a/x", "d", "auth::cdrwa").fails(t, ExitRefused,
+				"create "+root+"/left/a/x: invalid ACL: auth:: grants the session's authenticated users, and this session has none (use --auth or addauth first); the missing parents "+root+"/left, "+root+"/left/a were created and are left")
+			if ok, _, _ := c.Exists(root + "/left/a"); !ok {
+				t.Error("the parents are not there")
+			}
 			// Under a chroot: the parents are found and created inside it.
 			if r := zkshAt(addr+root, "create", "-p", "/c1/c2/c3").must(t); r.out != "/c1/c2/c3\n" {
 				t.Errorf("chroot: %q", r.out)

@@ -61,23 +61,25 @@ type DeleteAllOptions struct {
 	Path  string
 	Batch int
 	Force bool
+	Yes   bool // do not ask before deleting more than confirmAbove znodes
 }
 
 // DefaultBatch is how many deletes deleteall sends in one multi request.
 const DefaultBatch = 1000
 
-// NewCmdDeleteAll builds `deleteall [-b batch] path`, alias rmr.
+// NewCmdDeleteAll builds `deleteall [-b batch] [--yes] path`, alias rmr.
 func NewCmdDeleteAll(env *Env, runF func(context.Context, *DeleteAllOptions) error) *cobra.Command {
 	opts := &DeleteAllOptions{Env: env}
 	cmd := &cobra.Command{
-		Use:     "deleteall [-b batch] path",
+		Use:     "deleteall [-b batch] [--yes] path",
 		Aliases: []string{"rmr"},
 		Short:   "Delete a znode and everything below it",
 		Long: `Delete a znode and its whole subtree, deepest nodes first, in multi requests of -b deletes
 each, many in flight. Nodes are first tried as if they were leaves; only where the server refuses a
 batch (a node has children) is the subtree listed, with multiRead. Refuses / and /zookeeper unless
 --force (deleteall / --force deletes everything except /zookeeper). On a terminal it shows progress on
-stderr; Ctrl-C stops it and reports how far it got.`,
+stderr; Ctrl-C stops it and reports how far it got. On a terminal, deleting more than 1000 znodes
+asks first (--yes does not ask).`,
 		Example: "  zksh deleteall /app/cache\n  zksh rmr -b 500 /tmp/jobs",
 		Args:    rangeArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -97,6 +99,7 @@ stderr; Ctrl-C stops it and reports how far it got.`,
 		},
 	}
 	cmd.Flags().IntVarP(&opts.Batch, "batch", "b", DefaultBatch, "deletes per multi request")
+	cmd.Flags().BoolVar(&opts.Yes, "yes", false, "do not ask before deleting more than 1000 znodes")
 	return pathArg(cmd)
 }
 
@@ -125,6 +128,11 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 		}
 		return pathError(opts.Path, err)
 	}
+	if env.IO.InTTY && !opts.Yes {
+		if err := confirmDeleteAll(ctx, env, c, opts.Path, roots); err != nil {
+			return err
+		}
+	}
 	prog := env.progress("deleteall "+opts.Path, "deleted %d nodes")
 	deleted, err := c.DeleteTree(ctx, roots, opts.Batch, prog.update)
 	prog.done()
@@ -139,6 +147,26 @@ func deleteAllRun(ctx context.Context, opts *DeleteAllOptions) error {
 		env.wrote("/")
 	}
 	return p.Deleted(env.IO.Out, opts.Path, deleted)
+}
+
+// confirmDeleteAll counts the znodes deleteall would delete and, when they are more than
+// confirmAbove, asks the terminal user first; an answer other than yes changes nothing (exit 1).
+func confirmDeleteAll(ctx context.Context, env *Env, c *zkclient.Client, path string, roots []string) error {
+	n := 0
+	for _, r := range roots {
+		below, err := c.AllChildrenNumber(ctx, r, nil)
+		if err != nil {
+			return pathError(r, err)
+		}
+		n += below + 1
+	}
+	if n <= confirmAbove {
+		return nil
+	}
+	if !confirm(env, fmt.Sprintf("delete %d znodes under %s? [y/N] ", n, path)) {
+		return &ExitError{Code: ExitRefused, Path: path, Err: errors.New("not confirmed: nothing was changed")}
+	}
+	return nil
 }
 
 // systemNodeError explains ZooKeeper's "bad arguments" answer to deleting one of its system znodes.

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -165,6 +166,17 @@ func parseCopy(cmd *cobra.Command, env *Env, opts *CopyOptions, args []string) e
 	}
 	if opts.Dst.kind == atFile && opts.Dst.path == "-" && opts.Src.kind == atFile && opts.Src.path == "-" {
 		return usageErrorf(cmd.CommandPath(), "%s: give a file for SRC or DST, not - for both", cmd.Name())
+	}
+	// In the current cluster, a subtree copied into itself would grow at every run, and mirror
+	// --delete into a subtree holding SRC would delete SRC: refused, as cp(1) refuses.
+	if opts.Recursive && opts.Src.kind == atZnode && opts.Dst.kind == atZnode {
+		outer, inner := opts.Src.path, opts.Dst.path
+		if len(inner) < len(outer) {
+			outer, inner = inner, outer
+		}
+		if outer != inner && strings.HasPrefix(inner, strings.TrimSuffix(outer, "/")+"/") {
+			return usageErrorf(cmd.CommandPath(), "%s: %s contains %s: SRC and DST must not be inside one another", cmd.Name(), outer, inner)
+		}
 	}
 	return nil
 }

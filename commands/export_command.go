@@ -92,7 +92,7 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 	if opts.File == "-" {
 		return nil
 	}
-	return pr.Message(env.IO.Out, "exported", fmt.Sprintf("exported %s to %s", count(n, "znode"), opts.File))
+	return pr.Exported(env.IO.Out, n, opts.File)
 }
 
 // ImportOptions are import's parsed inputs.
@@ -162,6 +162,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		update:       opts.Overwrite,
 		conflicts:    !opts.Overwrite && !opts.SkipExisting,
 		rootMayExist: true,
+		conflictHint: " (--overwrite sets them, --skip-existing leaves them)",
 		dryRun:       opts.DryRun,
 	})
 }
@@ -176,13 +177,14 @@ func checkRoot(root string) error {
 
 // syncOptions say how syncTree makes a destination match a tree.
 type syncOptions struct {
-	update       bool // update existing znodes whose data or ACL differ
-	prune        bool // delete znodes not in the tree
-	conflicts    bool // refuse (before writing anything) when any znode exists already
-	rootMayExist bool // with conflicts: the destination root itself may exist
-	dryRun       bool // print the plan, change nothing
-	printPlan    bool // print the plan before applying it
-	yes          bool // do not ask before deleting more than confirmAbove znodes
+	update       bool   // update existing znodes whose data or ACL differ
+	prune        bool   // delete znodes not in the tree
+	conflicts    bool   // refuse (before writing anything) when any znode exists already
+	conflictHint string // added to that refusal: how to go on
+	rootMayExist bool   // with conflicts: the destination root itself may exist
+	dryRun       bool   // print the plan, change nothing
+	printPlan    bool   // print the plan before applying it
+	yes          bool   // do not ask before deleting more than confirmAbove znodes
 }
 
 // confirmAbove is the number of deletes above which a terminal user is asked first.
@@ -246,9 +248,13 @@ func syncTree(ctx context.Context, env *Env, want *znodetree.Tree, h znodetree.H
 			if len(exist) > len(shown) {
 				more = fmt.Sprintf(" and %d more", len(exist)-len(shown))
 			}
+			verb := "exist"
+			if len(exist) == 1 {
+				verb = "exists"
+			}
 			return &ExitError{Code: ExitRefused, Path: dest.String(), Err: fmt.Errorf(
-				"%s exist already: %s%s; nothing was written (--overwrite sets them, --skip-existing leaves them)",
-				count(len(exist), "znode"), strings.Join(shown, ", "), more)}
+				"%s %s already: %s%s; nothing was written%s",
+				count(len(exist), "znode"), verb, strings.Join(shown, ", "), more, o.conflictHint)}
 		}
 	}
 	creates, updates, deletes := plan.Counts()
@@ -279,7 +285,7 @@ func syncTree(ctx context.Context, env *Env, want *znodetree.Tree, h znodetree.H
 	if creates+updates+deletes > 0 && dest.kind == atZnode {
 		env.wrote(root)
 	}
-	return pr.Message(env.IO.Out, "applied", a.String())
+	return pr.Applied(env.IO.Out, a.counts())
 }
 
 // confirm asks a question on stderr and reads the answer from stdin: true for y or yes.

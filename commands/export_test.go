@@ -248,100 +248,109 @@ func TestImportRefusals(t *testing.T) {
 }
 
 func TestDiffExitCodes(t *testing.T) {
-	addr := zktest.Server(t)
-	c := connectTo(t, addr)
-	root := testRoot(t)
-	mk := func(p, data string) {
-		if _, err := c.Create(root+p, []byte(data), 0, zk.WorldACL(zk.PermAll)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mk("/l", "")
-	mk("/r", "")
-	mk("/l/same", "1")
-	mk("/r/same", "1")
-	mk("/l/a", "only left")
-	mk("/l/b", "old")
-	mk("/r/b", "new")
-	mk("/r/c", "only right")
-	on(t, addr, "", "diff", root+"/l", root+"/l").must(t)
-	r := on(t, addr, "", "diff", root+"/l", root+"/r")
-	if r.code != 1 || r.err != "" || r.out != "- /a\n~ /b data\n+ /c\n" {
-		t.Fatalf("diff: exit %d, stdout %q, stderr %q", r.code, r.out, r.err)
-	}
-	r = on(t, addr, "", "-o", "json", "diff", root+"/l", root+"/r")
-	if r.code != 1 || !strings.HasPrefix(r.out, `{"equal":false,"changes":[{"kind":"-","path":"/a"}`) {
-		t.Fatalf("diff -o json: exit %d, %q", r.code, r.out)
-	}
-	on(t, addr, "", "diff", root+"/l").fails(t, 2, "")
-	on(t, addr, "", "diff", root+"/l", "zk://nohost:x/a").fails(t, 2, "zk://")
-	on(t, addr, "", "diff", root+"/l", "missing-file.jsonl").fails(t, 2, "missing-file.jsonl")
-	on(t, addr, "", "diff", root+"/l", root+"/nope").fails(t, 1, "node does not exist")
-	r = on(t, addr, "", "--connect-timeout", "2s", "diff", root+"/l", "zk://digest:ops:secret@127.0.0.1:1/x")
-	if r.code != 3 || strings.Contains(r.err, "secret") {
-		t.Fatalf("diff with an unreachable cluster: exit %d, %q (want 3, no credential)", r.code, r.err)
+	for name, addr := range zktest.Targets(t, bundledExtended(t)) {
+		t.Run(name, func(t *testing.T) {
+			c := connectTo(t, addr)
+			root := serverRoot(t, c, "/TestDiffExitCodes")
+			mk := func(p, data string) {
+				if _, err := c.Create(root+p, []byte(data), 0, zk.WorldACL(zk.PermAll)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mk("/l", "")
+			mk("/r", "")
+			mk("/l/same", "1")
+			mk("/r/same", "1")
+			mk("/l/a", "only left")
+			mk("/l/b", "old")
+			mk("/r/b", "new")
+			mk("/r/c", "only right")
+			on(t, addr, "", "diff", root+"/l", root+"/l").must(t)
+			r := on(t, addr, "", "diff", root+"/l", root+"/r")
+			if r.code != 1 || r.err != "" || r.out != "- /a\n~ /b data\n+ /c\n" {
+				t.Fatalf("diff: exit %d, stdout %q, stderr %q", r.code, r.out, r.err)
+			}
+			r = on(t, addr, "", "-o", "json", "diff", root+"/l", root+"/r")
+			if r.code != 1 || !strings.HasPrefix(r.out, `{"equal":false,"changes":[{"kind":"-","path":"/a"}`) {
+				t.Fatalf("diff -o json: exit %d, %q", r.code, r.out)
+			}
+			on(t, addr, "", "diff", root+"/l").fails(t, 2, "")
+			on(t, addr, "", "diff", root+"/l", "zk://nohost:x/a").fails(t, 2, "zk://")
+			on(t, addr, "", "diff", root+"/l", "missing-file.jsonl").fails(t, 2, "missing-file.jsonl")
+			on(t, addr, "", "diff", root+"/l", root+"/nope").fails(t, 1, "node does not exist")
+			r = on(t, addr, "", "--connect-timeout", "2s", "diff", root+"/l", "zk://digest:ops:secret@127.0.0.1:1/x")
+			if r.code != 3 || strings.Contains(r.err, "secret") {
+				t.Fatalf("diff with an unreachable cluster: exit %d, %q (want 3, no credential)", r.code, r.err)
+			}
+		})
 	}
 }
 
 func TestApplyDryRunAndPrune(t *testing.T) {
-	addr := zktest.Server(t)
-	c := connectTo(t, addr)
-	root := testRoot(t)
-	exportFixture(t, c, root+"/src")
-	file := filepath.Join(t.TempDir(), "want.jsonl")
-	on(t, addr, "", "--auth", "digest:ops:secret", "export", root+"/src", "-f", file).must(t)
-	on(t, addr, "", "--auth", "digest:ops:secret", "cp", "-R", root+"/src", root+"/dst").must(t)
-	if _, err := c.Set(root+"/dst/text", []byte("drifted"), -1); err != nil {
-		t.Fatal(err)
+	for name, addr := range zktest.Targets(t, bundledExtended(t)) {
+		t.Run(name, func(t *testing.T) {
+			c := connectTo(t, addr)
+			root := serverRoot(t, c, "/TestApplyDryRunAndPrune")
+			exportFixture(t, c, root+"/src")
+			file := filepath.Join(t.TempDir(), "want.jsonl")
+			on(t, addr, "", "--auth", "digest:ops:secret", "export", root+"/src", "-f", file).must(t)
+			on(t, addr, "", "--auth", "digest:ops:secret", "cp", "-R", root+"/src", root+"/dst").must(t)
+			if _, err := c.Set(root+"/dst/text", []byte("drifted"), -1); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Create(root+"/dst/extra", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Delete(root+"/dst/queue/job-0000000000", -1); err != nil {
+				t.Fatal(err)
+			}
+			before := on(t, addr, "", "diff", file, root+"/dst")
+			if before.code != 1 {
+				t.Fatalf("diff before: %+v", before)
+			}
+			r := on(t, addr, "", "apply", "-f", file, root+"/dst", "--prune", "--dry-run").must(t)
+			want := "create " + root + "/dst/queue/job-0000000000 persistent\nupdate " + root + "/dst/text data\ndelete " + root + "/dst/extra\n"
+			if r.out != want {
+				t.Fatalf("plan:\n%s\nwant:\n%s", r.out, want)
+			}
+			if after := on(t, addr, "", "diff", file, root+"/dst"); after.out != before.out {
+				t.Fatalf("apply --dry-run changed something:\n%s\nthen:\n%s", before.out, after.out)
+			}
+			// Without --prune the extra znode stays.
+			on(t, addr, "", "apply", "-f", file, root+"/dst").must(t)
+			if r := on(t, addr, "", "diff", file, root+"/dst"); r.code != 1 || r.out != "+ /extra\n" {
+				t.Fatalf("after apply: %+v", r)
+			}
+			r = on(t, addr, "", "apply", "-f", file, root+"/dst", "--prune").must(t)
+			if !strings.HasSuffix(r.out, "0 created, 0 updated, 1 deleted\n") {
+				t.Fatalf("apply --prune: %q", r.out)
+			}
+			on(t, addr, "", "diff", file, root+"/dst").must(t)
+		})
 	}
-	if _, err := c.Create(root+"/dst/extra", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Delete(root+"/dst/queue/job-0000000000", -1); err != nil {
-		t.Fatal(err)
-	}
-	before := on(t, addr, "", "diff", file, root+"/dst")
-	if before.code != 1 {
-		t.Fatalf("diff before: %+v", before)
-	}
-	r := on(t, addr, "", "apply", "-f", file, root+"/dst", "--prune", "--dry-run").must(t)
-	want := "create " + root + "/dst/queue/job-0000000000 persistent\nupdate " + root + "/dst/text data\ndelete " + root + "/dst/extra\n"
-	if r.out != want {
-		t.Fatalf("plan:\n%s\nwant:\n%s", r.out, want)
-	}
-	if after := on(t, addr, "", "diff", file, root+"/dst"); after.out != before.out {
-		t.Fatalf("apply --dry-run changed something:\n%s\nthen:\n%s", before.out, after.out)
-	}
-	// Without --prune the extra znode stays.
-	on(t, addr, "", "apply", "-f", file, root+"/dst").must(t)
-	if r := on(t, addr, "", "diff", file, root+"/dst"); r.code != 1 || r.out != "+ /extra\n" {
-		t.Fatalf("after apply: %+v", r)
-	}
-	r = on(t, addr, "", "apply", "-f", file, root+"/dst", "--prune").must(t)
-	if !strings.HasSuffix(r.out, "0 created, 0 updated, 1 deleted\n") {
-		t.Fatalf("apply --prune: %q", r.out)
-	}
-	on(t, addr, "", "diff", file, root+"/dst").must(t)
 }
 
 func TestApplyRefusedStep(t *testing.T) {
-	addr := zktest.Server(t)
-	c := connectTo(t, addr)
-	root := testRoot(t)
-	file := filepath.Join(t.TempDir(), "want.jsonl")
-	acl := `"acl":[{"scheme":"world","id":"anyone","perms":"cdrwa"}]`
-	os.WriteFile(file, []byte(`{"format":"zksh-export","version":1,"source":"hand","root":"/x","time":"2026-01-01T00:00:00Z"}
-{"path":"/","mode":"persistent","encoding":"utf8","data":"",`+acl+`}
-{"path":"/a","mode":"persistent","encoding":"utf8","data":"",`+acl+`}
-{"path":"/locked","mode":"persistent","encoding":"utf8","data":"",`+acl+`}
-{"path":"/locked/child","mode":"persistent","encoding":"utf8","data":"",`+acl+`}
-`), 0o600)
-	if _, err := c.Create(root+"/locked", nil, 0, zk.WorldACL(zk.PermRead)); err != nil {
-		t.Fatal(err)
-	}
-	r := on(t, addr, "", "apply", "-f", file, root)
-	if r.code != 1 || !strings.Contains(r.err, "create "+root+"/locked/child: not authorized") || !strings.Contains(r.err, "1 created") {
-		t.Fatalf("refused step: exit %d, stderr %q", r.code, r.err)
+	for name, addr := range zktest.Targets(t, bundledExtended(t)) {
+		t.Run(name, func(t *testing.T) {
+			c := connectTo(t, addr)
+			root := serverRoot(t, c, "/TestApplyRefusedStep")
+			file := filepath.Join(t.TempDir(), "want.jsonl")
+			acl := `"acl":[{"scheme":"world","id":"anyone","perms":"cdrwa"}]`
+			os.WriteFile(file, []byte(`{"format":"zksh-export","version":1,"source":"hand","root":"/x","time":"2026-01-01T00:00:00Z"}
+			{"path":"/","mode":"persistent","encoding":"utf8","data":"",`+acl+`}
+			{"path":"/a","mode":"persistent","encoding":"utf8","data":"",`+acl+`}
+			{"path":"/locked","mode":"persistent","encoding":"utf8","data":"",`+acl+`}
+			{"path":"/locked/child","mode":"persistent","encoding":"utf8","data":"",`+acl+`}
+			`), 0o600)
+			if _, err := c.Create(root+"/locked", nil, 0, zk.WorldACL(zk.PermRead)); err != nil {
+				t.Fatal(err)
+			}
+			r := on(t, addr, "", "apply", "-f", file, root)
+			if r.code != 1 || !strings.Contains(r.err, "create "+root+"/locked/child: not authorized") || !strings.Contains(r.err, "1 created") {
+				t.Fatalf("refused step: exit %d, stderr %q", r.code, r.err)
+			}
+		})
 	}
 }
 
@@ -398,38 +407,44 @@ func TestCopyAndMirrorBetweenServers(t *testing.T) {
 	on(t, local, "", "--auth", "digest:ops:secret", "mirror", "/copy", file).must(t) // mirror replaces it
 }
 
+// TestMirrorDeleteAsksOnATerminal: mirror --delete and apply --prune deleting more than 1000 znodes
+// ask on a terminal (nothing changes when declined), --yes does not ask, nor does a stdin that is
+// not a terminal.
 func TestMirrorDeleteAsksOnATerminal(t *testing.T) {
-	addr := zktest.Server(t)
-	c := connectTo(t, addr)
-	root := testRoot(t)
-	c.Create(root+"/src", nil, 0, zk.WorldACL(zk.PermAll))
-	var b strings.Builder
-	b.WriteString(`{"format":"zksh-export","version":1,"source":"gen","root":"/x","time":"2026-01-01T00:00:00Z"}` + "\n")
-	acl := `"acl":[{"scheme":"world","id":"anyone","perms":"cdrwa"}]`
-	b.WriteString(`{"path":"/","mode":"persistent","encoding":"utf8","data":"",` + acl + "}\n")
-	for i := 0; i < 1001; i++ {
-		fmt.Fprintf(&b, `{"path":"/n%d","mode":"persistent","encoding":"utf8","data":"",%s}`+"\n", i, acl)
-	}
-	file := filepath.Join(t.TempDir(), "big.jsonl")
-	os.WriteFile(file, []byte(b.String()), 0o600)
-	on(t, addr, "", "import", "-f", file, root+"/dst").must(t)
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			c := connectTo(t, addr)
+			root := serverRoot(t, c, "/TestMirrorDeleteAsksOnATerminal")
+			c.Create(root+"/src", nil, 0, zk.WorldACL(zk.PermAll))
+			empty := filepath.Join(t.TempDir(), "empty.jsonl")
+			on(t, addr, "", "export", root+"/src", "-f", empty).must(t)
+			manyChildren(t, addr, root+"/dst", 1001)
+			left := func(want int) {
+				t.Helper()
+				if kids, _, err := c.Children(root + "/dst"); len(kids) != want || err != nil {
+					t.Fatalf("%d children left, %v; want %d", len(kids), err, want)
+				}
+			}
 
-	tty := func(stdin string, args ...string) result {
-		streams, out, errOut := fakeIO(stdin, true)
-		code := Main(append([]string{"--server", addr, "-o", "plain"}, args...), streams, nil)
-		return result{out.String(), errOut.String(), code}
-	}
-	r := tty("n\n", "mirror", root+"/src", root+"/dst", "--delete")
-	if r.code != 1 || !strings.Contains(r.err, "delete 1001 znodes under "+root+"/dst? [y/N]") || !strings.Contains(r.err, "nothing was changed") {
-		t.Fatalf("declined: exit %d, stderr %q", r.code, r.err)
-	}
-	if kids, _, _ := c.Children(root + "/dst"); len(kids) != 1001 {
-		t.Fatalf("declined mirror deleted: %d left", len(kids))
-	}
-	// Not a terminal: no question.
-	on(t, addr, "", "mirror", root+"/src", root+"/dst", "--delete").must(t)
-	if kids, _, _ := c.Children(root + "/dst"); len(kids) != 0 {
-		t.Fatalf("mirror --delete left %d", len(kids))
+			r := onTerminal(addr, "n\n", "mirror", root+"/src", root+"/dst", "--delete")
+			if r.code != 1 || !strings.Contains(r.err, "delete 1001 znodes under "+root+"/dst? [y/N]") || !strings.Contains(r.err, "nothing was changed") {
+				t.Fatalf("mirror declined: exit %d, stderr %q", r.code, r.err)
+			}
+			left(1001)
+			r = onTerminal(addr, "no\n", "apply", "-f", empty, root+"/dst", "--prune")
+			if r.code != 1 || !strings.Contains(r.err, "delete 1001 znodes under "+root+"/dst? [y/N]") || !strings.Contains(r.err, "nothing was changed") {
+				t.Fatalf("apply --prune declined: exit %d, stderr %q", r.code, r.err)
+			}
+			left(1001)
+			if r := onTerminal(addr, "", "apply", "-f", empty, root+"/dst", "--prune", "--yes"); r.code != 0 || strings.Contains(r.err, "[y/N]") {
+				t.Fatalf("apply --prune --yes: exit %d, stderr %q", r.code, r.err)
+			}
+			left(0)
+			// Not a terminal: no question.
+			manyChildren(t, addr, root+"/dst", 1001)
+			on(t, addr, "", "mirror", root+"/src", root+"/dst", "--delete").must(t)
+			left(0)
+		})
 	}
 }
 
@@ -492,5 +507,82 @@ func TestParseLocation(t *testing.T) {
 		if ExitCode(err) != ExitUsage || strings.Contains(fmt.Sprint(err), "secretonly") {
 			t.Errorf("%q: %v (want a usage error without the credential)", arg, err)
 		}
+	}
+}
+
+// TestTransferJSON: with -o json, export, import, cp, mirror and apply report numbers a script can
+// read ({"created":N,...}, {"exported":N,"file":...}), not the sentences of the text output.
+func TestTransferJSON(t *testing.T) {
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			c := connectTo(t, addr)
+			root := serverRoot(t, c, "/TestTransferJSON")
+			c.Create(root+"/src", []byte("s"), 0, zk.WorldACL(zk.PermAll))
+			c.Create(root+"/src/a", []byte("a"), 0, zk.WorldACL(zk.PermAll))
+			file := filepath.Join(t.TempDir(), "src.jsonl")
+			js := func(want string, args ...string) {
+				t.Helper()
+				r := on(t, addr, "", append([]string{"-o", "json"}, args...)...).must(t)
+				if r.out != want {
+					t.Fatalf("%v:\n got %q\nwant %q", args, r.out, want)
+				}
+			}
+			js(`{"exported":2,"file":"`+file+`"}`+"\n", "export", root+"/src", "-f", file)
+			js(`{"created":2,"updated":0,"deleted":0}`+"\n", "import", "-f", file, root+"/imp")
+			js(`{"created":2,"updated":0,"deleted":0}`+"\n", "cp", "-R", root+"/src", root+"/cp")
+			c.Set(root+"/cp/a", []byte("changed"), -1)
+			js(`{"steps":[{"op":"update","path":"`+root+`/cp/a","what":["data"]}]}`+"\n"+`{"created":0,"updated":1,"deleted":0}`+"\n",
+				"mirror", root+"/src", root+"/cp")
+			c.Create(root+"/cp/extra", nil, 0, zk.WorldACL(zk.PermAll))
+			js(`{"steps":[{"op":"delete","path":"`+root+`/cp/extra"}]}`+"\n"+`{"created":0,"updated":0,"deleted":1}`+"\n",
+				"apply", "-f", file, root+"/cp", "--prune")
+		})
+	}
+}
+
+// TestCopyOverlap: cp -R and mirror refuse a SRC and DST of the same cluster where one contains the
+// other (mirror --delete would delete SRC, a copy into itself never ends), as cp(1) does; a cp
+// conflict names the existing znode without import's flags.
+func TestCopyOverlap(t *testing.T) {
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			c := connectTo(t, addr)
+			root := serverRoot(t, c, "/TestCopyOverlap")
+			for _, p := range []string{"/a", "/a/b", "/a/b/x", "/a/y"} {
+				c.Create(root+p, []byte(p), 0, zk.WorldACL(zk.PermAll))
+			}
+			on(t, addr, "", "mirror", root+"/a/b", root+"/a", "--delete").fails(t, 2, "mirror: "+root+"/a contains "+root+"/a/b")
+			on(t, addr, "", "mirror", root+"/a", root+"/a/b/m").fails(t, 2, "mirror: "+root+"/a contains "+root+"/a/b/m")
+			on(t, addr, "", "cp", "-R", root+"/a", root+"/a/c").fails(t, 2, "cp: "+root+"/a contains "+root+"/a/c")
+			if ok, _, _ := c.Exists(root + "/a/b"); !ok {
+				t.Fatal("mirror deleted its source")
+			}
+			if kids, _, _ := c.Children(root + "/a"); len(kids) != 2 {
+				t.Fatalf("refused copies changed %s: %v", root+"/a", kids)
+			}
+			// Relative paths in the shell, the same rule.
+			streams, _, errOut := fakeIO("", false)
+			code := Main([]string{"--server", addr}, streams, func(env *Env) error {
+				if err := ExecuteLine(t.Context(), env, []string{"cd", root + "/a"}); err != nil {
+					return err
+				}
+				return ExecuteLine(t.Context(), env, []string{"mirror", "b", ".", "--delete"})
+			})
+			if code != 2 || !strings.Contains(errOut.String(), root+"/a contains "+root+"/a/b") {
+				t.Fatalf("mirror in the shell: exit %d, %q", code, errOut)
+			}
+			// Not recursive, or side by side: allowed.
+			on(t, addr, "", "cp", root+"/a", root+"/a/one").must(t)
+			on(t, addr, "", "cp", "-R", root+"/a/b", root+"/ab").must(t)
+			on(t, addr, "", "cp", "-R", root+"/a/b", root+"/a/bb").must(t)
+			r := on(t, addr, "", "cp", "-R", root+"/a/b", root+"/ab")
+			if r.code != 1 || !strings.Contains(r.err, "2 znodes exist already: "+root+"/ab, "+root+"/ab/x; nothing was written\n") {
+				t.Fatalf("cp onto a copy: exit %d, %q", r.code, r.err)
+			}
+			r = on(t, addr, "", "cp", root+"/a/b", root+"/ab")
+			if r.code != 1 || !strings.Contains(r.err, "1 znode exists already: "+root+"/ab; nothing was written\n") {
+				t.Fatalf("cp onto a znode: exit %d, %q", r.code, r.err)
+			}
+		})
 	}
 }

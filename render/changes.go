@@ -20,6 +20,17 @@ type Step struct {
 	What []string `json:"what,omitempty"` // create: the mode; update: data, acl; skip/keep: why
 }
 
+// Applied counts what a plan changed.
+type Applied struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+	Deleted int `json:"deleted"`
+}
+
+func (a Applied) String() string {
+	return fmt.Sprintf("%d created, %d updated, %d deleted", a.Created, a.Updated, a.Deleted)
+}
+
 // ChangeLines are diff's text lines: "+ /a", "- /b", "~ /c data,acl".
 func ChangeLines(cs []Change) []string {
 	out := make([]string, len(cs))
@@ -56,6 +67,27 @@ func writeLines(w io.Writer, lines []string) error {
 
 func (p plainPrinter) Changes(w io.Writer, cs []Change) error { return writeLines(w, ChangeLines(cs)) }
 func (p plainPrinter) Plan(w io.Writer, steps []Step) error   { return writeLines(w, StepLines(steps)) }
+
+func (p plainPrinter) Applied(w io.Writer, a Applied) error {
+	return writeLines(w, []string{a.String()})
+}
+
+func (p plainPrinter) Exported(w io.Writer, n int, file string) error {
+	noun := "znodes"
+	if n == 1 {
+		noun = "znode"
+	}
+	return writeLines(w, []string{fmt.Sprintf("exported %d %s to %s", n, noun, file)})
+}
+
+func (p jsonPrinter) Applied(w io.Writer, a Applied) error { return writeJSON(w, a) }
+
+func (p jsonPrinter) Exported(w io.Writer, n int, file string) error {
+	return writeJSON(w, struct {
+		Exported int    `json:"exported"`
+		File     string `json:"file"`
+	}{n, file})
+}
 
 func (p jsonPrinter) Changes(w io.Writer, cs []Change) error {
 	if cs == nil {

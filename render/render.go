@@ -202,6 +202,10 @@ type Printer interface {
 	Changes(w io.Writer, cs []Change) error
 	// Plan prints the steps of a plan (apply, mirror, import --dry-run).
 	Plan(w io.Writer, steps []Step) error
+	// Applied prints how many znodes a plan created, updated and deleted (import, apply, cp, mirror).
+	Applied(w io.Writer, a Applied) error
+	// Exported prints how many znodes export wrote to file.
+	Exported(w io.Writer, n int, file string) error
 }
 
 // Options adapt a printer to where it writes.
