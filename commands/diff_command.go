@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -60,11 +61,11 @@ func diffRun(ctx context.Context, opts *DiffOptions) error {
 	ro := readOptions{ephemeral: opts.Ephemeral, recursive: true}
 	a, _, err := loadTree(ctx, env, opts.A, ro)
 	if err != nil {
-		return err
+		return operandError(err)
 	}
 	b, _, err := loadTree(ctx, env, opts.B, ro)
 	if err != nil {
-		return err
+		return operandError(err)
 	}
 	changes := znodetree.Diff(a, b)
 	out := make([]render.Change, len(changes))
@@ -78,6 +79,22 @@ func diffRun(ctx context.Context, opts *DiffOptions) error {
 		return &ExitError{Code: ExitRefused, Quiet: true, Err: fmt.Errorf("%s differ", count(len(changes), "znode"))}
 	}
 	return nil
+}
+
+// operandError makes an operand diff could not read (a znode missing or not readable) exit 2, as
+// diff(1) does for trouble: 1 says the operands differ, and a script must not take a missing one
+// for a difference. Connection errors keep exit 3, Ctrl-C 130.
+func operandError(err error) error {
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.Code == ExitRefused {
+		c := *ee
+		c.Code = ExitUsage
+		return &c
+	}
+	if classify(err) == ExitRefused {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return err
 }
 
 // ApplyOptions are apply's parsed inputs.

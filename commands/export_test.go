@@ -277,7 +277,7 @@ func TestDiffExitCodes(t *testing.T) {
 			on(t, addr, "", "diff", root+"/l").fails(t, 2, "")
 			on(t, addr, "", "diff", root+"/l", "zk://nohost:x/a").fails(t, 2, "zk://")
 			on(t, addr, "", "diff", root+"/l", "missing-file.jsonl").fails(t, 2, "missing-file.jsonl")
-			on(t, addr, "", "diff", root+"/l", root+"/nope").fails(t, 1, "node does not exist")
+			on(t, addr, "", "diff", root+"/l", root+"/nope").fails(t, 2, "node does not exist")
 			r = on(t, addr, "", "--connect-timeout", "2s", "diff", root+"/l", "zk://digest:ops:secret@127.0.0.1:1/x")
 			if r.code != 3 || strings.Contains(r.err, "secret") {
 				t.Fatalf("diff with an unreachable cluster: exit %d, %q (want 3, no credential)", r.code, r.err)
