@@ -20,6 +20,18 @@ const (
 // writes marks c as a command that changes ZooKeeper's data: --read-only refuses it.
 func writes(c *cobra.Command) *cobra.Command { return markAccess(c, accessWrite) }
 
+// writesUnlessToFile marks c (cp, mirror: SRC DST) as a writer, except when its last operand is an
+// export file: copying a subtree to a file changes nothing in ZooKeeper, and a read-only session may
+// back it up.
+func writesUnlessToFile(c *cobra.Command) *cobra.Command {
+	writes(c)
+	c.Annotations[annotationToFile] = "true"
+	return c
+}
+
+// annotationToFile marks a writer whose last operand may be a file (writesUnlessToFile).
+const annotationToFile = "zksh/to-file"
+
 // reads marks c as a command that changes nothing in ZooKeeper: --read-only lets it run. Commands
 // that change only the shell's own session (connect, close, addauth) or ask the server to catch up
 // (sync) are reads: no znode, data or ACL changes.
@@ -49,9 +61,13 @@ func accessOf(c *cobra.Command) string {
 }
 
 // checkReadOnly refuses cmd before anything is sent when the session is read-only (the line's
-// --read-only, or the shell's, which every line keeps) and cmd is not marked as a read.
-func checkReadOnly(cmd *cobra.Command, env *Env, line *Settings) error {
+// --read-only, or the shell's, which every line keeps) and cmd is not marked as a read (nor a copy
+// to a file, args being its operands).
+func checkReadOnly(cmd *cobra.Command, args []string, env *Env, line *Settings) error {
 	if !line.ReadOnly && !env.Settings.ReadOnly || accessOf(cmd) == accessRead {
+		return nil
+	}
+	if cmd.Annotations[annotationToFile] != "" && len(args) > 0 && fileOperand(args[len(args)-1]) {
 		return nil
 	}
 	what := "it changes ZooKeeper's data"

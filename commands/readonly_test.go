@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -180,6 +181,37 @@ func TestReadOnlyShell(t *testing.T) {
 			})
 			if r := zkshAt(addr, "get", root).must(t); r.out != "z\n" {
 				t.Fatalf("data %q", r.out)
+			}
+		})
+	}
+}
+
+// TestReadOnlyCopiesToAFile: cp and mirror to an export file change nothing in ZooKeeper, so a
+// read-only session may back a subtree up with them; to a znode they stay refused.
+func TestReadOnlyCopiesToAFile(t *testing.T) {
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			c := dial(t, addr)
+			root := "/TestReadOnlyCopiesToAFile"
+			zkshAt(addr, "deleteall", root)
+			for _, p := range []string{root, root + "/a"} {
+				if _, err := c.Create(p, []byte("x"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Cleanup(func() { zkshAt(addr, "deleteall", root) })
+			dir := t.TempDir()
+			zkshAt(addr, "--read-only", "cp", "-R", root, dir+"/a.jsonl").must(t)
+			zkshAt(addr, "--read-only", "mirror", root, "file:"+dir+"/b").must(t)
+			for _, f := range []string{dir + "/a.jsonl", dir + "/b"} {
+				if b, err := os.ReadFile(f); err != nil || !strings.Contains(string(b), `"path":"/a"`) {
+					t.Errorf("%s: %v %q", f, err, b)
+				}
+			}
+			zkshAt(addr, "--read-only", "cp", "-R", root+"/a", root+"/copy").fails(t, ExitUsage, "cp: refused by --read-only")
+			zkshAt(addr, "--read-only", "mirror", dir+"/a.jsonl", root+"/m").fails(t, ExitUsage, "mirror: refused by --read-only")
+			if kids, _, err := c.Children(root); err != nil || len(kids) != 1 {
+				t.Errorf("children of %s: %v %v, want [a]", root, kids, err)
 			}
 		})
 	}

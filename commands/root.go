@@ -65,7 +65,7 @@ line). Paths may be relative to the current znode (see cd).`,
 		if err := resolveSettings(cmd, root.PersistentFlags(), env, &s, line); err != nil {
 			return err
 		}
-		if err := checkReadOnly(cmd, env, &s); err != nil {
+		if err := checkReadOnly(cmd, args, env, &s); err != nil {
 			return err
 		}
 		env.line = &s
@@ -122,8 +122,8 @@ line). Paths may be relative to the current znode (see cd).`,
 		writes(NewCmdImport(env, nil)),
 		reads(NewCmdDiff(env, nil)),
 		writes(NewCmdApply(env, nil)),
-		writes(NewCmdCp(env, nil)),
-		writes(NewCmdMirror(env, nil)),
+		writesUnlessToFile(NewCmdCp(env, nil)),
+		writesUnlessToFile(NewCmdMirror(env, nil)),
 	)
 	add("session",
 		reads(shellState(NewCmdCd(env, nil))),

@@ -90,7 +90,7 @@ func parseLocation(env *Env, cmdPath, arg string) (location, error) {
 			return location{}, usageErrorf(cmdPath, "%q: no file name after file:", arg)
 		}
 		return location{kind: atFile, path: name}, nil
-	case arg == "-" || strings.HasSuffix(arg, ".jsonl"):
+	case fileOperand(arg):
 		return location{kind: atFile, path: arg}, nil
 	}
 	p, err := znodepath.Resolve(env.Cwd, arg)
@@ -98,6 +98,12 @@ func parseLocation(env *Env, cmdPath, arg string) (location, error) {
 		return location{}, usageErrorf(cmdPath, "%s: %v", showPath(arg), err)
 	}
 	return location{kind: atZnode, path: p}, nil
+}
+
+// fileOperand reports whether an operand names an export file: "file:NAME", "-" or a name ending
+// in .jsonl.
+func fileOperand(arg string) bool {
+	return strings.HasPrefix(arg, "file:") || arg == "-" || strings.HasSuffix(arg, ".jsonl")
 }
 
 // parseZkURL reads zk://[scheme:cred@]host:port[,host:port...][/path] (or zk+plain://). Characters of the credential
