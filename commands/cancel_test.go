@@ -63,3 +63,33 @@ func TestDeleteAllInterrupted(t *testing.T) {
 		t.Fatalf("progress line not cleared: %q", errOut.String())
 	}
 }
+
+// TestCopyInterruptedWhileReading: Ctrl-C while cp, mirror or diff still reads says that nothing
+// was changed, and exits 130.
+func TestCopyInterruptedWhileReading(t *testing.T) {
+	root := testRoot(t)
+	c := client(t)
+	mustCreateAll(t, c, root+"/src", root+"/src/a")
+	for _, args := range [][]string{
+		{"cp", "-R", root + "/src", root + "/dst"},
+		{"mirror", root + "/src", root + "/dst"},
+		{"diff", root + "/src", root},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		streams, out, _ := fakeIO("", false)
+		s, _ := DefaultSettings(func(string) string { return "" })
+		s.Server = zktest.Server(t)
+		env := NewEnv(streams, s)
+		cmd := NewRootCmd(env)
+		cmd.SetArgs(args)
+		err := cmd.ExecuteContext(ctx)
+		env.Close()
+		if ExitCode(err) != ExitInterrupted || !strings.Contains(fmt.Sprint(err), "interrupted while reading; nothing was changed") || out.Len() != 0 {
+			t.Errorf("%q: err %v (exit %d), stdout %q", args, err, ExitCode(err), out)
+		}
+		if ok, _, _ := c.Exists(root + "/dst"); ok {
+			t.Fatalf("%q: %s/dst was created", args, root)
+		}
+	}
+}

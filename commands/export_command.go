@@ -219,7 +219,7 @@ func syncTree(ctx context.Context, env *Env, want *znodetree.Tree, h znodetree.H
 	}
 	cl, err := env.cluster(ctx, dest)
 	if err != nil {
-		return err
+		return readError(dest, err)
 	}
 	defer cl.close()
 	root := dest.path

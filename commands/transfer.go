@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -390,7 +389,7 @@ func loadTree(ctx context.Context, env *Env, l location, o readOptions) (*znodet
 	h := znodetree.Header{Root: l.path, Ephemeral: o.ephemeral}
 	cl, err := env.cluster(ctx, l)
 	if err != nil {
-		return nil, h, err
+		return nil, h, readError(l, err)
 	}
 	defer cl.close()
 	h.Source = cl.source
@@ -404,14 +403,14 @@ func loadTree(ctx context.Context, env *Env, l location, o readOptions) (*znodet
 	return t, h, nil
 }
 
-// readError names the location a read failed at.
+// readError names the location a read (or the connection before it) failed at.
 func readError(l location, err error) error {
+	if errors.Is(err, context.Canceled) || ExitCode(err) == ExitInterrupted { // callers read before they write
+		return &ExitError{Code: ExitInterrupted, Path: l.String(), Err: errors.New("interrupted while reading; nothing was changed")}
+	}
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		return err
-	}
-	if errors.Is(err, context.Canceled) {
-		return &ExitError{Code: ExitInterrupted, Path: l.String(), Err: fmt.Errorf("interrupted")}
 	}
 	return pathError(l.String(), err)
 }
