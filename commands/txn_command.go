@@ -58,7 +58,7 @@ ZooKeeper refuses an operation nothing is applied, and the error names its line,
 (exit 1).`,
 		Example: "  zksh txn < ops.txt\n  printf 'check -v 3 /app/lock\\nset /app/config v2\\n' | zksh txn\n  txn -f ops.txt   (in the shell)\n" +
 			"  txn              (in the shell: then one operation per line, then commit)",
-		Args:    rangeArgs(0, 0),
+		Args: rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			use := cmd.CommandPath()
 			if ops, ok := cmd.Context().Value(txnOpsKey{}).([]TxnOp); ok {

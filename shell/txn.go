@@ -18,7 +18,7 @@ import (
 type txnBlock struct {
 	mu     sync.Mutex
 	open   bool
-	start  int   // the script line of the txn line
+	start  int // the script line of the txn line
 	ops    []commands.TxnOp
 	broken []int // script lines inside the block that did not parse (--keep-going ran on)
 }
