@@ -61,10 +61,14 @@ ZooKeeper refuses an operation nothing is applied, and the error names its line,
 		Args: rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			use := cmd.CommandPath()
-			if ops, ok := cmd.Context().Value(txnOpsKey{}).([]TxnOp); ok {
+			if block, ok := cmd.Context().Value(txnOpsKey{}).(txnBlockOps); ok {
 				// commit in the shell: the operations were collected line by line.
 				if file != "" {
 					return usageErrorf(use, "txn: commit takes no -f: the operations are the lines typed since txn")
+				}
+				ops := block.ops
+				if block.taken != nil {
+					*block.taken = true
 				}
 				if err := checkTxnOps(ops); err != nil {
 					return err
@@ -184,9 +188,16 @@ func WithTxnBegin(ctx context.Context, begin func()) context.Context {
 	return context.WithValue(ctx, txnBeginKey{}, begin)
 }
 
+type txnBlockOps struct {
+	ops   []TxnOp
+	taken *bool
+}
+
 // WithTxnOps makes a txn line run ops, collected by the shell, as `txn -f` runs the lines of its file.
-func WithTxnOps(ctx context.Context, ops []TxnOp) context.Context {
-	return context.WithValue(ctx, txnOpsKey{}, ops)
+// taken, when not nil, is set once the command takes them: a line refused before that (a bad flag,
+// --read-only) used none of them.
+func WithTxnOps(ctx context.Context, ops []TxnOp, taken *bool) context.Context {
+	return context.WithValue(ctx, txnOpsKey{}, txnBlockOps{ops: ops, taken: taken})
 }
 
 // ParseTxnOp reads one operation of the shell's txn block (the words of a create, set, delete or

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -47,6 +48,13 @@ func (b *txnBlock) markBroken(line int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.broken = append(b.broken, line)
+}
+
+// held returns the block's operations and the lines that did not parse, leaving it open.
+func (b *txnBlock) held() (ops []commands.TxnOp, broken []int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.ops), slices.Clone(b.broken)
 }
 
 // take closes the block and returns what it held; open is false when there was no block.
@@ -169,10 +177,12 @@ func (sh *shell) txnLine(line string) error {
 }
 
 // commitTxn runs the block's operations as txn -f runs its file's lines: the commit line's flags
-// (-o json...) are txn's. The block ends whatever happens: the lines are in history to try again.
+// (-o json...) are txn's. The block ends whatever happens to its operations (the lines are in history
+// to try again); in the shell, a commit line refused before they were taken (a bad flag) leaves it open.
 func (sh *shell) commitTxn(args []string) error {
-	ops, _, broken, _ := sh.txn.take()
+	ops, broken := sh.txn.held()
 	if len(broken) > 0 {
+		sh.txn.take()
 		lines := make([]string, len(broken))
 		for i, l := range broken {
 			lines[i] = fmt.Sprint(l)
@@ -183,9 +193,24 @@ func (sh *shell) commitTxn(args []string) error {
 		}
 		return &commands.UsageError{Cmd: "zksh txn", Err: fmt.Errorf("txn: not committed: %s not parse; nothing was applied", which)}
 	}
-	return sh.runTree(append([]string{"txn"}, args...), func(ctx context.Context) context.Context {
-		return commands.WithTxnOps(ctx, ops)
+	taken := false
+	err := sh.runTree(append([]string{"txn"}, args...), func(ctx context.Context) context.Context {
+		return commands.WithTxnOps(ctx, ops, &taken)
 	})
+	if taken || !sh.interactive || err == errInterrupted {
+		sh.txn.take()
+		return err
+	}
+	note := fmt.Errorf("; the block is still open with its %s: commit again, or abort", operations(len(ops)))
+	var ue *commands.UsageError
+	var ee *commands.ExitError
+	switch {
+	case errors.As(err, &ue):
+		ue.Err = fmt.Errorf("%w%v", ue.Err, note)
+	case errors.As(err, &ee):
+		ee.Err = fmt.Errorf("%w%v", ee.Err, note)
+	}
+	return err
 }
 
 // endTxn is the end of input inside a block: nothing was sent. A script fails (its block never

@@ -129,10 +129,15 @@ func TestTerminalTxnBlock(t *testing.T) {
 			s.typeText("check -v 7 bnode")
 			s.press(keyEnter)
 			s.waitFor(" txn(2)] 12> ")
+			// A commit line refused before it took the operations (a bad flag) leaves the block open.
+			s.typeText("commit -o xml")
+			s.press(keyEnter)
+			s.waitFor("the block is still open with its 2 operations: commit again, or abort")
+			s.waitFor(" txn(2)] 13> ")
 			s.typeText("commit")
 			s.press(keyEnter)
 			s.waitFor("zksh: txn: operation 2 (check " + root + "/bnode) refused: version does not match (bad version); nothing was applied")
-			s.waitFor("(CONNECTED) " + root + "] 13> ")
+			s.waitFor("(CONNECTED) " + root + "] 14> ")
 			if exists(t, c, root+"/c") {
 				t.Error("a refused commit created a znode")
 			}
@@ -142,32 +147,32 @@ func TestTerminalTxnBlock(t *testing.T) {
 			s.press(keyEnter)
 			s.typeText("create d")
 			s.press(keyEnter)
-			s.waitFor(" txn(1)] 15> ")
+			s.waitFor(" txn(1)] 16> ")
 			s.typeText("abort")
 			s.press(keyEnter)
 			s.waitFor("zksh: txn: aborted: 1 operation dropped; nothing was applied")
-			s.waitFor("(CONNECTED) " + root + "] 16> ")
+			s.waitFor("(CONNECTED) " + root + "] 17> ")
 
 			// Ctrl-C at the block's prompt drops it, a half-typed line with it.
 			s.typeText("txn")
 			s.press(keyEnter)
 			s.typeText("create e")
 			s.press(keyEnter)
-			s.waitFor(" txn(1)] 18> ")
+			s.waitFor(" txn(1)] 19> ")
 			s.typeText("create f")
 			s.press(keyCtrlC)
 			s.waitFor("zksh: txn: aborted (Ctrl-C): 1 operation dropped; nothing was applied")
-			s.waitFor("(CONNECTED) " + root + "] 18> ")
+			s.waitFor("(CONNECTED) " + root + "] 19> ")
 
 			// Ctrl-D on the block's empty line drops it; the shell stays, a second Ctrl-D leaves.
 			s.typeText("txn")
 			s.press(keyEnter)
 			s.typeText("create g")
 			s.press(keyEnter)
-			s.waitFor(" txn(1)] 20> ")
+			s.waitFor(" txn(1)] 21> ")
 			s.press(keyCtrlD)
 			s.waitFor("zksh: txn: aborted (Ctrl-D): 1 operation dropped; nothing was applied")
-			s.waitFor("(CONNECTED) " + root + "] 20> ")
+			s.waitFor("(CONNECTED) " + root + "] 21> ")
 			for _, p := range []string{"/d", "/e", "/f", "/g"} {
 				if exists(t, c, root+p) {
 					t.Errorf("%s was created by a dropped block", p)
@@ -178,7 +183,7 @@ func TestTerminalTxnBlock(t *testing.T) {
 			s.press(keyUp)
 			s.waitFor("> create g")
 			s.press(keyCtrlC)
-			s.waitFor("(CONNECTED) " + root + "] 20> ")
+			s.waitFor("(CONNECTED) " + root + "] 21> ")
 			s.typeText("history")
 			s.press(keyEnter)
 			s.waitFor("2 - txn")
@@ -186,7 +191,7 @@ func TestTerminalTxnBlock(t *testing.T) {
 			s.waitFor("4 - set a")
 			s.waitFor("6 - set -v 0 bnode two")
 			s.waitFor("8 - commit")
-			s.waitFor("] 21> ")
+			s.waitFor("] 22> ")
 			s.press(keyCtrlD)
 			if code := s.waitExit(); code != 0 {
 				t.Fatalf("exit code %d", code)
