@@ -421,8 +421,8 @@ Keys:
   Ctrl-R               Search the history for a line holding what is typed (again: older)
   Up, Down             Walk the history
   Alt-B, Alt-F         Move by a word (Ctrl-Left, Ctrl-Right too); Ctrl-A, Ctrl-E: line start, end
-  Ctrl-C               Clear the line, or stop the running command
-  Ctrl-D               Leave the shell (on an empty line)
+  Ctrl-C               Clear the line, or stop the running command (in a txn block: drop the block)
+  Ctrl-D               Leave the shell (on an empty line; in a txn block: drop the block)
   Ctrl-Z               Suspend zksh (fg brings it back)
 `
 
