@@ -129,7 +129,7 @@ func (t *terminal) filterKey(b []byte, n int) int {
 	if n == 1 && b[0] == '\t' && t.lastCount.Load() == 0 {
 		return copy(b, laterTabKey)
 	}
-	if _, open := t.sh.txn.state(); open && n == 1 && b[0] == 0x04 {
+	if _, open := t.txnState(); open && n == 1 && b[0] == 0x04 {
 		return copy(b, txnEndKey)
 	}
 	return n

@@ -225,15 +225,24 @@ func (t *terminal) prefix() string {
 	if t.env.Settings.ReadOnly {
 		mark = " RO" // --read-only: every line is refused a write
 	}
-	if n, open := t.sh.txn.state(); open {
+	if n, open := t.txnState(); open {
 		mark += fmt.Sprintf(" txn(%d)", n)
 	}
 	return fmt.Sprintf("[zksh: %s %s%s] %d> ", session, t.env.Cwd, mark, t.number.Load())
 }
 
+// txnState is the shell's txn block as the prompt shows it (none for a terminal without a shell, in
+// tests).
+func (t *terminal) txnState() (n int, open bool) {
+	if t.sh == nil {
+		return 0, false
+	}
+	return t.sh.txn.state()
+}
+
 // activeCompleter is the completer for the line being typed: inside a txn block, its operations.
 func (t *terminal) activeCompleter() *completion.Completer {
-	if _, open := t.sh.txn.state(); open {
+	if _, open := t.txnState(); open {
 		return t.txnComp
 	}
 	return t.completer
@@ -242,6 +251,9 @@ func (t *terminal) activeCompleter() *completion.Completer {
 // interruptTxn runs on Ctrl-C at the prompt, after go-prompt cleared the line: inside a txn block it
 // drops the block and says so above the prompt.
 func (t *terminal) interruptTxn(*prompt.Prompt) bool {
+	if _, open := t.txnState(); !open {
+		return false
+	}
 	ops, _, _, open := t.sh.txn.take()
 	if !open {
 		return false
