@@ -2,8 +2,8 @@
 // completion, history and a live prompt) or from a pipe, and runs each through a fresh command tree.
 //
 // Its size is the terminal's: the prompt's life cycle and redraws (terminal.go), key handling (keys.go),
-// the raw reader (reader_unix.go), history (history.go) and the script runner (script.go) are each a
-// file; the line loop in this file is what they share.
+// the raw reader (reader_unix.go), history (history.go), the script runner (script.go) and the txn
+// block (txn.go) are each a file; the line loop in this file is what they share.
 package shell
 
 import (
