@@ -27,7 +27,7 @@ type TxnOptions struct {
 
 // TxnOp is one operation of a transaction, as its line gave it.
 type TxnOp struct {
-	Line    int    // the input line, from 1 (blank and comment lines counted)
+	Line    int    // the input line, from 1 (blank and comment lines counted); 0 in the shell's txn block
 	Op      string // create, set, delete, check
 	Path    string // absolute, as the user sees it (no chroot)
 	Data    []byte
@@ -44,8 +44,9 @@ func NewCmdTxn(env *Env, runF func(context.Context, *TxnOptions) error) *cobra.C
 		Use:   "txn [-f file]",
 		Short: "Run create/set/delete/check lines as one transaction (all or nothing)",
 		Long: `Run operations as one ZooKeeper transaction (a multi request): either all are applied or none.
-The operations are read one per line from stdin, or from FILE with -f (in the shell and in scripts,
-whose commands come from stdin, -f is needed). Each line is one of
+The operations are read one per line from stdin, or from FILE with -f. In the shell and in scripts,
+whose commands come from stdin, give -f, or type txn alone, then the operations one per line, then
+commit to run them (abort, Ctrl-C or Ctrl-D drops them). Each line is one of
   create [-s] [-e] path [data] [acl]
   set [-v version] path data
   delete [-v version] path
@@ -55,10 +56,26 @@ commands; relative paths are relative to the current znode. Blank lines and # co
 On success one line per operation is printed (the created path; the new data version of a set). When
 ZooKeeper refuses an operation nothing is applied, and the error names its line, operation and path
 (exit 1).`,
-		Example: "  zksh txn < ops.txt\n  printf 'check -v 3 /app/lock\\nset /app/config v2\\n' | zksh txn\n  txn -f ops.txt   (in the shell)",
-		Args:    rangeArgs(0, 0),
+		Example: "  zksh txn < ops.txt\n  printf 'check -v 3 /app/lock\\nset /app/config v2\\n' | zksh txn\n  txn -f ops.txt   (in the shell)\n" +
+			"  txn              (in the shell: then one operation per line, then commit)",
+		Args: rangeArgs(0, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			use := cmd.CommandPath()
+			if block, ok := cmd.Context().Value(txnOpsKey{}).(txnBlockOps); ok {
+				// commit in the shell: the operations were collected line by line.
+				if file != "" {
+					return usageErrorf(use, "txn: commit takes no -f: the operations are the lines typed since txn")
+				}
+				ops := block.ops
+				if block.taken != nil {
+					*block.taken = true
+				}
+				if err := checkTxnOps(ops); err != nil {
+					return err
+				}
+				opts.Ops = ops
+				return runWith(cmd, opts, runF, txnRun)
+			}
 			var in io.Reader
 			switch {
 			case file != "" && file != "-":
@@ -69,7 +86,12 @@ ZooKeeper refuses an operation nothing is applied, and the error names its line,
 				defer f.Close()
 				in = f
 			case env.stdinCommands || env.Interactive:
-				return usageErrorf(use, "txn: the shell reads its commands from stdin: give the operations in a file, txn -f FILE")
+				if begin, ok := cmd.Context().Value(txnBeginKey{}).(func()); ok {
+					begin() // the shell collects the lines that follow, until commit or abort
+					return nil
+				}
+				return usageErrorf(use, "txn: the shell reads its commands from stdin: give the operations in a file, txn -f FILE, "+
+					"or type txn alone on a line, then the operations, then commit")
 			default:
 				if env.IO.InTTY {
 					fmt.Fprintln(env.IO.ErrOut, "zksh: txn: reading operations, one per line, until end of input (Ctrl-D)")
@@ -94,17 +116,13 @@ ZooKeeper refuses an operation nothing is applied, and the error names its line,
 
 // parseTxn reads the operations of a transaction, one per line.
 func parseTxn(ctx context.Context, env *Env, in io.Reader) ([]TxnOp, error) {
-	// The lines' data may not be "-": the operations themselves come from stdin, or the shell's
-	// commands do.
-	lineEnv := NewEnv(env.IO, env.settings())
-	lineEnv.Cwd, lineEnv.stdinCommands, lineEnv.Interactive = env.Cwd, true, env.Interactive
+	lineEnv := txnLineEnv(env)
 	// More than a request can carry is refused, never cut short: one byte over the limit is read to
 	// tell.
 	const maxInput = 4 * clientMaxData
 	counted := &countingReader{r: io.LimitReader(in, maxInput+1)}
 	r := bufio.NewReader(counted)
 	var ops []TxnOp
-	size := 0
 	for n := 1; ; n++ {
 		line, err := r.ReadString('\n')
 		if err != nil && err != io.EOF {
@@ -129,20 +147,85 @@ func parseTxn(ctx context.Context, env *Env, in io.Reader) ([]TxnOp, error) {
 			}
 			op.Line = n
 			ops = append(ops, op)
-			size += len(op.Path) + len(op.Data) + zkclient.MultiOpOverhead + 64*len(op.ACL)
 		}
 		if err == io.EOF {
 			break
 		}
 	}
-	if len(ops) == 0 {
-		return nil, usageErrorf("zksh txn", "txn: no operations given (want create, set, delete or check lines)")
-	}
-	if size > clientMaxData {
-		return nil, usageErrorf("zksh txn", "txn: the %d operations carry about %d bytes, more than the %d zksh can send in one request "+
-			"(servers take 1 MiB by default: jute.maxbuffer)", len(ops), size, clientMaxData)
+	if err := checkTxnOps(ops); err != nil {
+		return nil, err
 	}
 	return ops, nil
+}
+
+// checkTxnOps refuses a transaction that has no operations or more than one request can carry.
+func checkTxnOps(ops []TxnOp) error {
+	if len(ops) == 0 {
+		return usageErrorf("zksh txn", "txn: no operations given (want create, set, delete or check lines)")
+	}
+	size := 0
+	for _, op := range ops {
+		size += len(op.Path) + len(op.Data) + zkclient.MultiOpOverhead + 64*len(op.ACL)
+	}
+	if size > clientMaxData {
+		return usageErrorf("zksh txn", "txn: the %d operations carry about %d bytes, more than the %d zksh can send in one request "+
+			"(servers take 1 MiB by default: jute.maxbuffer)", len(ops), size, clientMaxData)
+	}
+	return nil
+}
+
+// The shell's txn block (txn, then one operation per line, then commit): the shell runs its txn
+// line with a begin function in the context, and its commit line as txn with the operations in the
+// context, so both go through the command's checks (--read-only) and its output and errors.
+type (
+	txnBeginKey struct{}
+	txnOpsKey   struct{}
+)
+
+// WithTxnBegin makes a txn line that gives no -f, in the shell or a script, call begin instead of
+// refusing: the shell then collects the operations itself.
+func WithTxnBegin(ctx context.Context, begin func()) context.Context {
+	return context.WithValue(ctx, txnBeginKey{}, begin)
+}
+
+type txnBlockOps struct {
+	ops   []TxnOp
+	taken *bool
+}
+
+// WithTxnOps makes a txn line run ops, collected by the shell, as `txn -f` runs the lines of its file.
+// taken, when not nil, is set once the command takes them: a line refused before that (a bad flag,
+// --read-only) used none of them.
+func WithTxnOps(ctx context.Context, ops []TxnOp, taken *bool) context.Context {
+	return context.WithValue(ctx, txnOpsKey{}, txnBlockOps{ops: ops, taken: taken})
+}
+
+// ParseTxnOp reads one operation of the shell's txn block (the words of a create, set, delete or
+// check line) with txn's parser: relative paths are relative to env's current znode, data cannot
+// come from stdin. The error is named after txn.
+func ParseTxnOp(ctx context.Context, env *Env, words []string) (TxnOp, error) {
+	op, err := parseTxnWords(ctx, txnLineEnv(env), words)
+	if err == nil {
+		return op, nil
+	}
+	code := ExitCode(err)
+	msg := err.Error()
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		msg = ee.Error()
+	}
+	if code == ExitUsage {
+		return TxnOp{}, usageErrorf("zksh txn", "txn: %s", msg)
+	}
+	return TxnOp{}, &ExitError{Code: code, Op: "txn", Err: errors.New(msg)}
+}
+
+// txnLineEnv is the Env txn's lines are parsed in: the data of a line may not be "-", since the
+// operations themselves come from stdin, or the shell's commands do.
+func txnLineEnv(env *Env) *Env {
+	lineEnv := NewEnv(env.IO, env.settings())
+	lineEnv.Cwd, lineEnv.stdinCommands, lineEnv.Interactive = env.Cwd, true, env.Interactive
+	return lineEnv
 }
 
 // parseTxnLine reads one operation with the flags, data and path rules of the command of that name.
@@ -150,6 +233,14 @@ func parseTxnLine(ctx context.Context, env *Env, line string) (TxnOp, error) {
 	words, err := cmdline.Split(line)
 	if err != nil {
 		return TxnOp{}, &UsageError{Err: fmt.Errorf("cannot split the line: %w", err)}
+	}
+	return parseTxnWords(ctx, env, words)
+}
+
+// parseTxnWords reads one operation from the words of its line.
+func parseTxnWords(ctx context.Context, env *Env, words []string) (TxnOp, error) {
+	if len(words) == 0 {
+		return TxnOp{}, &UsageError{Err: errors.New("an empty line is not an operation")}
 	}
 	var op TxnOp
 	var cmd *cobra.Command
@@ -272,8 +363,12 @@ func txnRun(ctx context.Context, opts *TxnOptions) error {
 		}
 		if i := failedAt; i >= 0 && i < len(opts.Ops) {
 			op := opts.Ops[i]
-			return &ExitError{Code: classify(res[i].Error), Err: fmt.Errorf("line %d: operation %d (%s %s) refused: %s; nothing was applied",
-				op.Line, i+1, op.Op, op.Path, describe(res[i].Error))}
+			where := ""
+			if op.Line > 0 { // the shell's txn block numbers its operations only (as its prompt does)
+				where = fmt.Sprintf("line %d: ", op.Line)
+			}
+			return &ExitError{Code: classify(res[i].Error), Err: fmt.Errorf("%soperation %d (%s %s) refused: %s; nothing was applied",
+				where, i+1, op.Op, op.Path, describe(res[i].Error))}
 		}
 		return &ExitError{Code: classify(err), Err: fmt.Errorf("%s; nothing was applied", describe(err))}
 	}

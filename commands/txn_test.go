@@ -234,3 +234,71 @@ func TestTxnLostConnection(t *testing.T) {
 		})
 	}
 }
+
+// TestTxnBlockCommit: the shell's txn block goes through the txn command: a bare txn calls the
+// shell's begin (after --read-only's check), ParseTxnOp parses a line as txn's files are parsed
+// (relative to the current znode, errors named after txn), and WithTxnOps commits as txn -f does,
+// a lost reply included (outcome unknown, exit 3).
+func TestTxnBlockCommit(t *testing.T) {
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			root := "/TestTxnBlockCommit"
+			c := txnRoot(t, addr, root)
+			p := newCuttingProxy(t, addr)
+			streams, out, errOut := fakeIO("", false)
+			code := Main([]string{"--server", p.addr()}, streams, func(env *Env) error {
+				ctx := context.Background()
+				began := false
+				begin := WithTxnBegin(ctx, func() { began = true })
+				if err := ExecuteLine(begin, env, []string{"txn"}); err != nil || !began {
+					t.Errorf("txn: %v, began %v", err, began)
+				}
+				if err := ExecuteLine(ctx, env, []string{"cd", root}); err != nil {
+					return err
+				}
+				if _, err := ParseTxnOp(ctx, env, []string{"set", "a"}); ExitCode(err) != ExitUsage || err.Error() != "txn: set: wants 2 argument(s), got 1" {
+					t.Errorf("bad line: %v", err)
+				}
+				var ops []TxnOp
+				for _, line := range [][]string{{"create", "n"}, {"set", "-v", "0", "a", "y"}, {"check", "-v", "1", "a"}} {
+					op, err := ParseTxnOp(ctx, env, line)
+					if err != nil {
+						return err
+					}
+					ops = append(ops, op)
+				}
+				if ops[0].Path != root+"/n" || ops[2].Path != root+"/a" {
+					t.Errorf("relative paths: %+v", ops)
+				}
+				taken := false
+				if err := ExecuteLine(WithTxnOps(ctx, ops, &taken), env, []string{"txn", "-o", "json"}); err != nil || !taken {
+					t.Errorf("commit: %v (taken %v)", err, taken)
+				}
+				// A lost reply: the outcome is unknown.
+				p.arm(true, opcodeMulti)
+				lost := []TxnOp{{Op: "create", Path: root + "/lost"}}
+				err := ExecuteLine(WithTxnOps(ctx, lost, nil), env, []string{"txn"})
+				if ExitCode(err) != ExitUnavailable || !strings.Contains(err.Error(), unknownOutcome+" (the 1 operations are applied all together or not at all)") {
+					t.Errorf("lost reply: %v", err)
+				}
+				// Refused: the operation named by its number only.
+				err = ExecuteLine(WithTxnOps(ctx, []TxnOp{{Op: "check", Path: root + "/a", Version: 7}}, nil), env, []string{"txn"})
+				if ExitCode(err) != ExitRefused || err.Error() != "txn: operation 1 (check "+root+"/a) refused: version does not match (bad version); nothing was applied" {
+					t.Errorf("refused: %v", err)
+				}
+				// A commit line refused before it takes the operations leaves them untaken.
+				taken = false
+				if err := ExecuteLine(WithTxnOps(ctx, ops, &taken), env, []string{"txn", "-o", "xml"}); ExitCode(err) != ExitUsage || taken {
+					t.Errorf("commit -o xml: %v (taken %v)", err, taken)
+				}
+				return nil
+			})
+			if code != 0 || !strings.HasPrefix(out.String(), `{"results":[{"op":"create","path":"`+root+`/n"`) {
+				t.Fatalf("exit %d, %q, %q", code, out, errOut)
+			}
+			if data, st, _ := c.Get(root + "/a"); string(data) != "y" || st.Version != 1 {
+				t.Errorf("a: %q v%d", data, st.Version)
+			}
+		})
+	}
+}

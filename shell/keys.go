@@ -20,6 +20,9 @@ var (
 	// replacing the text after the last blank with the suggestion, which doubles the start of a
 	// suggestion holding a blank ("a\ b" → "a\ a\ b"); fixKey's binding undoes that.
 	fixKey = []byte{0x1b, '[', '9', '9', '7', 'z'}
+	// txnEndKey is Ctrl-D inside a txn block: there go-prompt would leave on an empty line, where the
+	// shell drops the block instead (see endTxnKey).
+	txnEndKey = []byte{0x1b, '[', '9', '9', '6', 'z'}
 )
 
 // wordLeft and wordRight move the cursor by a word (Alt-B/Alt-F and Ctrl-arrows, as in bash).
@@ -126,6 +129,9 @@ func (t *terminal) filterKey(b []byte, n int) int {
 	if n == 1 && b[0] == '\t' && t.lastCount.Load() == 0 {
 		return copy(b, laterTabKey)
 	}
+	if _, open := t.txnState(); open && n == 1 && b[0] == 0x04 {
+		return copy(b, txnEndKey)
+	}
 	return n
 }
 
@@ -137,7 +143,7 @@ func (t *terminal) laterTab(p *prompt.Prompt) bool {
 	if strings.TrimSpace(d.TextBeforeCursor()) == "" {
 		return false
 	}
-	res := t.completer.Complete(d.Text, int(d.CurrentRuneIndex()), t.env.Cwd)
+	res := t.activeCompleter().Complete(d.Text, int(d.CurrentRuneIndex()), t.env.Cwd)
 	if len(res.Suggestions) > 0 {
 		t.selecting.Store(true)
 		t.press([]byte{'\t'})

@@ -2,8 +2,8 @@
 // completion, history and a live prompt) or from a pipe, and runs each through a fresh command tree.
 //
 // Its size is the terminal's: the prompt's life cycle and redraws (terminal.go), key handling (keys.go),
-// the raw reader (reader_unix.go), history (history.go) and the script runner (script.go) are each a
-// file; the line loop in this file is what they share.
+// the raw reader (reader_unix.go), history (history.go), the script runner (script.go) and the txn
+// block (txn.go) are each a file; the line loop in this file is what they share.
 package shell
 
 import (
@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/spf13/pflag"
 
 	"github.com/zksh/zksh/commands"
 	"github.com/zksh/zksh/completion"
@@ -58,6 +60,9 @@ type shell struct {
 	interactive bool
 	hist        *history
 	spec        completion.Spec
+	txnSpec     completion.Spec // what completion offers inside a txn block
+	txn         txnBlock
+	lineNo      int // the input line being run (scripts name it in errors)
 
 	sigint    chan os.Signal
 	stopSig   chan struct{}
@@ -85,7 +90,11 @@ func newShell(env *commands.Env, interactive bool) *shell {
 		stopSig:     make(chan struct{}),
 		aborted:     make(chan struct{}),
 	}
-	sh.spec = specOf(commands.NewRootCmd(env))
+	root := commands.NewRootCmd(env)
+	sh.spec = specOf(root)
+	globals := map[string]bool{}
+	root.PersistentFlags().VisitAll(func(f *pflag.Flag) { globals[f.Name] = true })
+	sh.txnSpec = txnSpecOf(sh.spec, globals)
 	signal.Notify(sh.sigint, os.Interrupt, syscall.SIGTERM)
 	go sh.dispatchInterrupts()
 	return sh
@@ -142,7 +151,13 @@ func (sh *shell) loop(src lineSource) error {
 			continue
 		}
 		total++
-		err := sh.runLine(line, sh.interactive)
+		sh.lineNo = lineNo
+		var err error
+		if _, open := sh.txn.state(); open {
+			err = sh.txnLine(line)
+		} else {
+			err = sh.runLine(line, sh.interactive)
+		}
 		if errors.Is(err, errExit) {
 			break
 		}
@@ -173,10 +188,20 @@ func (sh *shell) loop(src lineSource) error {
 		sh.printError(last)
 	}
 	if sh.interactive {
+		_ = sh.endTxn() // says what was dropped
 		return nil
 	}
 	if sh.wasAborted() {
 		return errInterrupted
+	}
+	if err := sh.endTxn(); err != nil {
+		total++
+		if !sh.env.Settings.KeepGoing {
+			return err
+		}
+		last = err
+		failed++
+		sh.printError(err)
 	}
 	if last == nil {
 		return nil
@@ -214,6 +239,9 @@ func (sh *shell) runLine(line string, record bool) error {
 	}
 	if record && words[0] != "exit" && words[0] != "quit" {
 		sh.hist.add(line)
+	}
+	if len(words) == 1 && words[0] == "txn" {
+		return sh.beginTxn(words)
 	}
 	return sh.runCommand(words)
 }
@@ -257,6 +285,16 @@ func (sh *shell) runCommand(words []string) error {
 		}
 		return nil
 	}
+	return sh.runTree(words, nil)
+}
+
+// runTree runs one line of the command tree; with is what the line's context carries (the shell's txn
+// block).
+func (sh *shell) runTree(words []string, with func(context.Context) context.Context) error {
+	sh.mu.Lock()
+	sh.command = words[0]
+	sh.interrupted = false
+	sh.mu.Unlock()
 	if sh.interactive {
 		for _, i := range sh.spec.PathOperands(words) {
 			// At the prompt, completion ends a node with children with "/"; the command wants the
@@ -273,6 +311,9 @@ func (sh *shell) runCommand(words []string) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	if with != nil {
+		ctx = with(ctx)
+	}
 	if !sh.startCommand(cancel) {
 		return errInterrupted
 	}
@@ -380,8 +421,8 @@ Keys:
   Ctrl-R               Search the history for a line holding what is typed (again: older)
   Up, Down             Walk the history
   Alt-B, Alt-F         Move by a word (Ctrl-Left, Ctrl-Right too); Ctrl-A, Ctrl-E: line start, end
-  Ctrl-C               Clear the line, or stop the running command
-  Ctrl-D               Leave the shell (on an empty line)
+  Ctrl-C               Clear the line, or stop the running command (in a txn block: drop the block)
+  Ctrl-D               Leave the shell (on an empty line; in a txn block: drop the block)
   Ctrl-Z               Suspend zksh (fg brings it back)
 `
 

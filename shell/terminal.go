@@ -24,6 +24,8 @@ type terminal struct {
 	sh        *shell
 	cache     *completion.Cache
 	completer *completion.Completer
+	txnComp   *completion.Completer // inside a txn block
+	leave     atomic.Bool           // Ctrl-D meant for a txn block that had ended: leave the shell
 	source    *znodeSource
 
 	lines   chan string
@@ -89,6 +91,7 @@ func newTerminal(env *commands.Env, sh *shell) *terminal {
 		},
 	})
 	t.completer = &completion.Completer{Spec: sh.spec, Cache: t.cache}
+	t.txnComp = &completion.Completer{Spec: sh.txnSpec, Cache: t.cache}
 	env.Notify = t.notify
 	env.OnWrite = t.cache.Invalidate
 	sh.afterCommand = t.afterCommand
@@ -137,11 +140,14 @@ func (t *terminal) start() {
 		prompt.WithCompleter(t.complete),
 		prompt.WithCustomHistory(newPromptHistory(t.sh.hist.entries())),
 		prompt.WithMaxSuggestion(8),
-		prompt.WithExitChecker(func(_ string, breakline bool) bool { return breakline && t.quit.Load() }),
+		prompt.WithExitChecker(func(_ string, breakline bool) bool {
+			return breakline && t.quit.Load() || !breakline && t.leave.Swap(false)
+		}),
 		prompt.WithInterruptCallback(func(*prompt.Prompt, os.Signal) {}),
 		prompt.WithKeyBind(
 			prompt.KeyBind{Key: prompt.ControlR, Fn: t.searchHistory},
 			prompt.KeyBind{Key: prompt.ControlZ, Fn: t.stop},
+			prompt.KeyBind{Key: prompt.ControlC, Fn: t.interruptTxn},
 			prompt.KeyBind{Key: prompt.ControlLeft, Fn: wordLeft},
 			prompt.KeyBind{Key: prompt.ControlRight, Fn: wordRight},
 		),
@@ -149,6 +155,7 @@ func (t *terminal) start() {
 			prompt.ASCIICodeBind{ASCIICode: wakeKey, Fn: func(*prompt.Prompt) bool { return true }},
 			prompt.ASCIICodeBind{ASCIICode: laterTabKey, Fn: t.laterTab},
 			prompt.ASCIICodeBind{ASCIICode: fixKey, Fn: t.fixAccepted},
+			prompt.ASCIICodeBind{ASCIICode: txnEndKey, Fn: t.endTxnKey},
 			prompt.ASCIICodeBind{ASCIICode: []byte{0x1b, 'b'}, Fn: wordLeft},  // Alt-B, as in bash
 			prompt.ASCIICodeBind{ASCIICode: []byte{0x1b, 'f'}, Fn: wordRight}, // Alt-F
 		),
@@ -209,15 +216,67 @@ func (t *terminal) afterCommand() {
 	}
 }
 
-// prefix is the prompt: [zksh: HOST(STATE) /cwd] N>
+// prefix is the prompt: [zksh: HOST(STATE) /cwd] N>, with txn(K) inside a txn block holding K
+// operations.
 func (t *terminal) prefix() string {
 	session := t.session()
 	t.shown.Store(&session)
-	ro := ""
+	mark := ""
 	if t.env.Settings.ReadOnly {
-		ro = " RO" // --read-only: every line is refused a write
+		mark = " RO" // --read-only: every line is refused a write
 	}
-	return fmt.Sprintf("[zksh: %s %s%s] %d> ", session, t.env.Cwd, ro, t.number.Load())
+	if n, open := t.txnState(); open {
+		mark += fmt.Sprintf(" txn(%d)", n)
+	}
+	return fmt.Sprintf("[zksh: %s %s%s] %d> ", session, t.env.Cwd, mark, t.number.Load())
+}
+
+// txnState is the shell's txn block as the prompt shows it (none for a terminal without a shell, in
+// tests).
+func (t *terminal) txnState() (n int, open bool) {
+	if t.sh == nil {
+		return 0, false
+	}
+	return t.sh.txn.state()
+}
+
+// activeCompleter is the completer for the line being typed: inside a txn block, its operations.
+func (t *terminal) activeCompleter() *completion.Completer {
+	if _, open := t.txnState(); open {
+		return t.txnComp
+	}
+	return t.completer
+}
+
+// interruptTxn runs on Ctrl-C at the prompt, after go-prompt cleared the line: inside a txn block it
+// drops the block and says so above the prompt.
+func (t *terminal) interruptTxn(*prompt.Prompt) bool {
+	if _, open := t.txnState(); !open {
+		return false
+	}
+	ops, _, _, open := t.sh.txn.take()
+	if !open {
+		return false
+	}
+	t.notify(abortMessage("Ctrl-C", len(ops)))
+	return true
+}
+
+// endTxnKey runs on txnEndKey, the Ctrl-D pressed inside a txn block: on an empty line it drops the
+// block (a second Ctrl-D leaves the shell, as at the usual prompt); on a line with text it deletes the
+// character under the cursor, as Ctrl-D does.
+func (t *terminal) endTxnKey(p *prompt.Prompt) bool {
+	if p.Buffer().Text() != "" {
+		p.Delete(1)
+		return true
+	}
+	ops, _, _, open := t.sh.txn.take()
+	if !open {
+		t.leave.Store(true) // the block ended (commit) after the key was read: an ordinary Ctrl-D
+		return true
+	}
+	t.notify(abortMessage("Ctrl-D", len(ops)))
+	return true
 }
 
 func (t *terminal) session() string {
@@ -250,7 +309,7 @@ func (t *terminal) complete(d prompt.Document) ([]prompt.Suggest, istrings.RuneN
 		t.lastCount.Store(0)
 		return nil, istrings.RuneNumber(cursor), istrings.RuneNumber(cursor)
 	}
-	res := t.completer.Complete(d.Text, cursor, t.env.Cwd)
+	res := t.activeCompleter().Complete(d.Text, cursor, t.env.Cwd)
 	t.lastCount.Store(int64(len(res.Suggestions)))
 	out := make([]prompt.Suggest, len(res.Suggestions))
 	for i, s := range res.Suggestions {
