@@ -359,7 +359,7 @@ func txnRun(ctx context.Context, opts *TxnOptions) error {
 	res, failedAt, err := c.Multi(reqs...)
 	if err != nil {
 		if zkclient.ReplyLost(err) || zkclient.SendFailed(err) {
-			return writeError("", err, fmt.Sprintf(" (the %d operations are applied all together or not at all)", len(reqs)))
+			return writeError("", err, " (a transaction of "+count(len(reqs), "operation")+": all applied or none)")
 		}
 		if i := failedAt; i >= 0 && i < len(opts.Ops) {
 			op := opts.Ops[i]

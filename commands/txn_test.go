@@ -222,7 +222,7 @@ func TestTxnLostConnection(t *testing.T) {
 				p.arm(forward, opcodeMulti)
 				n := fmt.Sprintf("%s/n-%v", root, forward)
 				r := zkshStdin(p.addr(), "set "+root+"/a y\ncreate "+n+"\n", "txn")
-				r.fails(t, ExitUnavailable, "txn: "+unknownOutcome+" (the 2 operations are applied all together or not at all)")
+				r.fails(t, ExitUnavailable, "txn: "+unknownOutcome+" (a transaction of 2 operations: all applied or none)")
 				if r.out != "" {
 					t.Errorf("stdout %q", r.out)
 				}
@@ -278,7 +278,7 @@ func TestTxnBlockCommit(t *testing.T) {
 				p.arm(true, opcodeMulti)
 				lost := []TxnOp{{Op: "create", Path: root + "/lost"}}
 				err := ExecuteLine(WithTxnOps(ctx, lost, nil), env, []string{"txn"})
-				if ExitCode(err) != ExitUnavailable || !strings.Contains(err.Error(), unknownOutcome+" (the 1 operations are applied all together or not at all)") {
+				if ExitCode(err) != ExitUnavailable || !strings.Contains(err.Error(), unknownOutcome+" (a transaction of 1 operation: all applied or none)") {
 					t.Errorf("lost reply: %v", err)
 				}
 				// Refused: the operation named by its number only.
