@@ -8,7 +8,7 @@ import "github.com/zksh/zksh/jute"
 var operations = map[int32]operation{
 	jute.OpPing:         {"PING", opSession, (*Server).opPing},
 	jute.OpCloseSession: {"CLOS", opSession, (*Server).opCloseSession},
-	jute.OpAuth:         {"AUTH", opSession, (*Server).opAuth},
+	jute.OpAuth:         {"", opSession, (*Server).opAuth}, // answered outside the pipeline, as SASL
 	jute.OpSASL:         {"", opSession, (*Server).opSASL}, // cons keeps the previous operation
 	jute.OpSetWatches:   {"SETW", opSession, (*Server).opSetWatches},
 	jute.OpSetWatches2:  {"STW2", opSession, (*Server).opSetWatches},
