@@ -81,7 +81,7 @@ func (l location) scheme() string {
 // in .jsonl is an export file, anything else a znode path (relative to the current znode).
 func parseLocation(env *Env, cmdPath, arg string) (location, error) {
 	switch {
-	case strings.HasPrefix(arg, zkScheme), strings.HasPrefix(arg, zkPlainScheme):
+	case zkURL(arg):
 		return parseZkURL(cmdPath, arg)
 	case strings.HasPrefix(arg, "file:"):
 		name := strings.TrimPrefix(arg, "file:")
@@ -100,9 +100,18 @@ func parseLocation(env *Env, cmdPath, arg string) (location, error) {
 }
 
 // fileOperand reports whether an operand names an export file: "file:NAME", "-" or a name ending
-// in .jsonl.
+// in .jsonl that is not a cluster's URL (zk://host/a.jsonl is a znode). --read-only trusts it to
+// say that a copy writes no znode, so it must classify as parseLocation does.
 func fileOperand(arg string) bool {
+	if zkURL(arg) {
+		return false
+	}
 	return strings.HasPrefix(arg, "file:") || arg == "-" || strings.HasSuffix(arg, ".jsonl")
+}
+
+// zkURL reports whether an operand is another cluster's URL (zk:// or zk+plain://).
+func zkURL(arg string) bool {
+	return strings.HasPrefix(arg, zkScheme) || strings.HasPrefix(arg, zkPlainScheme)
 }
 
 // parseZkURL reads zk://[scheme:cred@]host:port[,host:port...][/path] (or zk+plain://). Characters of the credential
