@@ -163,7 +163,11 @@ func confirmDeleteAll(ctx context.Context, env *Env, c *zkclient.Client, path st
 	if n <= confirmAbove {
 		return nil
 	}
-	if !confirm(env, fmt.Sprintf("delete %d znodes under %s? [y/N] ", n, path)) {
+	ok, err := confirm(ctx, env, path, fmt.Sprintf("delete %d znodes under %s? [y/N] ", n, path))
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return &ExitError{Code: ExitRefused, Path: path, Err: errors.New("not confirmed: nothing was changed")}
 	}
 	return nil
