@@ -131,7 +131,8 @@ func parseZkURL(cmdPath, arg string) (location, error) {
 	l := location{kind: atURL, path: path, plain: scheme == zkPlainScheme}
 	if i := strings.LastIndexByte(hosts, '@'); i >= 0 {
 		cred, err := url.PathUnescape(hosts[:i])
-		scheme, c, ok := strings.Cut(cred, ":")
+		_, c, ok := strings.Cut(cred, ":")
+		scheme, _, _ := strings.Cut(hosts[:i], ":") // as typed: shown even when cred cannot be unescaped
 		shown := l.scheme() + scheme + ":***@" + hosts[i+1:] + path
 		if err != nil || !ok {
 			return l, usageErrorf(cmdPath, "%s: want %sscheme:credential@host:port/path (credential percent-encoded)", shown, l.scheme())
@@ -143,6 +144,11 @@ func parseZkURL(cmdPath, arg string) (location, error) {
 	}
 	l.server = hosts
 	if _, _, err := zkclient.ParseConnectString(hosts); err != nil || hosts == "" {
+		if i := strings.LastIndexByte(rest, '@'); i >= 0 && l.auth == "" {
+			// Likely a credential whose '/' was not percent-encoded: it is not shown.
+			return l, usageErrorf(cmdPath, "%s***@%s: want %s[scheme:credential@]host:port[,host:port...][/path] (a credential's '/', '@' and '%%' percent-encoded)",
+				l.scheme(), rest[i+1:], l.scheme())
+		}
 		return l, usageErrorf(cmdPath, "%s: want %s[scheme:credential@]host:port[,host:port...][/path]", l, l.scheme())
 	}
 	if err := znodepath.Validate(path); err != nil {
