@@ -151,3 +151,22 @@ func TestConfirmInterrupted(t *testing.T) {
 		})
 	}
 }
+
+// TestDeleteAllOnATerminalUnreadable: a znode the session may delete but not read (its parent
+// grants d, it withholds r) is deleted by deleteall on a terminal as it is when piped: not being
+// allowed to count its subtree does not stop it (deleteall could not list more than it anyway).
+func TestDeleteAllOnATerminalUnreadable(t *testing.T) {
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			c := connectTo(t, addr)
+			root := serverRoot(t, c, "/TestDeleteAllOnATerminalUnreadable")
+			if _, err := c.Create(root+"/leaf", []byte("x"), 0, zk.WorldACL(zk.PermAll&^zk.PermRead)); err != nil {
+				t.Fatal(err)
+			}
+			onTerminal(addr, "", "deleteall", root+"/leaf").must0(t)
+			if ok, _, _ := c.Exists(root + "/leaf"); ok {
+				t.Fatal("deleteall on a terminal left the unreadable leaf")
+			}
+		})
+	}
+}
