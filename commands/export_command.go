@@ -216,7 +216,10 @@ func syncTree(ctx context.Context, env *Env, want *znodetree.Tree, h znodetree.H
 		if err != nil {
 			return &ExitError{Code: ExitRefused, Path: dest.path, Err: err}
 		}
-		return nil
+		if dest.path == "-" {
+			return nil // stdout holds the export
+		}
+		return pr.Exported(env.IO.Out, len(want.Nodes), dest.path)
 	}
 	cl, err := env.cluster(ctx, dest)
 	if err != nil {

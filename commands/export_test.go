@@ -543,6 +543,10 @@ func TestTransferJSON(t *testing.T) {
 			c.Create(root+"/cp/extra", nil, 0, zk.WorldACL(zk.PermAll))
 			js(`{"steps":[{"op":"delete","path":"`+root+`/cp/extra"}]}`+"\n"+`{"created":0,"updated":0,"deleted":1}`+"\n",
 				"apply", "-f", file, root+"/cp", "--prune")
+			// To an export file, cp and mirror say what export says (they printed nothing).
+			copied := filepath.Join(t.TempDir(), "copied.jsonl")
+			js(`{"exported":2,"file":"`+copied+`"}`+"\n", "cp", "-R", root+"/src", copied)
+			js(`{"exported":2,"file":"`+copied+`"}`+"\n", "mirror", root+"/src", "file:"+copied)
 		})
 	}
 }
