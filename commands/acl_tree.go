@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/go-zookeeper/zk"
@@ -84,9 +85,21 @@ func aclTree(ctx context.Context, env *Env, c *zkclient.Client, p render.Printer
 	for _, r := range refusedPaths(named, paths[0]) {
 		warn(ctx, env.IO.ErrOut, &ExitError{Code: ExitRefused, Path: r, Err: errors.New(why[r])})
 	}
-	if n := len(named); n > 0 {
+	// As ls -R says it: a znode whose children could not be listed is in the listing itself.
+	var missing []string
+	verb := "are"
+	switch n := len(unreadable); {
+	case n == 1:
+		missing, verb = append(missing, "the ACL of 1 znode"), "is"
+	case n > 1:
+		missing = append(missing, "the ACLs of "+count(n, "znode"))
+	}
+	if n := len(unlisted); n > 0 {
+		missing, verb = append(missing, "the children of "+count(n, "znode")), "are"
+	}
+	if len(missing) > 0 {
 		return &ExitError{Code: ExitRefused, Path: path,
-			Err: fmt.Errorf("%s could not be read (named above); the listing leaves them out", count(n, "znode"))}
+			Err: fmt.Errorf("%s %s missing from the listing (not authorized: named above)", strings.Join(missing, " and "), verb)}
 	}
 	return nil
 }

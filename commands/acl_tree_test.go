@@ -51,7 +51,7 @@ func TestGetACLRecursive(t *testing.T) {
 		}
 		wantErr := "zksh: getAcl " + s + "/admin: not authorized to list its children\n" +
 			"zksh: getAcl " + s + "/hidden: not authorized to read its ACL or to list its children\n" +
-			"zksh: getAcl " + s + ": 2 znodes could not be read (named above); the listing leaves them out\n"
+			"zksh: getAcl " + s + ": the ACL of 1 znode and the children of 2 znodes are missing from the listing (not authorized: named above)\n"
 		if res.code != 1 || res.out != want.String() || res.err != wantErr {
 			t.Errorf("%s: exit %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s\nwant:\n%s", server, res.code, res.out, want.String(), res.err, wantErr)
 		}

@@ -1,12 +1,14 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/creack/pty"
 	"github.com/go-zookeeper/zk"
 )
 
@@ -104,5 +106,67 @@ func (r result) must0(t *testing.T) {
 	t.Helper()
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr %q, stdout %q", r.code, r.err, r.out)
+	}
+}
+
+// TestConfirmInterrupted: Ctrl-C at deleteall's or mirror --delete's question (their context is
+// cancelled as the question shows on a terminal) stops the command with exit 130 and nothing
+// deleted; it was taken as an empty answer, exit 1, once Enter came (an Enter is typed here after
+// the Ctrl-C so that the old behaviour ends too).
+func TestConfirmInterrupted(t *testing.T) {
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			c := connectTo(t, addr)
+			root := serverRoot(t, c, "/TestConfirmInterrupted")
+			manyChildren(t, addr, root+"/big", 1001) // mirror --delete deletes 1001, more than 1000
+			on(t, addr, "", "create", root+"/empty").must(t)
+			for _, args := range [][]string{
+				{"deleteall", root + "/big"},
+				{"mirror", "--delete", root + "/empty", root + "/big"},
+			} {
+				ptm, tty, err := pty.Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(t.Context())
+				errOut := &cancelOn{word: "[y/N]", cancel: func() { cancel(); ptm.Write([]byte("\n")) }}
+				streams := &IOStreams{In: tty, Out: &syncBuffer{}, ErrOut: errOut, InTTY: true, ErrTTY: true}
+				s, _ := DefaultSettings(func(string) string { return "" })
+				s.Server = addr
+				env := NewEnv(streams, s)
+				cmd := NewRootCmd(env)
+				cmd.SetArgs(args)
+				err = cmd.ExecuteContext(ctx)
+				env.Close()
+				ptm.Close()
+				tty.Close()
+				cancel()
+				if ExitCode(err) != ExitInterrupted || !strings.Contains(err.Error(), "nothing was changed") {
+					t.Errorf("%v: err %v (exit %d), stderr %q", args, err, ExitCode(err), errOut.String())
+				}
+				if kids, _, err := c.Children(root + "/big"); len(kids) != 1001 || err != nil {
+					t.Fatalf("%v: interrupted at the question, it deleted: %d left, %v", args, len(kids), err)
+				}
+			}
+		})
+	}
+}
+
+// TestDeleteAllOnATerminalUnreadable: a znode the session may delete but not read (its parent
+// grants d, it withholds r) is deleted by deleteall on a terminal as it is when piped: not being
+// allowed to count its subtree does not stop it (deleteall could not list more than it anyway).
+func TestDeleteAllOnATerminalUnreadable(t *testing.T) {
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			c := connectTo(t, addr)
+			root := serverRoot(t, c, "/TestDeleteAllOnATerminalUnreadable")
+			if _, err := c.Create(root+"/leaf", []byte("x"), 0, zk.WorldACL(zk.PermAll&^zk.PermRead)); err != nil {
+				t.Fatal(err)
+			}
+			onTerminal(addr, "", "deleteall", root+"/leaf").must0(t)
+			if ok, _, _ := c.Exists(root + "/leaf"); ok {
+				t.Fatal("deleteall on a terminal left the unreadable leaf")
+			}
+		})
 	}
 }

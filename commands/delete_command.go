@@ -155,6 +155,11 @@ func confirmDeleteAll(ctx context.Context, env *Env, c *zkclient.Client, path st
 	n := 0
 	for _, r := range roots {
 		below, err := c.AllChildrenNumber(ctx, r, nil)
+		if errors.Is(err, zk.ErrNoAuth) {
+			// Not allowed to count the subtree: count what the session may list, which is all
+			// deleteall could delete (a znode it may delete but not read, it deletes as a leaf).
+			below, err = listableBelow(ctx, c, r)
+		}
 		if err != nil {
 			return pathError(r, err)
 		}
@@ -163,10 +168,28 @@ func confirmDeleteAll(ctx context.Context, env *Env, c *zkclient.Client, path st
 	if n <= confirmAbove {
 		return nil
 	}
-	if !confirm(env, fmt.Sprintf("delete %d znodes under %s? [y/N] ", n, path)) {
+	ok, err := confirm(ctx, env, path, fmt.Sprintf("delete %d znodes under %s? [y/N] ", n, path))
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return &ExitError{Code: ExitRefused, Path: path, Err: errors.New("not confirmed: nothing was changed")}
 	}
 	return nil
+}
+
+// listableBelow counts the znodes below path that the session may list, passing over those whose
+// children it may not list.
+func listableBelow(ctx context.Context, c *zkclient.Client, path string) (int, error) {
+	w := c.Walker()
+	w.SkipNoAuth = true
+	levels, err := w.Walk(ctx, path)
+	w.Close()
+	n := 0
+	for _, l := range levels[min(1, len(levels)):] {
+		n += len(l)
+	}
+	return n, err
 }
 
 // systemNodeError explains ZooKeeper's "bad arguments" answer to deleting one of its system znodes.

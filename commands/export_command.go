@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/zksh/zksh/internal/znodepath"
 	"github.com/zksh/zksh/internal/znodetree"
@@ -215,7 +216,10 @@ func syncTree(ctx context.Context, env *Env, want *znodetree.Tree, h znodetree.H
 		if err != nil {
 			return &ExitError{Code: ExitRefused, Path: dest.path, Err: err}
 		}
-		return nil
+		if dest.path == "-" {
+			return nil // stdout holds the export
+		}
+		return pr.Exported(env.IO.Out, len(want.Nodes), dest.path)
 	}
 	cl, err := env.cluster(ctx, dest)
 	if err != nil {
@@ -270,7 +274,11 @@ func syncTree(ctx context.Context, env *Env, want *znodetree.Tree, h znodetree.H
 		warn(ctx, env.IO.ErrOut, &ExitError{Path: znodetree.Join(root, s), Err: errors.New("ephemeral: not created (it would end with this session)")})
 	}
 	if deletes > confirmAbove && env.IO.InTTY && !o.yes {
-		if !confirm(env, fmt.Sprintf("delete %d znodes under %s? [y/N] ", deletes, dest)) {
+		ok, err := confirm(ctx, env, dest.String(), fmt.Sprintf("delete %d znodes under %s? [y/N] ", deletes, dest))
+		if err != nil {
+			return err
+		}
+		if !ok {
 			return &ExitError{Code: ExitRefused, Path: dest.String(), Err: errors.New("not confirmed: nothing was changed")}
 		}
 	}
@@ -288,13 +296,24 @@ func syncTree(ctx context.Context, env *Env, want *znodetree.Tree, h znodetree.H
 	return pr.Applied(env.IO.Out, a.counts())
 }
 
-// confirm asks a question on stderr and reads the answer from stdin: true for y or yes.
-func confirm(env *Env, question string) bool {
+// confirm asks a question on stderr and reads the answer from stdin: true for y or yes. Ctrl-C at
+// the question (ctx cancelled) stops the command, exit 130, with nothing changed; on a terminal it
+// does so at once, without waiting for Enter.
+func confirm(ctx context.Context, env *Env, path, question string) (bool, error) {
 	fmt.Fprint(env.IO.ErrOut, question)
-	line, _ := bufio.NewReader(env.IO.In).ReadString('\n')
+	var line string
+	if f, ok := env.IO.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		line, _ = readTerminalLine(ctx, int(f.Fd()), true)
+	} else {
+		line, _ = bufio.NewReader(env.IO.In).ReadString('\n')
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(env.IO.ErrOut)
+		return false, &ExitError{Code: ExitInterrupted, Path: path, Err: errors.New("interrupted at the question: nothing was changed")}
+	}
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":
-		return true
+		return true, nil
 	}
-	return false
+	return false, nil
 }

@@ -502,11 +502,18 @@ func TestParseLocation(t *testing.T) {
 		}
 	}
 	for _, arg := range []string{"zk://", "zk://h:99999/a", "zk://digest:secretonly@h:1/a", "zk://h:1/a//b", "file:",
-		"zk+plain://", "zk+plain://digest:secretonly@h:1/a"} {
+		"zk+plain://", "zk+plain://digest:secretonly@h:1/a",
+		// A password whose '/' was not percent-encoded: the URL cannot be read, and the message
+		// must not show what it could not tell from a path.
+		"zk://digest:ops:secret/only@h:1/a", "zk://digest:ops:se%zz/secretonly@h:1/a"} {
 		_, err := parseLocation(env, "zksh diff", arg)
-		if ExitCode(err) != ExitUsage || strings.Contains(fmt.Sprint(err), "secretonly") {
+		if ExitCode(err) != ExitUsage || strings.Contains(fmt.Sprint(err), "secret") || strings.Contains(fmt.Sprint(err), "only") {
 			t.Errorf("%q: %v (want a usage error without the credential)", arg, err)
 		}
+	}
+	// A credential that is not percent-encoded right is named by its scheme.
+	if _, err := parseLocation(env, "zksh diff", "zk://digest:ops:50%@h:1/a"); !strings.Contains(fmt.Sprint(err), "zk://digest:***@h:1/a") {
+		t.Errorf("bad escape: %v, want zk://digest:***@h:1/a", err)
 	}
 }
 
@@ -536,6 +543,10 @@ func TestTransferJSON(t *testing.T) {
 			c.Create(root+"/cp/extra", nil, 0, zk.WorldACL(zk.PermAll))
 			js(`{"steps":[{"op":"delete","path":"`+root+`/cp/extra"}]}`+"\n"+`{"created":0,"updated":0,"deleted":1}`+"\n",
 				"apply", "-f", file, root+"/cp", "--prune")
+			// To an export file, cp and mirror say what export says (they printed nothing).
+			copied := filepath.Join(t.TempDir(), "copied.jsonl")
+			js(`{"exported":2,"file":"`+copied+`"}`+"\n", "cp", "-R", root+"/src", copied)
+			js(`{"exported":2,"file":"`+copied+`"}`+"\n", "mirror", root+"/src", "file:"+copied)
 		})
 	}
 }

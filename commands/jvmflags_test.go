@@ -214,3 +214,28 @@ func TestLocalIgnoresClientJVMFlags(t *testing.T) {
 		t.Fatalf("zksh --local with CLIENT_JVMFLAGS: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestConnectFromLocalShellReadsClientJVMFlags: in a shell started with --local, connect goes to
+// servers the user names, as a line's -s does: CLIENT_JVMFLAGS applies to them again (here an
+// unknown property, warned about once the session is opened: the flags were read).
+func TestConnectFromLocalShellReadsClientJVMFlags(t *testing.T) {
+	t.Setenv("CLIENT_JVMFLAGS", "-Dzookeeper.rv2unknown=1")
+	t.Setenv("JVMFLAGS", "")
+	for name, addr := range bothServers(t) {
+		t.Run(name, func(t *testing.T) {
+			streams, _, errOut := fakeIO("", false)
+			code := Main([]string{"--local"}, streams, func(env *Env) error {
+				if err := ExecuteLine(t.Context(), env, []string{"ls", "/"}); err != nil {
+					return err
+				}
+				if strings.Contains(errOut.String(), "rv2unknown") {
+					return fmt.Errorf("--local read CLIENT_JVMFLAGS")
+				}
+				return ExecuteLine(t.Context(), env, []string{"connect", addr})
+			})
+			if code != 0 || !strings.Contains(errOut.String(), "CLIENT_JVMFLAGS: ignoring -Dzookeeper.rv2unknown") {
+				t.Fatalf("connect from a --local shell: exit %d, stderr %q (want CLIENT_JVMFLAGS read)", code, errOut)
+			}
+		})
+	}
+}

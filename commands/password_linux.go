@@ -16,12 +16,21 @@ import (
 // its signals on, so Ctrl-C cancels ctx (the shell's handler) and the read stops at once instead of
 // waiting for Enter. The terminal's modes are restored before it returns.
 func readPassword(ctx context.Context, fd int) (string, error) {
+	return readTerminalLine(ctx, fd, false)
+}
+
+// readTerminalLine reads one line from the terminal fd as readPassword does, echoing it when echo
+// (a confirmation's answer).
+func readTerminalLine(ctx context.Context, fd int, echo bool) (string, error) {
 	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
 		return "", err
 	}
 	quiet := *old
 	quiet.Lflag &^= unix.ECHO
+	if echo {
+		quiet.Lflag |= unix.ECHO
+	}
 	quiet.Lflag |= unix.ICANON | unix.ISIG
 	quiet.Iflag |= unix.ICRNL
 	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &quiet); err != nil {

@@ -4,6 +4,8 @@ package commands
 
 import (
 	"context"
+	"os"
+	"strings"
 
 	"golang.org/x/term"
 )
@@ -18,4 +20,28 @@ func readPassword(ctx context.Context, fd int) (string, error) {
 		return "", err
 	}
 	return string(b), nil
+}
+
+// readTerminalLine reads one line from the terminal fd, echoing it when echo (Ctrl-C takes effect
+// after Enter).
+func readTerminalLine(ctx context.Context, fd int, echo bool) (string, error) {
+	if !echo {
+		return readPassword(ctx, fd)
+	}
+	var line []byte
+	b := make([]byte, 1)
+	f := os.NewFile(uintptr(fd), "stdin")
+	for {
+		if _, err := f.Read(b); err != nil {
+			return "", err
+		}
+		if b[0] == '\n' {
+			break
+		}
+		line = append(line, b[0])
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(string(line), "\r"), nil
 }

@@ -210,6 +210,9 @@ func TestReadOnlyCopiesToAFile(t *testing.T) {
 			}
 			zkshAt(addr, "--read-only", "cp", "-R", root+"/a", root+"/copy").fails(t, ExitUsage, "cp: refused by --read-only")
 			zkshAt(addr, "--read-only", "mirror", dir+"/a.jsonl", root+"/m").fails(t, ExitUsage, "mirror: refused by --read-only")
+			// A cluster's URL is a znode however its path ends: no way past --read-only.
+			zkshAt(addr, "--read-only", "cp", "-R", root+"/a", "zk://"+addr+root+"/c.jsonl").fails(t, ExitUsage, "cp: refused by --read-only")
+			zkshAt(addr, "--read-only", "mirror", root+"/a", "zk+plain://"+addr+root+"/m.jsonl").fails(t, ExitUsage, "mirror: refused by --read-only")
 			if kids, _, err := c.Children(root); err != nil || len(kids) != 1 {
 				t.Errorf("children of %s: %v %v, want [a]", root, kids, err)
 			}

@@ -128,11 +128,14 @@ func connectRun(ctx context.Context, opts *ConnectOptions) error {
 	env := opts.Env
 	env.Close()
 	env.setServer(opts.Server)
+	env.mu.Lock()
+	// The servers named here are not --local's bundled one (which stays up): CLIENT_JVMFLAGS
+	// applies to them, as to a line's -s.
+	env.Settings.Local = false
 	if !opts.KeepAuth {
-		env.mu.Lock()
 		env.Settings.Auth = nil
-		env.mu.Unlock()
 	}
+	env.mu.Unlock()
 	env.Cwd, env.prevCwd = "/", ""
 	if _, err := env.Client(ctx); err != nil {
 		return pathError("", err)

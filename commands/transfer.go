@@ -81,7 +81,7 @@ func (l location) scheme() string {
 // in .jsonl is an export file, anything else a znode path (relative to the current znode).
 func parseLocation(env *Env, cmdPath, arg string) (location, error) {
 	switch {
-	case strings.HasPrefix(arg, zkScheme), strings.HasPrefix(arg, zkPlainScheme):
+	case zkURL(arg):
 		return parseZkURL(cmdPath, arg)
 	case strings.HasPrefix(arg, "file:"):
 		name := strings.TrimPrefix(arg, "file:")
@@ -100,9 +100,18 @@ func parseLocation(env *Env, cmdPath, arg string) (location, error) {
 }
 
 // fileOperand reports whether an operand names an export file: "file:NAME", "-" or a name ending
-// in .jsonl.
+// in .jsonl that is not a cluster's URL (zk://host/a.jsonl is a znode). --read-only trusts it to
+// say that a copy writes no znode, so it must classify as parseLocation does.
 func fileOperand(arg string) bool {
+	if zkURL(arg) {
+		return false
+	}
 	return strings.HasPrefix(arg, "file:") || arg == "-" || strings.HasSuffix(arg, ".jsonl")
+}
+
+// zkURL reports whether an operand is another cluster's URL (zk:// or zk+plain://).
+func zkURL(arg string) bool {
+	return strings.HasPrefix(arg, zkScheme) || strings.HasPrefix(arg, zkPlainScheme)
 }
 
 // parseZkURL reads zk://[scheme:cred@]host:port[,host:port...][/path] (or zk+plain://). Characters of the credential
@@ -122,7 +131,8 @@ func parseZkURL(cmdPath, arg string) (location, error) {
 	l := location{kind: atURL, path: path, plain: scheme == zkPlainScheme}
 	if i := strings.LastIndexByte(hosts, '@'); i >= 0 {
 		cred, err := url.PathUnescape(hosts[:i])
-		scheme, c, ok := strings.Cut(cred, ":")
+		_, c, ok := strings.Cut(cred, ":")
+		scheme, _, _ := strings.Cut(hosts[:i], ":") // as typed: shown even when cred cannot be unescaped
 		shown := l.scheme() + scheme + ":***@" + hosts[i+1:] + path
 		if err != nil || !ok {
 			return l, usageErrorf(cmdPath, "%s: want %sscheme:credential@host:port/path (credential percent-encoded)", shown, l.scheme())
@@ -134,6 +144,11 @@ func parseZkURL(cmdPath, arg string) (location, error) {
 	}
 	l.server = hosts
 	if _, _, err := zkclient.ParseConnectString(hosts); err != nil || hosts == "" {
+		if i := strings.LastIndexByte(rest, '@'); i >= 0 && l.auth == "" {
+			// Likely a credential whose '/' was not percent-encoded: it is not shown.
+			return l, usageErrorf(cmdPath, "%s***@%s: want %s[scheme:credential@]host:port[,host:port...][/path] (a credential's '/', '@' and '%%' percent-encoded)",
+				l.scheme(), rest[i+1:], l.scheme())
+		}
 		return l, usageErrorf(cmdPath, "%s: want %s[scheme:credential@]host:port[,host:port...][/path]", l, l.scheme())
 	}
 	if err := znodepath.Validate(path); err != nil {
