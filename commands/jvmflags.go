@@ -128,11 +128,24 @@ func (p clientProperties) boolean(key string, def bool) (bool, error) {
 	if !ok {
 		return def, nil
 	}
-	b, valid := parseBool(v)
-	if !valid || v == "" {
+	b, valid := javaBool(v)
+	if !valid {
 		return false, fmt.Errorf("%s=%q: want true or false", p.name(key), v)
 	}
 	return b, nil
+}
+
+// javaBool reads a Java property's boolean: "true" or "false", in any case. Java takes anything
+// but "true" for false, so zksh refuses other words (yes, 1, on) rather than read them otherwise
+// than zkCli does.
+func javaBool(v string) (value, ok bool) {
+	switch strings.ToLower(v) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
 }
 
 // jvmFlags are the JVM flags' properties that apply: none with --local, whose bundled server has

@@ -239,3 +239,23 @@ func TestConnectFromLocalShellReadsClientJVMFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestJavaBooleans: a boolean of the client configuration or the JVM flags is read as Java reads
+// it: "true" or "false" in any case; other words, which Java would take for false and zksh's own
+// flags for true, are refused rather than read otherwise than zkCli reads them.
+func TestJavaBooleans(t *testing.T) {
+	for v, want := range map[string]string{"true": "true", "TRUE": "true", "False": "false", "yes": "error", "1": "error", "on": "error", "": "error"} {
+		p := clientProperties{values: map[string]string{"zookeeper.client.secure": v}, file: "client.properties", fromFile: map[string]bool{"zookeeper.client.secure": true}}
+		b, err := p.boolean("zookeeper.client.secure", false)
+		got := fmt.Sprint(b)
+		if err != nil {
+			got = "error"
+			if !strings.Contains(err.Error(), "want true or false") {
+				t.Errorf("%q: %v", v, err)
+			}
+		}
+		if got != want {
+			t.Errorf("zookeeper.client.secure=%q: %s, want %s", v, got, want)
+		}
+	}
+}

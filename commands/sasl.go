@@ -120,8 +120,8 @@ func jaasKerberos(opts map[string]string) (*zkclient.Kerberos, error) {
 		if !ok {
 			return false, nil
 		}
-		b, valid := parseBool(v)
-		if !valid || v == "" {
+		b, valid := javaBool(v)
+		if !valid {
 			return false, fmt.Errorf("%s=%q: want true or false", name, v)
 		}
 		return b, nil
