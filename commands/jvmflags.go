@@ -72,7 +72,9 @@ func readClientProperties(s Settings, warn io.Writer) (clientProperties, error) 
 		case k == jaasProperty, k == krb5Property:
 		case clientConfigKeys[k]:
 			p.values[k] = jvm[k].Value
-		case warn != nil:
+		case warn != nil && jvm[k].Var == "CLIENT_JVMFLAGS":
+			// JVMFLAGS is read by the server's scripts too: its server properties are not ours to
+			// warn about.
 			fmt.Fprintf(warn, "zksh: warning: %s: ignoring -D%s (not a setting zksh knows)\n", jvm[k].Var, k)
 		}
 	}
