@@ -93,3 +93,33 @@ func TestCopyInterruptedWhileReading(t *testing.T) {
 		}
 	}
 }
+
+// TestExportToStdoutInterrupted: Ctrl-C during an export to stdout says the output there is
+// incomplete (it has gone out already); to a file, that nothing was written.
+func TestExportToStdoutInterrupted(t *testing.T) {
+	root := testRoot(t)
+	c := client(t)
+	paths := []string{root + "/e"}
+	for i := 0; i < 50; i++ {
+		paths = append(paths, fmt.Sprintf("%s/e/%03d", root, i))
+	}
+	mustCreateAll(t, c, paths...)
+	dir := t.TempDir()
+	for file, want := range map[string]string{"-": "the export on stdout is incomplete", dir + "/x.jsonl": "nothing written to " + dir + "/x.jsonl"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		streams, _, _ := fakeIO("", false)
+		errOut := &cancelOn{word: "exported", cancel: cancel}
+		streams.ErrOut, streams.ErrTTY = errOut, true
+		s, _ := DefaultSettings(func(string) string { return "" })
+		s.Server = zktest.Server(t)
+		env := NewEnv(streams, s)
+		cmd := NewRootCmd(env)
+		cmd.SetArgs([]string{"export", root + "/e", "-f", file})
+		err := cmd.ExecuteContext(ctx)
+		env.Close()
+		cancel()
+		if ExitCode(err) != ExitInterrupted || !strings.Contains(fmt.Sprint(err), want) {
+			t.Errorf("export -f %s: err %v (exit %d), want %q", file, err, ExitCode(err), want)
+		}
+	}
+}

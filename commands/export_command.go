@@ -85,8 +85,12 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 			return pathError(opts.From.String(), err)
 		}
 		if errors.Is(err, context.Canceled) {
+			done := "nothing written to " + opts.File
+			if opts.File == "-" { // what was written has gone out already
+				done = "the export on stdout is incomplete"
+			}
 			return &ExitError{Code: ExitInterrupted, Path: opts.From.String(),
-				Err: fmt.Errorf("interrupted after %d znodes; nothing written to %s", n, opts.File)}
+				Err: fmt.Errorf("interrupted after %s; %s", count(n, "znode"), done)}
 		}
 		return readError(opts.From, err)
 	}
