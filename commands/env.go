@@ -29,6 +29,9 @@ type Env struct {
 	mu            sync.Mutex
 	client        *zkclient.Client // the session; nil until a command needs one, and after close
 	line          *Settings        // the settings of the command line being run (per-line -o etc.)
+	// typedPasswords are the --sasl-user passwords typed at a prompt for the line being run, by user:
+	// a line that opens several sessions (cp, mirror, diff between clusters) asks once.
+	typedPasswords map[string]string
 	closers       []func()
 	wantREPL      bool
 	stdinCommands bool                // stdin holds the commands (REPL or script): "-" cannot read data from it
@@ -123,7 +126,7 @@ func (e *Env) Client(ctx context.Context) (*zkclient.Client, error) {
 			e.mu.Unlock()
 			return nil, usageErrorf("", "%v", err)
 		}
-		login, err := clientSASL(s, e.IO)
+		login, err := clientSASL(s, e)
 		if err != nil {
 			e.mu.Unlock()
 			return nil, usageErrorf("", "%v", err)

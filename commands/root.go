@@ -69,6 +69,7 @@ line). Paths may be relative to the current znode (see cd).`,
 			return err
 		}
 		env.line = &s
+		env.typedPasswords = nil
 		if !line && !env.Interactive {
 			env.Settings = s
 			if s.Local {

@@ -22,7 +22,7 @@ const krb5LoginModule = "com.sun.security.auth.module.Krb5LoginModule"
 // principal from the client configuration's zookeeper.server.principal or
 // zookeeper.sasl.client.username. The client configuration's zookeeper.sasl.client=false turns the
 // JAAS file off, as in zkCli; the flags win over it. Errors never show a password.
-func clientSASL(s Settings, streams *IOStreams) (*zkclient.SASL, error) {
+func clientSASL(s Settings, env *Env) (*zkclient.SASL, error) {
 	enabled, section, explicit := true, "Client", false
 	props, err := readClientProperties(s, nil) // clientTLS warned about the unknown keys
 	if err != nil {
@@ -56,7 +56,7 @@ func clientSASL(s Settings, streams *IOStreams) (*zkclient.SASL, error) {
 	case s.SASLUser != "" && s.JAAS != "":
 		return nil, errors.New("--sasl-user and --jaas both give a SASL login: give one")
 	case s.SASLUser != "":
-		password, err := saslPassword(s, streams)
+		password, err := saslPassword(s, env)
 		if err != nil {
 			return nil, err
 		}
@@ -153,7 +153,8 @@ func jaasKerberos(opts map[string]string) (*zkclient.Kerberos, error) {
 
 // saslPassword reads the --sasl-user password: the first line of --sasl-password-file, else a
 // hidden prompt when stdin is a terminal.
-func saslPassword(s Settings, streams *IOStreams) (string, error) {
+func saslPassword(s Settings, env *Env) (string, error) {
+	streams := env.IO
 	if s.SASLPasswordFile != "" {
 		b, err := os.ReadFile(s.SASLPasswordFile)
 		if err != nil {
@@ -165,9 +166,16 @@ func saslPassword(s Settings, streams *IOStreams) (string, error) {
 	if !streams.InTTY {
 		return "", fmt.Errorf("--sasl-user %s: no password: give --sasl-password-file FILE (passwords are never taken from the command line)", s.SASLUser)
 	}
+	if password, ok := env.typedPasswords[s.SASLUser]; ok {
+		return password, nil
+	}
 	password, err := readHiddenPassword(context.Background(), streams, fmt.Sprintf("SASL password for %s: ", s.SASLUser))
 	if err != nil {
 		return "", fmt.Errorf("--sasl-user %s: reading the password: %w", s.SASLUser, err)
 	}
+	if env.typedPasswords == nil {
+		env.typedPasswords = map[string]string{}
+	}
+	env.typedPasswords[s.SASLUser] = password
 	return password, nil
 }

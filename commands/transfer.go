@@ -181,7 +181,7 @@ func (env *Env) cluster(ctx context.Context, l location) (*cluster, error) {
 			return nil, err
 		}
 	}
-	if cfg.SASL, err = clientSASL(s, env.IO); err != nil {
+	if cfg.SASL, err = clientSASL(s, env); err != nil {
 		return nil, usageErrorf("", "%v", err)
 	}
 	if cfg.SessionTimeout <= 0 {

@@ -31,3 +31,29 @@ func TestSASLPasswordPrompt(t *testing.T) {
 		t.Fatalf("the password was echoed:\n%s", s.screen(0))
 	}
 }
+
+// TestSASLPasswordAskedOncePerLine: a line that opens several sessions with --sasl-user (diff
+// between two clusters, each a zk:// URL) asks for the password once, not once per session.
+func TestSASLPasswordAskedOncePerLine(t *testing.T) {
+	var addrs []string
+	for i := 0; i < 2; i++ {
+		srv, err := server.New(server.Config{SASLACL: true, SASLUsers: map[string]string{"bob": "pw-typed-8"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		addrs = append(addrs, srv.Addr())
+	}
+	s := startSession(t, addrs[0], t.TempDir(), "--sasl-user", "bob", "diff", "zk://"+addrs[0]+"/zookeeper/config", "zk://"+addrs[1]+"/zookeeper/config")
+	s.waitFor("SASL password for bob: ")
+	s.press("pw-typed-8\r")
+	if code := s.waitExit(); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, s.screen(0))
+	}
+	if n := strings.Count(s.screen(0), "SASL password for bob: "); n != 1 {
+		t.Fatalf("asked %d times for the password; screen:\n%s", n, s.screen(0))
+	}
+}
