@@ -25,20 +25,20 @@ type Env struct {
 	Notify      func(line string) // prints a line above the prompt; nil → IO.ErrOut
 	OnWrite     func(path string) // called with the parent whose children changed; nil = no-op
 
-	prevCwd       string // for "cd -"
-	mu            sync.Mutex
-	client        *zkclient.Client // the session; nil until a command needs one, and after close
-	line          *Settings        // the settings of the command line being run (per-line -o etc.)
+	prevCwd string // for "cd -"
+	mu      sync.Mutex
+	client  *zkclient.Client // the session; nil until a command needs one, and after close
+	line    *Settings        // the settings of the command line being run (per-line -o etc.)
 	// typedPasswords are the --sasl-user passwords typed at a prompt for the line being run, by user:
 	// a line that opens several sessions (cp, mirror, diff between clusters) asks once.
 	typedPasswords map[string]string
-	closers       []func()
-	wantREPL      bool
-	stdinCommands bool                // stdin holds the commands (REPL or script): "-" cannot read data from it
-	getenv        func(string) string // Main's command line: fills the flags not given from ZKSH_*
-	localStarted  bool
-	hideWatches   atomic.Bool     // printwatches off: the shell prints no watch event
-	warned        map[string]bool // the warnings printed (warnOnce), under mu
+	closers        []func()
+	wantREPL       bool
+	stdinCommands  bool                // stdin holds the commands (REPL or script): "-" cannot read data from it
+	getenv         func(string) string // Main's command line: fills the flags not given from ZKSH_*
+	localStarted   bool
+	hideWatches    atomic.Bool     // printwatches off: the shell prints no watch event
+	warned         map[string]bool // the warnings printed (warnOnce), under mu
 }
 
 // NewEnv returns an Env with the given streams and settings, at "/".
