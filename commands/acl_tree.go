@@ -37,31 +37,41 @@ func aclTree(ctx context.Context, env *Env, c *zkclient.Client, p render.Printer
 		paths = append(paths, l...)
 	}
 	sortZkCli(paths, paths[0])
-	acls, err := readACLs(ctx, c, paths)
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return &ExitError{Code: ExitInterrupted, Path: path,
-				Err: fmt.Errorf("interrupted while reading the ACLs of %s", count(len(paths), "znode"))}
+	// The readers stay open across chunks; each chunk's replies are dropped once its ACLs are kept.
+	readers := nodeReaders(ctx, c, len(paths) > 1)
+	defer func() {
+		for _, r := range readers {
+			r.Close()
 		}
-		return pathError(path, err)
-	}
-	t := render.ACLTree{Path: path}
+	}()
+	t := render.ACLTree{Path: path, Nodes: make([]render.ACL, 0, len(paths))}
 	var unreadable []string
-	for i, a := range acls {
-		switch {
-		case errors.Is(a.Err, zk.ErrNoNode):
-			if i == 0 {
-				return pathError(path, zk.ErrNoNode)
+	for start := 0; start < len(paths); start += chunk {
+		part := paths[start:min(start+chunk, len(paths))]
+		acls, err := readACLs(ctx, c, &readers, part)
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return &ExitError{Code: ExitInterrupted, Path: path,
+					Err: fmt.Errorf("interrupted after reading the ACLs of %s of %d", count(start, "znode"), len(paths))}
 			}
-		case errors.Is(a.Err, zk.ErrNoAuth):
-			if i == 0 && len(paths) == 1 {
-				return pathError(path, zk.ErrNoAuth)
+			return pathError(path, err)
+		}
+		for i, a := range acls {
+			switch {
+			case errors.Is(a.Err, zk.ErrNoNode):
+				if start+i == 0 {
+					return pathError(path, zk.ErrNoNode)
+				}
+			case errors.Is(a.Err, zk.ErrNoAuth):
+				if start+i == 0 && len(paths) == 1 {
+					return pathError(path, zk.ErrNoAuth)
+				}
+				unreadable = append(unreadable, part[i])
+			case a.Err != nil:
+				return pathError(part[i], a.Err)
+			default:
+				t.Nodes = append(t.Nodes, render.ACL{Path: part[i], ACL: a.ACL})
 			}
-			unreadable = append(unreadable, paths[i])
-		case a.Err != nil:
-			return pathError(paths[i], a.Err)
-		default:
-			t.Nodes = append(t.Nodes, render.ACL{Path: paths[i], ACL: a.ACL})
 		}
 	}
 	if err := p.ACLs(env.IO.Out, t); err != nil {
@@ -104,21 +114,15 @@ func aclTree(ctx context.Context, env *Env, c *zkclient.Client, p render.Printer
 	return nil
 }
 
-// readACLs reads the ACL of every path: over pipelined sessions when the server allows them, else
-// with getACL requests, many in flight.
-func readACLs(ctx context.Context, c *zkclient.Client, paths []string) ([]zkclient.NodeData, error) {
-	readers := nodeReaders(ctx, c, len(paths) > 1)
-	defer func() {
-		for _, r := range readers {
-			r.Close()
-		}
-	}()
-	if len(readers) > 0 {
-		per := (len(paths) + len(readers) - 1) / len(readers)
-		got := make([][]zkclient.NodeData, len(readers))
-		errs := make([]error, len(readers))
+// readACLs reads the ACL of every path: over the pipelined sessions when the server allows them,
+// else (or when one fails: they are closed and dropped) with getACL requests, many in flight.
+func readACLs(ctx context.Context, c *zkclient.Client, readers *[]*zkclient.NodeReader, paths []string) ([]zkclient.NodeData, error) {
+	if rs := *readers; len(rs) > 0 {
+		per := (len(paths) + len(rs) - 1) / len(rs)
+		got := make([][]zkclient.NodeData, len(rs))
+		errs := make([]error, len(rs))
 		var wg sync.WaitGroup
-		for k, r := range readers {
+		for k, r := range rs {
 			lo, hi := min(k*per, len(paths)), min((k+1)*per, len(paths))
 			wg.Add(1)
 			go func() {
@@ -128,13 +132,16 @@ func readACLs(ctx context.Context, c *zkclient.Client, paths []string) ([]zkclie
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err == nil || ctx.Err() != nil {
-			var out []zkclient.NodeData
+			out := make([]zkclient.NodeData, 0, len(paths))
 			for _, g := range got {
 				out = append(out, g...)
 			}
 			return out, err
 		}
-		// A pipelined session failed: read again without them.
+		for _, r := range rs { // a pipelined session failed: go on without them
+			r.Close()
+		}
+		*readers = nil
 	}
 	out := make([]zkclient.NodeData, len(paths))
 	err := zkclient.ForEach(ctx, len(paths), zkclient.InFlight, func(_, i int) error {
