@@ -505,7 +505,9 @@ func TestParseLocation(t *testing.T) {
 		"zk+plain://", "zk+plain://digest:secretonly@h:1/a",
 		// A password whose '/' was not percent-encoded: the URL cannot be read, and the message
 		// must not show what it could not tell from a path.
-		"zk://digest:ops:secret/only@h:1/a", "zk://digest:ops:se%zz/secretonly@h:1/a"} {
+		"zk://digest:ops:secret/only@h:1/a", "zk://digest:ops:se%zz/secretonly@h:1/a",
+		// A password of digits before its '/': "digest:1234" reads as host:port.
+		"zk://digest:1234/secretonly@h:1/a", "zk+plain://sasl:99/secret/only@h:1/a"} {
 		_, err := parseLocation(env, "zksh diff", arg)
 		if ExitCode(err) != ExitUsage || strings.Contains(fmt.Sprint(err), "secret") || strings.Contains(fmt.Sprint(err), "only") {
 			t.Errorf("%q: %v (want a usage error without the credential)", arg, err)

@@ -151,11 +151,21 @@ func parseZkURL(cmdPath, arg string) (location, error) {
 		}
 		return l, usageErrorf(cmdPath, "%s: want %s[scheme:credential@]host:port[,host:port...][/path]", l, l.scheme())
 	}
+	if host, _, _ := strings.Cut(hosts, ":"); l.auth == "" && authSchemes[host] && strings.Contains(path, "@") {
+		// "zk://digest:1234/x@h/a": a credential whose '/' was not percent-encoded, its first part
+		// read as host:port. It is not shown.
+		return l, usageErrorf(cmdPath, "%s%s:***@%s: want %s[scheme:credential@]host:port[,host:port...][/path] (a credential's '/', '@' and '%%' percent-encoded)",
+			l.scheme(), host, path[strings.LastIndexByte(path, '@')+1:], l.scheme())
+	}
 	if err := znodepath.Validate(path); err != nil {
 		return l, usageErrorf(cmdPath, "%s: %v", l, err)
 	}
 	return l, nil
 }
+
+// authSchemes are ZooKeeper's authentication schemes: no cluster's host is named so, and a URL
+// whose host is one had a credential in it that was not percent-encoded.
+var authSchemes = map[string]bool{"digest": true, "sasl": true, "ip": true, "x509": true, "world": true, "auth": true, "super": true}
 
 // cluster is an open session for a location: the current one, or one opened for a zk:// URL
 // (closed by close).
