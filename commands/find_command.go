@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -201,7 +202,12 @@ exit status is 1. No match is not an error (exit 0), as in find(1). -o json prin
 		if _, word, ok := strings.Cut(err.Error(), "' in "); ok && strings.HasPrefix(err.Error(), "unknown shorthand flag") {
 			return usageErrorf(c.CommandPath(), "find: unknown option %s (find takes -name, -path, -regex, -type, -mindepth, -maxdepth, -size, -mmin, -empty, -print0)", word)
 		}
-		return &UsageError{Cmd: c.CommandPath(), Err: flagError(c, err)}
+		// find(1)'s options are written with one dash (findArgs made it two for pflag): say -name.
+		msg := flagError(c, err).Error()
+		if i := strings.LastIndex(msg, ": --"); i >= 0 && findFlags[msg[i+4:]] {
+			msg = msg[:i+2] + msg[i+3:]
+		}
+		return &UsageError{Cmd: c.CommandPath(), Err: errors.New(msg)}
 	})
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"p\tpersistent", "e\tephemeral", "c\tcontainer", "t\tTTL", "s\tsequential"}, cobra.ShellCompDirectiveNoFileComp))
 	return pathArg(cmd)
