@@ -126,9 +126,12 @@ func (e *Env) Client(ctx context.Context) (*zkclient.Client, error) {
 			e.mu.Unlock()
 			return nil, usageErrorf("", "%v", err)
 		}
-		login, err := clientSASL(s, e)
+		login, err := clientSASL(ctx, s, e)
 		if err != nil {
 			e.mu.Unlock()
+			if errors.Is(err, context.Canceled) { // Ctrl-C at the password prompt
+				return nil, context.Canceled
+			}
 			return nil, usageErrorf("", "%v", err)
 		}
 		cfg := zkclient.Config{

@@ -22,7 +22,7 @@ const krb5LoginModule = "com.sun.security.auth.module.Krb5LoginModule"
 // principal from the client configuration's zookeeper.server.principal or
 // zookeeper.sasl.client.username. The client configuration's zookeeper.sasl.client=false turns the
 // JAAS file off, as in zkCli; the flags win over it. Errors never show a password.
-func clientSASL(s Settings, env *Env) (*zkclient.SASL, error) {
+func clientSASL(ctx context.Context, s Settings, env *Env) (*zkclient.SASL, error) {
 	enabled, section, explicit := true, "Client", false
 	props, err := readClientProperties(s, nil) // clientTLS warned about the unknown keys
 	if err != nil {
@@ -56,7 +56,7 @@ func clientSASL(s Settings, env *Env) (*zkclient.SASL, error) {
 	case s.SASLUser != "" && s.JAAS != "":
 		return nil, errors.New("--sasl-user and --jaas both give a SASL login: give one")
 	case s.SASLUser != "":
-		password, err := saslPassword(s, env)
+		password, err := saslPassword(ctx, s, env)
 		if err != nil {
 			return nil, err
 		}
@@ -153,7 +153,7 @@ func jaasKerberos(opts map[string]string) (*zkclient.Kerberos, error) {
 
 // saslPassword reads the --sasl-user password: the first line of --sasl-password-file, else a
 // hidden prompt when stdin is a terminal.
-func saslPassword(s Settings, env *Env) (string, error) {
+func saslPassword(ctx context.Context, s Settings, env *Env) (string, error) {
 	streams := env.IO
 	if s.SASLPasswordFile != "" {
 		b, err := os.ReadFile(s.SASLPasswordFile)
@@ -169,7 +169,7 @@ func saslPassword(s Settings, env *Env) (string, error) {
 	if password, ok := env.typedPasswords[s.SASLUser]; ok {
 		return password, nil
 	}
-	password, err := readHiddenPassword(context.Background(), streams, fmt.Sprintf("SASL password for %s: ", s.SASLUser))
+	password, err := readHiddenPassword(ctx, streams, fmt.Sprintf("SASL password for %s: ", s.SASLUser))
 	if err != nil {
 		return "", fmt.Errorf("--sasl-user %s: reading the password: %w", s.SASLUser, err)
 	}

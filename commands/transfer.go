@@ -191,7 +191,10 @@ func (env *Env) cluster(ctx context.Context, l location) (*cluster, error) {
 			return nil, err
 		}
 	}
-	if cfg.SASL, err = clientSASL(s, env); err != nil {
+	if cfg.SASL, err = clientSASL(ctx, s, env); err != nil {
+		if errors.Is(err, context.Canceled) { // Ctrl-C at the password prompt
+			return nil, context.Canceled
+		}
 		return nil, usageErrorf("", "%v", err)
 	}
 	if cfg.SessionTimeout <= 0 {

@@ -57,3 +57,22 @@ func TestSASLPasswordAskedOncePerLine(t *testing.T) {
 		t.Fatalf("asked %d times for the password; screen:\n%s", n, s.screen(0))
 	}
 }
+
+// TestSASLPasswordPromptCtrlC: Ctrl-C at the --sasl-user password prompt stops zksh at once with
+// exit 130 (the prompt waited for Enter).
+func TestSASLPasswordPromptCtrlC(t *testing.T) {
+	srv, err := server.New(server.Config{SASLACL: true, SASLUsers: map[string]string{"bob": "pw-typed-9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	s := startSession(t, srv.Addr(), t.TempDir(), "--sasl-user", "bob", "whoami")
+	s.waitFor("SASL password for bob: ")
+	s.press("\x03")
+	if code := s.waitExit(); code != 130 {
+		t.Fatalf("exit %d; screen:\n%s", code, s.screen(0))
+	}
+}
