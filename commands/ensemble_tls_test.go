@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zksh/zksh/internal/zkclient"
 	"github.com/zksh/zksh/internal/zktest"
 	"github.com/zksh/zksh/render"
 )
@@ -182,6 +183,8 @@ func TestEnsembleOverTLS(t *testing.T) {
 		shellEnv := NewEnv(&IOStreams{In: strings.NewReader(""), Out: shellOut, ErrOut: io.Discard},
 			Settings{Server: all, TLSCA: f.CA, TLSCert: f.ClientBundle, SessionTimeout: 6 * time.Second, ConnectTimeout: 15 * time.Second})
 		shellEnv.InShell = true
+		events := make(chan string, 8)
+		shellEnv.Notify = func(line string) { events <- line }
 		defer shellEnv.Close()
 		line := func(words ...string) error {
 			done := make(chan error, 1)
@@ -194,9 +197,33 @@ func TestEnsembleOverTLS(t *testing.T) {
 				return nil
 			}
 		}
+		// The session on the leader, so that its death makes the session move: connect again
+		// (the connect string is tried in a random order) until it is there.
+		session := func() *zkclient.Client {
+			c, err := shellEnv.Client(context.Background())
+			if err != nil {
+				t.Fatalf("the shell's session over TLS: %v", err)
+			}
+			return c
+		}
+		for i := 0; session().Server() != old.SecureAddr; i++ {
+			if i == 30 {
+				t.Fatalf("the shell's session is on %s after 30 connects, never on the leader %s", session().Server(), old.SecureAddr)
+			}
+			if err := line("connect", all); err != nil {
+				t.Fatalf("shell connect over TLS: %v", err)
+			}
+		}
+		id := session().SessionID()
 		if err := line("create", "/ensemble-tls-shell", "before"); err != nil {
 			t.Fatalf("shell create over TLS before the leader's death: %v", err)
 		}
+		// A watch set before the leader dies, on a znode nothing changes during the election.
+		run(all, "create", "/ensemble-tls-watched", "v0").must(t)
+		if err := line("get", "-w", "/ensemble-tls-watched"); err != nil {
+			t.Fatalf("shell get -w over TLS: %v", err)
+		}
+		shellOut.Reset()
 		old.Kill()
 
 		// During the election: each line succeeds after reconnecting (over TLS), or fails with
@@ -253,6 +280,30 @@ func TestEnsembleOverTLS(t *testing.T) {
 		if err := line("delete", "/ensemble-tls-shell"); err != nil {
 			t.Fatalf("shell delete over TLS after the election: %v", err)
 		}
+		c := session()
+		if c.Server() == old.SecureAddr || !strings.HasPrefix(c.Server(), "127.0.0.1:") {
+			t.Fatalf("the shell's session is on %q after the election; want another member than %s", c.Server(), old.SecureAddr)
+		}
+		if c.SessionID() != id {
+			// The session expired during the election (a loaded machine): its watch went with it,
+			// and the new session works, which is what the lines above checked.
+			t.Logf("the shell's session was replaced during the election (0x%x, then 0x%x): its watch is not checked", id, c.SessionID())
+			run(all, "delete", "/ensemble-tls-watched").must(t)
+			return
+		}
+		t.Logf("the shell's session 0x%x moved from %s to %s", id, old.SecureAddr, c.Server())
+		// The watch was set again on the member the session moved to: a change made by another
+		// session fires it.
+		run(all, "set", "/ensemble-tls-watched", "v1").must(t)
+		select {
+		case ev := <-events:
+			if !strings.Contains(ev, "NodeDataChanged /ensemble-tls-watched") {
+				t.Fatalf("shell watch over TLS after the election: %q", ev)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the shell's watch did not fire within 30s of the change after the election")
+		}
+		run(all, "delete", "/ensemble-tls-watched").must(t)
 		run(all, "4lw", "ruok").fails(t, ExitUnavailable, "no reply to ruok from "+old.SecureAddr)
 	})
 }
