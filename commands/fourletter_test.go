@@ -80,7 +80,11 @@ func TestStatusVerdictAndChanges(t *testing.T) {
 	}{
 		{[]render.MemberStatus{up("a", "leader"), up("b", "follower")}, 0, ""},
 		{[]render.MemberStatus{up("a", "standalone")}, 0, ""},
-		{[]render.MemberStatus{up("a", "follower"), up("b", "observer")}, 1, "no member leads"},
+		// A follower or an observer serves only while it follows a leader: the leader need not be
+		// listed (over TLS status asks the connect string alone; clients often name observers).
+		{[]render.MemberStatus{up("a", "follower"), up("b", "observer")}, 0, ""},
+		{[]render.MemberStatus{up("a", "observer")}, 0, ""},
+		{[]render.MemberStatus{up("a", "read-only"), up("b", "read-only")}, 1, "no member leads"},
 		{[]render.MemberStatus{up("a", "leader"), {Addr: "b", Mode: "down"}}, 3, "1 of 2 members down: b"},
 		{[]render.MemberStatus{up("a", "leader"), {Addr: "b", Mode: "unknown"}}, 1, "srvr is not allowed by b"},
 	} {

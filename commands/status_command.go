@@ -39,9 +39,9 @@ follower, observer, standalone, down, or unknown when srvr is not allowed), last
 outstanding requests, znode count and version.
 
 Exit 3 when a member is down (or not serving), 1 when no member leads (a standalone server is
-fine), else 0. --watch redraws every INTERVAL (default 2s) until Ctrl-C: in place on a terminal,
-with the values that changed since the last draw marked *, else one block (or JSON object) per
-interval. srvr must be in the servers' 4lw.commands.whitelist (it is by default).`,
+fine, and so is a follower or observer: it serves only while it follows a leader), else 0. --watch
+redraws every INTERVAL (default 2s) until Ctrl-C: in place on a terminal, with the values that
+changed since the last draw marked *, else one block (or JSON object) per interval. srvr must be in the servers' 4lw.commands.whitelist (it is by default).`,
 		Example: "  zksh -s zk1:2181,zk2:2181,zk3:2181 status\n  zksh status --watch 5s\n  zksh status -o json",
 		Args:    rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -125,6 +125,9 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 }
 
 // statusVerdict is status's exit: 3 when a member is down, 1 when none leads (standalone is fine).
+// A serving follower or observer says a leader exists, even when the rows do not show it: it serves
+// only while it follows one, and the connect string need not name the leader (over TLS the rows are
+// the connect string's members alone).
 func statusVerdict(s render.EnsembleStatus) error {
 	var down, unknown []string
 	lead := false
@@ -134,7 +137,7 @@ func statusVerdict(s render.EnsembleStatus) error {
 			down = append(down, m.Addr)
 		case "unknown":
 			unknown = append(unknown, m.Addr)
-		case "leader", "standalone":
+		case "leader", "standalone", "follower", "observer":
 			lead = true
 		}
 	}

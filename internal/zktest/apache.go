@@ -176,6 +176,13 @@ func JavaClassPath() string {
 	return strings.Join(cp, ":")
 }
 
+// secureLines are the zoo.cfg lines of a secureClientPort on port served by Netty, followed by ssl
+// (the ssl.* keys).
+func secureLines(port int, ssl []string) []string {
+	return append([]string{"secureClientPort=" + strconv.Itoa(port),
+		"serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory"}, ssl...)
+}
+
 // secureCommand makes cmd run what zkServer.sh start-foreground runs, with Netty's jars added to
 // the class path, for a secureClientPort.
 func secureCommand(cmd *exec.Cmd, jvm, logDir, cfgPath string) error {
@@ -244,8 +251,7 @@ func startOnce(dir string, opts Options) (*Instance, error) {
 		if securePort, err = FreePort(); err != nil {
 			return nil, err
 		}
-		opts.Extra = append(append(append([]string(nil), opts.Extra...), "secureClientPort="+strconv.Itoa(securePort),
-			"serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory"), opts.Secure...)
+		opts.Extra = append(append([]string(nil), opts.Extra...), secureLines(securePort, opts.Secure)...)
 	}
 	data := filepath.Join(dir, "data")
 	if err := os.MkdirAll(data, 0o755); err != nil {

@@ -23,6 +23,11 @@ type EnsembleOptions struct {
 	AdminServer bool
 	// Extra zoo.cfg lines for every member.
 	Extra []string
+	// Secure, when not nil, gives every member a secureClientPort (Member.SecureAddr) with these
+	// zoo.cfg lines (the ssl.* keys), served by Netty, as Options.Secure does for one instance. The
+	// plain client port stays: the dynamic configuration (/zookeeper/config) lists it, and Mode and
+	// WaitForLeader ask it.
+	Secure []string
 }
 
 // Ensemble is a quorum of Apache ZooKeeper 3.8 servers on loopback: distinct client, quorum and
@@ -37,12 +42,14 @@ type Ensemble struct {
 
 // Member is one server of an Ensemble.
 type Member struct {
-	ID       int
-	Addr     string // 127.0.0.1:clientPort
-	AdminURL string // http://127.0.0.1:port when EnsembleOptions.AdminServer, else ""
-	DataDir  string
-	cfgPath  string
-	logDir   string
+	ID         int
+	Addr       string // 127.0.0.1:clientPort
+	SecureAddr string // 127.0.0.1:secureClientPort when EnsembleOptions.Secure, else ""
+	AdminURL   string // http://127.0.0.1:port when EnsembleOptions.AdminServer, else ""
+	DataDir    string
+	cfgPath    string
+	logDir     string
+	secure     bool
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -100,17 +107,20 @@ func launchEnsemble(n int, opts EnsembleOptions) (*Ensemble, error) {
 		}
 	}
 	var servers []string
-	adminPorts := make([]int, n)
+	adminPorts, securePorts := make([]int, n), make([]int, n)
 	for id := 1; id <= n; id++ {
 		var client, quorum, election int
-		for _, p := range []*int{&client, &quorum, &election, &adminPorts[id-1]} {
+		for _, p := range []*int{&client, &quorum, &election, &adminPorts[id-1], &securePorts[id-1]} {
 			if *p, err = free(); err != nil {
 				os.RemoveAll(dir)
 				return nil, err
 			}
 		}
 		servers = append(servers, fmt.Sprintf("server.%d=127.0.0.1:%d:%d:participant;127.0.0.1:%d", id, quorum, election, client))
-		m := &Member{ID: id, Addr: fmt.Sprintf("127.0.0.1:%d", client)}
+		m := &Member{ID: id, Addr: fmt.Sprintf("127.0.0.1:%d", client), secure: opts.Secure != nil}
+		if m.secure {
+			m.SecureAddr = fmt.Sprintf("127.0.0.1:%d", securePorts[id-1])
+		}
 		if opts.AdminServer {
 			m.AdminURL = fmt.Sprintf("http://127.0.0.1:%d", adminPorts[id-1])
 		}
@@ -147,6 +157,9 @@ func launchEnsemble(n int, opts EnsembleOptions) (*Ensemble, error) {
 		} else {
 			cfg = append(cfg, "admin.enableServer=false")
 		}
+		if m.secure {
+			cfg = append(cfg, secureLines(securePorts[i], opts.Secure)...)
+		}
 		cfg = append(cfg, opts.Extra...)
 		cfg = append(cfg, servers...)
 		if err := os.WriteFile(m.cfgPath, []byte(strings.Join(cfg, "\n")+"\n"), 0o644); err != nil {
@@ -171,11 +184,20 @@ func launchEnsemble(n int, opts EnsembleOptions) (*Ensemble, error) {
 	return e, nil
 }
 
-// Connect is the connect string naming every member.
+// Connect is the connect string naming every member's client port.
 func (e *Ensemble) Connect() string {
 	addrs := make([]string, len(e.Members))
 	for i, m := range e.Members {
 		addrs[i] = m.Addr
+	}
+	return strings.Join(addrs, ",")
+}
+
+// SecureConnect is the connect string naming every member's secure client port (EnsembleOptions.Secure).
+func (e *Ensemble) SecureConnect() string {
+	addrs := make([]string, len(e.Members))
+	for i, m := range e.Members {
+		addrs[i] = m.SecureAddr
 	}
 	return strings.Join(addrs, ",")
 }
@@ -241,11 +263,17 @@ func (m *Member) launch() error {
 	defer m.mu.Unlock()
 	cmd := exec.Command(filepath.Join(home(), "bin", "zkServer.sh"), "start-foreground", m.cfgPath)
 	// Small heaps and the C1-only JIT: three JVMs share the machine with the other tests.
-	jvm := "-Xmx128m -Xms32m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dzookeeper.DigestAuthenticationProvider.superDigest=" + SuperDigest
+	jvm := "-Xmx128m -Xms32m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 	if m.AdminURL != "" {
 		jvm += adminServerJVMFlags()
 	}
-	cmd.Env = append(os.Environ(), "ZOO_LOG_DIR="+m.logDir, "SERVER_JVMFLAGS="+jvm)
+	cmd.Env = append(os.Environ(), "ZOO_LOG_DIR="+m.logDir,
+		"SERVER_JVMFLAGS="+jvm+" -Dzookeeper.DigestAuthenticationProvider.superDigest="+SuperDigest)
+	if m.secure {
+		if err := secureCommand(cmd, jvm, m.logDir, m.cfgPath); err != nil {
+			return err
+		}
+	}
 	out := &bytes.Buffer{}
 	cmd.Stdout = &lockedWriter{w: out}
 	cmd.Stderr = cmd.Stdout
