@@ -49,9 +49,9 @@ func TestEnsembleOverTLS(t *testing.T) {
 		for i, m := range s.Members {
 			count[m.Mode]++
 			// Over TLS the rows are the connect string's secure ports (not /zookeeper/config's plain
-			// ones, nor both), so no member id is known.
-			if m.Addr != e.Members[i].SecureAddr {
-				t.Errorf("row %d address %q, want %s", i, m.Addr, e.Members[i].SecureAddr)
+			// ones, nor both); each member's conf gives its id.
+			if m.Addr != e.Members[i].SecureAddr || m.ID != e.Members[i].ID {
+				t.Errorf("row %d: address %q id %d, want %s id %d", i, m.Addr, m.ID, e.Members[i].SecureAddr, e.Members[i].ID)
 			}
 			if !strings.HasPrefix(m.Version, "3.8") || m.Zxid == "" || m.Latency == "" {
 				t.Errorf("row %+v: want version 3.8, zxid and latency", m)

@@ -42,7 +42,7 @@ func connectMembers(server string) ([]string, error) {
 }
 
 // forMembers runs fn for every member at once and returns the results in the members' order.
-func forMembers[T any](members []string, fn func(addr string) T) []T {
+func forMembers[M, T any](members []M, fn func(member M) T) []T {
 	out := make([]T, len(members))
 	var wg sync.WaitGroup
 	for i, m := range members {

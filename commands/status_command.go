@@ -34,7 +34,8 @@ func NewCmdStatus(env *Env, runF func(context.Context, *StatusOptions) error) *c
 		Use:   "status [--watch [INTERVAL]]",
 		Short: "Show every ensemble member's mode, zxid, latency and load (srvr)",
 		Long: `Ask every member with the four-letter word srvr: the members of the connect string, and those
-listed in /zookeeper/config when it can be read (not over TLS: it lists no secure ports). One row per member: address, mode (leader,
+listed in /zookeeper/config when it can be read (not over TLS: it lists no secure ports; there each
+member's id comes from its conf). One row per member: address, mode (leader,
 follower, observer, standalone, down, or unknown when srvr is not allowed), last zxid, latency min/avg/max (ms), connections,
 outstanding requests, znode count and version.
 
@@ -218,7 +219,23 @@ func ensembleStatus(ctx context.Context, env *Env) (render.EnsembleStatus, error
 		serving = serving || r.Mode != "down"
 	}
 	// /zookeeper/config lists the members' plain client ports, not their secure ones: over TLS it
-	// cannot say where to ask them, nor which of them the connect string names.
+	// cannot say where to ask them, nor which of them the connect string names. Each member's conf
+	// says its own id.
+	if tlsConf != nil {
+		ids := forMembers(rows, func(r render.MemberStatus) int {
+			if r.Mode == "down" {
+				return 0
+			}
+			reply, err := zkclient.FourLetter(ctx, r.Addr, "conf", tlsConf)
+			if err != nil {
+				return 0
+			}
+			return confServerID(reply)
+		})
+		for i := range rows {
+			rows[i].ID = ids[i]
+		}
+	}
 	if serving && tlsConf == nil {
 		if cfg, ok := readEnsembleConfig(ctx, env); ok {
 			known := map[string]int{}
@@ -246,6 +263,17 @@ func ensembleStatus(ctx context.Context, env *Env) (render.EnsembleStatus, error
 		}
 	}
 	return render.EnsembleStatus{Members: rows}, ctx.Err()
+}
+
+// confServerID is the serverId line of a conf reply; 0 (unknown) for a standalone server or none.
+func confServerID(reply string) int {
+	for _, line := range strings.Split(reply, "\n") {
+		if v, ok := strings.CutPrefix(line, "serverId="); ok {
+			id, _ := strconv.Atoi(strings.TrimSpace(v))
+			return id
+		}
+	}
+	return 0
 }
 
 // readEnsembleConfig reads /zookeeper/config on the session, waiting no longer than the connect
