@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/go-zookeeper/zk"
 
@@ -117,31 +116,8 @@ func aclTree(ctx context.Context, env *Env, c *zkclient.Client, p render.Printer
 // readACLs reads the ACL of every path: over the pipelined sessions when the server allows them,
 // else (or when one fails: they are closed and dropped) with getACL requests, many in flight.
 func readACLs(ctx context.Context, c *zkclient.Client, readers *[]*zkclient.NodeReader, paths []string) ([]zkclient.NodeData, error) {
-	if rs := *readers; len(rs) > 0 {
-		per := (len(paths) + len(rs) - 1) / len(rs)
-		got := make([][]zkclient.NodeData, len(rs))
-		errs := make([]error, len(rs))
-		var wg sync.WaitGroup
-		for k, r := range rs {
-			lo, hi := min(k*per, len(paths)), min((k+1)*per, len(paths))
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				got[k], errs[k] = r.ReadACL(ctx, paths[lo:hi])
-			}()
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err == nil || ctx.Err() != nil {
-			out := make([]zkclient.NodeData, 0, len(paths))
-			for _, g := range got {
-				out = append(out, g...)
-			}
-			return out, err
-		}
-		for _, r := range rs { // a pipelined session failed: go on without them
-			r.Close()
-		}
-		*readers = nil
+	if got, err := overReaders(ctx, readers, paths, (*zkclient.NodeReader).ReadACL); err != nil || got != nil {
+		return got, err
 	}
 	out := make([]zkclient.NodeData, len(paths))
 	err := zkclient.ForEach(ctx, len(paths), zkclient.InFlight, func(_, i int) error {

@@ -353,39 +353,17 @@ func readNodes(ctx context.Context, c *zkclient.Client, readers *[]*zkclient.Nod
 		nodes[i] = znodetree.FromZk(znodetree.Rel(root, paths[i]), data, acl, st)
 		return nil
 	}
-	if rs := *readers; len(rs) > 0 {
-		per := (len(paths) + len(rs) - 1) / len(rs)
-		got := make([][]zkclient.NodeData, len(rs))
-		errs := make([]error, len(rs))
-		var wg sync.WaitGroup
-		for k, r := range rs {
-			lo, hi := min(k*per, len(paths)), min((k+1)*per, len(paths))
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				got[k], errs[k] = r.Read(ctx, paths[lo:hi])
-			}()
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err == nil {
-			i := 0
-			for _, g := range got {
-				for _, d := range g {
-					if err := set(i, d.Data, d.ACL, d.Stat, d.Err); err != nil {
-						return err
-					}
-					i++
-				}
+	got, err := overReaders(ctx, readers, paths, (*zkclient.NodeReader).Read)
+	if err != nil {
+		return err
+	}
+	if got != nil {
+		for i, d := range got {
+			if err := set(i, d.Data, d.ACL, d.Stat, d.Err); err != nil {
+				return err
 			}
-			return nil
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		for _, r := range rs { // a pipelined session failed: go on without them
-			r.Close()
-		}
-		*readers = nil
+		return nil
 	}
 	return zkclient.ForEach(ctx, len(paths), zkclient.InFlight, func(_, i int) error {
 		data, st, err := c.Get(paths[i])
@@ -395,6 +373,45 @@ func readNodes(ctx context.Context, c *zkclient.Client, readers *[]*zkclient.Nod
 		}
 		return set(i, data, acl, st, err)
 	})
+}
+
+// overReaders reads paths with read, split evenly over the pipelined sessions, in order. It
+// returns nil, nil when there are none, or when one failed: then they are closed and dropped, and
+// the caller reads another way. ctx's error stops it.
+func overReaders(ctx context.Context, readers *[]*zkclient.NodeReader, paths []string,
+	read func(*zkclient.NodeReader, context.Context, []string) ([]zkclient.NodeData, error)) ([]zkclient.NodeData, error) {
+	rs := *readers
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	per := (len(paths) + len(rs) - 1) / len(rs)
+	got := make([][]zkclient.NodeData, len(rs))
+	errs := make([]error, len(rs))
+	var wg sync.WaitGroup
+	for k, r := range rs {
+		lo, hi := min(k*per, len(paths)), min((k+1)*per, len(paths))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[k], errs[k] = read(r, ctx, paths[lo:hi])
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if errors.Join(errs...) != nil {
+		for _, r := range rs { // a pipelined session failed: go on without them
+			r.Close()
+		}
+		*readers = nil
+		return nil, nil
+	}
+	out := make([]zkclient.NodeData, 0, len(paths))
+	for _, g := range got {
+		out = append(out, g...)
+	}
+	return out, nil
 }
 
 // redacted reports a digest ACL entry shown as "user:x": ZooKeeper hides the digest from sessions
