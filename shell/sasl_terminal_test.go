@@ -12,15 +12,7 @@ import (
 // TestSASLPasswordPrompt: --sasl-user without a password file asks for the password on the
 // terminal without echoing it, and logs in with it.
 func TestSASLPasswordPrompt(t *testing.T) {
-	srv, err := server.New(server.Config{SASLACL: true, SASLUsers: map[string]string{"bob": "pw-typed-7"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	s := startSession(t, srv.Addr(), t.TempDir(), "--sasl-user", "bob", "whoami")
+	s := startSession(t, saslServer(t, "bob", "pw-typed-7"), t.TempDir(), "--sasl-user", "bob", "whoami")
 	s.waitFor("SASL password for bob: ")
 	s.press("pw-typed-7\r")
 	s.waitFor("sasl: bob")
@@ -35,18 +27,7 @@ func TestSASLPasswordPrompt(t *testing.T) {
 // TestSASLPasswordAskedOncePerLine: a line that opens several sessions with --sasl-user (diff
 // between two clusters, each a zk:// URL) asks for the password once, not once per session.
 func TestSASLPasswordAskedOncePerLine(t *testing.T) {
-	var addrs []string
-	for i := 0; i < 2; i++ {
-		srv, err := server.New(server.Config{SASLACL: true, SASLUsers: map[string]string{"bob": "pw-typed-8"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := srv.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { srv.Close() })
-		addrs = append(addrs, srv.Addr())
-	}
+	addrs := []string{saslServer(t, "bob", "pw-typed-8"), saslServer(t, "bob", "pw-typed-8")}
 	s := startSession(t, addrs[0], t.TempDir(), "--sasl-user", "bob", "diff", "zk://"+addrs[0]+"/zookeeper/config", "zk://"+addrs[1]+"/zookeeper/config")
 	s.waitFor("SASL password for bob: ")
 	s.press("pw-typed-8\r")
@@ -61,7 +42,19 @@ func TestSASLPasswordAskedOncePerLine(t *testing.T) {
 // TestSASLPasswordPromptCtrlC: Ctrl-C at the --sasl-user password prompt stops zksh at once with
 // exit 130 (the prompt waited for Enter).
 func TestSASLPasswordPromptCtrlC(t *testing.T) {
-	srv, err := server.New(server.Config{SASLACL: true, SASLUsers: map[string]string{"bob": "pw-typed-9"}})
+	s := startSession(t, saslServer(t, "bob", "pw-typed-9"), t.TempDir(), "--sasl-user", "bob", "whoami")
+	s.waitFor("SASL password for bob: ")
+	s.press("\x03")
+	if code := s.waitExit(); code != 130 {
+		t.Fatalf("exit %d; screen:\n%s", code, s.screen(0))
+	}
+}
+
+// saslServer starts a bundled server whose one SASL DIGEST-MD5 user is user, stopped when the test
+// ends, and returns its address.
+func saslServer(t *testing.T, user, password string) string {
+	t.Helper()
+	srv, err := server.New(server.Config{SASLACL: true, SASLUsers: map[string]string{user: password}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,10 +62,5 @@ func TestSASLPasswordPromptCtrlC(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	s := startSession(t, srv.Addr(), t.TempDir(), "--sasl-user", "bob", "whoami")
-	s.waitFor("SASL password for bob: ")
-	s.press("\x03")
-	if code := s.waitExit(); code != 130 {
-		t.Fatalf("exit %d; screen:\n%s", code, s.screen(0))
-	}
+	return srv.Addr()
 }
