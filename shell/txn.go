@@ -158,16 +158,7 @@ func (sh *shell) txnLine(line string) error {
 			sh.txn.markBroken(sh.lineNo)
 			return err
 		}
-		note := fmt.Errorf("; the line was not added (the block holds %s; commit runs them, abort drops them)", operations(n))
-		var ue *commands.UsageError
-		var ee *commands.ExitError
-		switch {
-		case errors.As(err, &ue):
-			ue.Err = fmt.Errorf("%w%v", ue.Err, note)
-		case errors.As(err, &ee):
-			ee.Err = fmt.Errorf("%w%v", ee.Err, note)
-		}
-		return err
+		return withNote(err, fmt.Sprintf("; the line was not added (the block holds %s; commit runs them, abort drops them)", operations(n)))
 	}
 	if !sh.interactive {
 		op.Line = sh.lineNo // a refusal names the script's line; the shell numbers operations only
@@ -201,14 +192,18 @@ func (sh *shell) commitTxn(args []string) error {
 		sh.txn.take()
 		return err
 	}
-	note := fmt.Errorf("; the block is still open with its %s: commit again, or abort", operations(len(ops)))
+	return withNote(err, fmt.Sprintf("; the block is still open with its %s: commit again, or abort", operations(len(ops))))
+}
+
+// withNote adds note to the message of a usage or exit error (their exit codes stay).
+func withNote(err error, note string) error {
 	var ue *commands.UsageError
 	var ee *commands.ExitError
 	switch {
 	case errors.As(err, &ue):
-		ue.Err = fmt.Errorf("%w%v", ue.Err, note)
+		ue.Err = fmt.Errorf("%w%s", ue.Err, note)
 	case errors.As(err, &ee):
-		ee.Err = fmt.Errorf("%w%v", ee.Err, note)
+		ee.Err = fmt.Errorf("%w%s", ee.Err, note)
 	}
 	return err
 }
