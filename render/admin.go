@@ -254,7 +254,11 @@ func (p jsonPrinter) Status(w io.Writer, s EnsembleStatus) error {
 	if s.Members == nil {
 		s.Members = []MemberStatus{}
 	}
-	return writeJSON(w, s)
+	return writeJSON(w, struct {
+		Time    string              `json:"time"`
+		Members []MemberStatus      `json:"members"`
+		Changed map[string][]string `json:"changed,omitempty"`
+	}{jsonTime(s.Time), s.Members, s.Changed})
 }
 
 // fourLetterJSON is one member's reply as JSON: the parsed form of the words zksh knows, the text
