@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
 	"github.com/zksh/zksh/internal/zktest"
 	"github.com/zksh/zksh/server"
 )
@@ -81,4 +83,22 @@ func sortedLines(out string) string {
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	slices.Sort(lines[1:])
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// TestEveryGlobalFlagNamesItsEnvTwin: `zksh --help` is where a user looks for the ZKSH_* variable of
+// a flag, so every flag that has one (all but --force) names it there, as README's table does.
+func TestEveryGlobalFlagNamesItsEnvTwin(t *testing.T) {
+	fs := pflag.NewFlagSet("zksh", pflag.ContinueOnError)
+	s := defaultSettings()
+	bindSettings(fs, &s)
+	fs.VisitAll(func(f *pflag.Flag) {
+		mentions := strings.Contains(f.Usage, "env "+envName(f.Name))
+		if noEnvTwin[f.Name] {
+			if strings.Contains(f.Usage, "ZKSH_") {
+				t.Errorf("--%s has no environment twin, but its help names one: %q", f.Name, f.Usage)
+			}
+		} else if !mentions {
+			t.Errorf("--%s: its help does not name its twin %s: %q", f.Name, envName(f.Name), f.Usage)
+		}
+	})
 }
