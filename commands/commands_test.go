@@ -485,6 +485,12 @@ func TestHelpAndVersion(t *testing.T) {
 	if code := Main([]string{"help", "exit-codes"}, streams, nil); code != 0 || !strings.Contains(out.String(), "130  interrupted") || errOut.Len() != 0 {
 		t.Fatalf("help exit-codes: %d %q %q", code, out, errOut)
 	}
+	// It prints README's table: diff's codes (diff(1)'s convention) are in it too.
+	for _, want := range []string{"diff exits 1 when the operands differ", "diff also exits 2 when an operand cannot be read"} {
+		if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), want) {
+			t.Errorf("help exit-codes does not say %q: %q", want, out)
+		}
+	}
 	streams, out, _ = fakeIO("", false)
 	if code := Main([]string{"version"}, streams, nil); code != 0 || !strings.HasPrefix(out.String(), "zksh version "+Version) {
 		t.Fatalf("version: %q", out)
