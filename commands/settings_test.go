@@ -1,6 +1,8 @@
 package commands
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -101,4 +103,19 @@ func TestEveryGlobalFlagNamesItsEnvTwin(t *testing.T) {
 			t.Errorf("--%s: its help does not name its twin %s: %q", f.Name, envName(f.Name), f.Usage)
 		}
 	})
+}
+
+// TestAuthFileLineWithoutPassword: a digest:USER line of an --auth-file, with no terminal to ask the
+// password on, is named by its file and line number (as every refused --auth-file line is), not
+// as an --auth flag the user never gave; the user is not repeated.
+func TestAuthFileLineWithoutPassword(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "auth")
+	if err := os.WriteFile(file, []byte("digest:u:p\ndigest:s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := mainRun("--auth-file", file, "pwd")
+	want := "--auth-file " + file + ", line 2: digest:USER has no password"
+	if r.code != ExitUsage || !strings.Contains(r.err, want) || strings.Contains(r.err, "--auth digest") || strings.Contains(r.err, "s3cret") {
+		t.Fatalf("%+v, want exit 2 and %q", r, want)
+	}
 }
