@@ -651,3 +651,22 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// TestCompletionUnknownShell: `completion SHELL` for a shell zksh has no script for is a usage error
+// (exit 2), not its help with exit 0 (a script redirecting it would keep the help as a script).
+func TestCompletionUnknownShell(t *testing.T) {
+	streams, out, errOut := fakeIO("", false)
+	if code := Main([]string{"completion", "tcsh"}, streams, nil); code != ExitUsage || out.Len() != 0 || !strings.Contains(errOut.String(), `"tcsh"`) {
+		t.Fatalf("completion tcsh: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	for _, sh := range []string{"bash", "zsh", "fish", "powershell"} {
+		streams, out, errOut = fakeIO("", false)
+		if code := Main([]string{"completion", sh}, streams, nil); code != 0 || out.Len() == 0 || errOut.Len() != 0 {
+			t.Fatalf("completion %s: exit %d, stderr %q", sh, code, errOut)
+		}
+	}
+	streams, out, _ = fakeIO("", false)
+	if code := Main([]string{"completion"}, streams, nil); code != 0 || !strings.Contains(out.String(), "bash") {
+		t.Fatalf("completion alone: exit %d, %q", code, out)
+	}
+}
