@@ -485,6 +485,12 @@ func TestHelpAndVersion(t *testing.T) {
 	if code := Main([]string{"help", "exit-codes"}, streams, nil); code != 0 || !strings.Contains(out.String(), "130  interrupted") || errOut.Len() != 0 {
 		t.Fatalf("help exit-codes: %d %q %q", code, out, errOut)
 	}
+	// It prints README's table: diff's codes (diff(1)'s convention) are in it too.
+	for _, want := range []string{"diff exits 1 when the operands differ", "diff also exits 2 when an operand cannot be read"} {
+		if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), want) {
+			t.Errorf("help exit-codes does not say %q: %q", want, out)
+		}
+	}
 	streams, out, _ = fakeIO("", false)
 	if code := Main([]string{"version"}, streams, nil); code != 0 || !strings.HasPrefix(out.String(), "zksh version "+Version) {
 		t.Fatalf("version: %q", out)
@@ -644,4 +650,23 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// TestCompletionUnknownShell: `completion SHELL` for a shell zksh has no script for is a usage error
+// (exit 2), not its help with exit 0 (a script redirecting it would keep the help as a script).
+func TestCompletionUnknownShell(t *testing.T) {
+	streams, out, errOut := fakeIO("", false)
+	if code := Main([]string{"completion", "tcsh"}, streams, nil); code != ExitUsage || out.Len() != 0 || !strings.Contains(errOut.String(), `"tcsh"`) {
+		t.Fatalf("completion tcsh: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	for _, sh := range []string{"bash", "zsh", "fish", "powershell"} {
+		streams, out, errOut = fakeIO("", false)
+		if code := Main([]string{"completion", sh}, streams, nil); code != 0 || out.Len() == 0 || errOut.Len() != 0 {
+			t.Fatalf("completion %s: exit %d, stderr %q", sh, code, errOut)
+		}
+	}
+	streams, out, _ = fakeIO("", false)
+	if code := Main([]string{"completion"}, streams, nil); code != 0 || !strings.Contains(out.String(), "bash") {
+		t.Fatalf("completion alone: exit %d, %q", code, out)
+	}
 }

@@ -38,12 +38,17 @@ func resolveCredentials(ctx context.Context, s *Settings, streams *IOStreams, in
 			}
 		}
 	}
+	// fromFile[i] names the --auth-file line s.Auth[i] came from ("" for --auth and ZKSH_AUTH).
+	fromFile := make([]string, len(s.Auth))
 	for _, path := range s.AuthFiles {
-		lines, err := readAuthFile(path)
+		lines, numbers, err := readAuthFile(path)
 		if err != nil {
 			return err
 		}
 		s.Auth = append(s.Auth, lines...)
+		for _, n := range numbers {
+			fromFile = append(fromFile, fmt.Sprintf("--auth-file %s, line %d", path, n))
+		}
 	}
 	s.AuthFiles = nil
 	for i, a := range s.Auth {
@@ -54,6 +59,10 @@ func resolveCredentials(ctx context.Context, s *Settings, streams *IOStreams, in
 		}
 		if !canPrompt || !streams.InTTY || !streams.ErrTTY {
 			// The user is not repeated: a password typed without its user would look like one.
+			if fromFile[i] != "" {
+				return fmt.Errorf("%s: digest:USER has no password, and there is no terminal to ask for it on: "+
+					"write the line as digest:USER:PASSWORD", fromFile[i])
+			}
 			return errors.New("--auth digest:USER has no password, and there is no terminal to ask for it on: " +
 				"give digest:USER:PASSWORD in --auth-file FILE or ZKSH_AUTH")
 		}
@@ -68,24 +77,24 @@ func resolveCredentials(ctx context.Context, s *Settings, streams *IOStreams, in
 
 // readAuthFile reads the credentials of an --auth-file: one scheme:credential a line, as ZKSH_AUTH;
 // empty lines are skipped and a line's CR LF ending is not part of it. A refused line is named by
-// its number, never shown.
-func readAuthFile(path string) ([]string, error) {
+// its number, never shown. numbers are the lines' numbers in the file, from 1.
+func readAuthFile(path string) (out []string, numbers []int, err error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--auth-file: %w", err)
+		return nil, nil, fmt.Errorf("--auth-file: %w", err)
 	}
-	var out []string
 	for n, line := range strings.Split(string(b), authSeparator) {
 		line = strings.TrimSuffix(line, "\r")
 		if line == "" {
 			continue
 		}
 		if err := checkAuth(line); err != nil {
-			return nil, fmt.Errorf("--auth-file %s, line %d: %v", path, n+1, err)
+			return nil, nil, fmt.Errorf("--auth-file %s, line %d: %v", path, n+1, err)
 		}
 		out = append(out, line)
+		numbers = append(numbers, n+1)
 	}
-	return out, nil
+	return out, numbers, nil
 }
 
 // readHiddenPassword asks for a password on the terminal (stdin) without echoing it; the terminal's

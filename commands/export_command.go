@@ -242,6 +242,18 @@ func syncTree(ctx context.Context, env *Env, want *znodetree.Tree, h znodetree.H
 	if err != nil {
 		return readError(dest, err)
 	}
+	if have == nil && root != "/" {
+		// The plan would start by creating root: say now, --dry-run too, when it cannot be.
+		parent := znodepath.Parent(root)
+		ok, _, err := cl.c.Exists(parent)
+		if err != nil {
+			return readError(dest, err)
+		}
+		if !ok {
+			return &ExitError{Code: ExitRefused, Path: dest.String(), Err: fmt.Errorf(
+				"its parent %s does not exist (create it first); nothing was written", parent)}
+		}
+	}
 	plan := znodetree.MakePlan(want, have, znodetree.PlanOptions{Update: o.update, Prune: o.prune})
 	if o.conflicts {
 		var exist []string

@@ -599,3 +599,37 @@ func TestCopyOverlap(t *testing.T) {
 		})
 	}
 }
+
+// TestImportUnderMissingParent: a destination whose parent does not exist cannot be created, so
+// import refuses before writing — and --dry-run says the same instead of printing a plan that would
+// fail (README's `import -f app.jsonl /restore/app --dry-run`, with no /restore yet).
+func TestImportUnderMissingParent(t *testing.T) {
+	local := bundledExtended(t)
+	for name, addr := range zktest.Targets(t, local) {
+		t.Run(name, func(t *testing.T) {
+			c := connectTo(t, addr)
+			root, missing := "/noparent-src-"+name, "/noparent-"+name
+			t.Cleanup(func() { on(t, addr, "", "deleteall", root) })
+			if _, err := c.Create(root, []byte("x"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(t.TempDir(), "tree.jsonl")
+			on(t, addr, "", "export", root, "-f", file).must(t)
+			dest := missing + "/app"
+			for _, dry := range []bool{true, false} {
+				args := []string{"import", "-f", file, dest}
+				if dry {
+					args = append(args, "--dry-run")
+				}
+				r := on(t, addr, "", args...)
+				r.fails(t, 1, "import "+dest+": its parent "+missing+" does not exist")
+				if r.out != "" {
+					t.Fatalf("dry-run %v printed %q", dry, r.out)
+				}
+			}
+			if ok, _, _ := c.Exists(missing); ok {
+				t.Fatal("the missing parent was created")
+			}
+		})
+	}
+}

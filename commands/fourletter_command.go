@@ -132,20 +132,24 @@ func fourLetterRun(ctx context.Context, opts *FourLetterOptions) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// Every member's answer goes to the printer, those without a reply too (JSON names their error;
+	// plain and table leave them out but still head each reply with its member).
 	var replies []render.FourLetterReply
+	var answered bool
 	var refused, down []string
 	for _, a := range answers {
+		replies = append(replies, a.reply)
 		var nw *zkclient.NotWhitelistedError
 		switch {
 		case a.err == nil:
-			replies = append(replies, a.reply)
+			answered = true
 		case errors.As(a.err, &nw):
 			refused = append(refused, a.reply.Member)
 		default:
 			down = append(down, fmt.Sprintf("%s (%s)", a.reply.Member, zkclient.Unreachable(a.err)))
 		}
 	}
-	if replies != nil || len(refused)+len(down) == 0 {
+	if answered || len(refused)+len(down) == 0 {
 		if err := p.FourLetter(env.IO.Out, replies); err != nil {
 			return err
 		}

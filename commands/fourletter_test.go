@@ -233,3 +233,42 @@ func TestStatusOverTLSAsksTheConnectString(t *testing.T) {
 		t.Fatalf("status over TLS: %q", r.out)
 	}
 }
+
+// TestFourLetterNamesTheMemberWhenOthersAreDown: asked of several members, each reply comes after a
+// `== host:port ==` line even when only one answered, so a reader knows whose reply it is; the
+// member that did not answer is named on stderr (exit 3) and, in JSON, with its error.
+func TestFourLetterNamesTheMemberWhenOthersAreDown(t *testing.T) {
+	local := server.RunT(t).Addr()
+	free, err := zktest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "127.0.0.1:" + strconv.Itoa(free)
+	for name, addr := range zktest.Targets(t, local) {
+		t.Run(name, func(t *testing.T) {
+			members := addr + "," + down
+			r := zkshAt(addr, "4lw", "srvr", "--members", members)
+			r.fails(t, 3, "no reply to srvr from "+down)
+			if !strings.HasPrefix(r.out, "== "+addr+" ==\n") || !strings.Contains(r.out, "Mode: standalone") {
+				t.Fatalf("plain: the one reply of two members is not headed by its member: %q", r.out)
+			}
+			r = zkshAt(addr, "-o", "table", "4lw", "srvr", "--members", addr+","+addr)
+			if r.code != 0 || strings.Count(r.out, "== "+addr+" ==\n") != 2 {
+				t.Fatalf("table: srvr's replies of two members are not headed by their member: exit %d %q", r.code, r.out)
+			}
+			r = zkshAt(addr, "-o", "json", "4lw", "srvr", "--members", members)
+			var j struct {
+				Replies []struct {
+					Member string  `json:"member"`
+					Text   *string `json:"text"`
+					Error  string  `json:"error"`
+				} `json:"replies"`
+			}
+			if err := json.Unmarshal([]byte(r.out), &j); err != nil || len(j.Replies) != 2 ||
+				j.Replies[0].Member != addr || j.Replies[0].Text == nil ||
+				j.Replies[1].Member != down || j.Replies[1].Error == "" {
+				t.Fatalf("json: %v %q", err, r.out)
+			}
+		})
+	}
+}

@@ -14,11 +14,13 @@ const ExitCodesHelp = `zksh exits with:
        does not match, node not empty, not authorized, invalid ACL, ephemeral nodes cannot
        have children, a system znode, not supported by the server... (a refused txn
        applies nothing); edit wrote nothing: the znode changed meanwhile, the editor failed;
-       grep also exits 1, with nothing on stderr, when no line matched (grep(1)'s convention)
+       grep also exits 1, with nothing on stderr, when no line matched (grep(1)'s convention);
+       diff exits 1 when the operands differ (diff(1)'s)
   2    usage error: unknown command or help topic, bad flag or argument, malformed path or
        host:port, bad ACL, unreadable @file, data too large to send, a write under
        --read-only, an editor that cannot be started, unreadable TLS files or client
-       configuration
+       configuration; diff also exits 2 when an operand cannot be read (a missing or
+       unreadable znode, a bad file), as diff(1) does
   3    could not connect (refused at once, nothing answered within --connect-timeout, or a
        TLS certificate problem, which the message names),
        session expired or connection lost (a write whose reply was lost has an unknown

@@ -157,6 +157,13 @@ line). Paths may be relative to the current znode (see cd).`,
 	help.GroupID = "session"
 	root.SetHelpCommand(help)
 	root.SetCompletionCommandGroupID("session")
+	// cobra adds `completion` when it executes, as a group without a run function: `completion tcsh`
+	// would print its help and exit 0. Added now and made runnable, an unknown shell meets its NoArgs
+	// check: a usage error (exit 2).
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root && c.Name() == "completion" {
+		c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
 	return root, &s
 }
 

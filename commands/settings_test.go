@@ -1,9 +1,13 @@
 package commands
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 
 	"github.com/zksh/zksh/internal/zktest"
 	"github.com/zksh/zksh/server"
@@ -81,4 +85,37 @@ func sortedLines(out string) string {
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	slices.Sort(lines[1:])
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// TestEveryGlobalFlagNamesItsEnvTwin: `zksh --help` is where a user looks for the ZKSH_* variable of
+// a flag, so every flag that has one (all but --force) names it there, as README's table does.
+func TestEveryGlobalFlagNamesItsEnvTwin(t *testing.T) {
+	fs := pflag.NewFlagSet("zksh", pflag.ContinueOnError)
+	s := defaultSettings()
+	bindSettings(fs, &s)
+	fs.VisitAll(func(f *pflag.Flag) {
+		mentions := strings.Contains(f.Usage, "env "+envName(f.Name))
+		if noEnvTwin[f.Name] {
+			if strings.Contains(f.Usage, "ZKSH_") {
+				t.Errorf("--%s has no environment twin, but its help names one: %q", f.Name, f.Usage)
+			}
+		} else if !mentions {
+			t.Errorf("--%s: its help does not name its twin %s: %q", f.Name, envName(f.Name), f.Usage)
+		}
+	})
+}
+
+// TestAuthFileLineWithoutPassword: a digest:USER line of an --auth-file, with no terminal to ask the
+// password on, is named by its file and line number (as every refused --auth-file line is), not
+// as an --auth flag the user never gave; the user is not repeated.
+func TestAuthFileLineWithoutPassword(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "auth")
+	if err := os.WriteFile(file, []byte("digest:u:p\ndigest:s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := mainRun("--auth-file", file, "pwd")
+	want := "--auth-file " + file + ", line 2: digest:USER has no password"
+	if r.code != ExitUsage || !strings.Contains(r.err, want) || strings.Contains(r.err, "--auth digest") || strings.Contains(r.err, "s3cret") {
+		t.Fatalf("%+v, want exit 2 and %q", r, want)
+	}
 }

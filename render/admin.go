@@ -136,8 +136,13 @@ func (p plainPrinter) Status(w io.Writer, s EnsembleStatus) error {
 	return nil
 }
 
+// FourLetter prints the replies; a member without one (Err) is left out, its error said on stderr,
+// but with several members asked each reply is still headed by its member.
 func (p plainPrinter) FourLetter(w io.Writer, rs []FourLetterReply) error {
 	for _, r := range rs {
+		if r.Err != "" {
+			continue
+		}
 		if len(rs) > 1 {
 			if _, err := fmt.Fprintf(w, "== %s ==\n", r.Member); err != nil {
 				return err
@@ -180,6 +185,8 @@ func (p tablePrinter) FourLetter(w io.Writer, rs []FourLetterReply) error {
 	multi := len(rs) > 1
 	for _, r := range rs {
 		switch {
+		case r.Err != "":
+			continue // no reply: its error is said on stderr
 		case r.Connections != nil:
 			t := newTable(w)
 			header := consColumns
@@ -222,6 +229,11 @@ func (p tablePrinter) FourLetter(w io.Writer, rs []FourLetterReply) error {
 				return err
 			}
 		default:
+			if multi {
+				if _, err := fmt.Fprintf(w, "== %s ==\n", r.Member); err != nil {
+					return err
+				}
+			}
 			if err := p.plainPrinter.FourLetter(w, []FourLetterReply{r}); err != nil {
 				return err
 			}
@@ -254,7 +266,11 @@ func (p jsonPrinter) Status(w io.Writer, s EnsembleStatus) error {
 	if s.Members == nil {
 		s.Members = []MemberStatus{}
 	}
-	return writeJSON(w, s)
+	return writeJSON(w, struct {
+		Time    string              `json:"time"`
+		Members []MemberStatus      `json:"members"`
+		Changed map[string][]string `json:"changed,omitempty"`
+	}{jsonTime(s.Time), s.Members, s.Changed})
 }
 
 // fourLetterJSON is one member's reply as JSON: the parsed form of the words zksh knows, the text

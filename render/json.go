@@ -148,7 +148,7 @@ func (p jsonPrinter) ACLs(w io.Writer, t ACLTree) error {
 
 // EventJSON is a watch event as JSON.
 type EventJSON struct {
-	Time  string `json:"time,omitempty"` // RFC 3339 with milliseconds, in watch streams
+	Time  string `json:"time,omitempty"` // RFC 3339 in UTC with milliseconds, in watch streams
 	Event string `json:"event"`
 	State string `json:"state"`
 	Path  string `json:"path"`
@@ -158,10 +158,13 @@ type EventJSON struct {
 func (p jsonPrinter) Event(w io.Writer, e Event) error {
 	var t string
 	if !e.Time.IsZero() {
-		t = e.Time.Format(EventTimeLayout)
+		t = jsonTime(e.Time)
 	}
 	return writeJSON(w, EventJSON{t, e.Type, e.State, e.Path, e.Err})
 }
+
+// jsonTime is a time as JSON output gives every time: RFC 3339 in UTC, with milliseconds.
+func jsonTime(t time.Time) string { return t.UTC().Format(EventTimeLayout) }
 
 func (p jsonPrinter) Count(w io.Writer, path, what string, n int) error {
 	// Keys in the order of every other result: path first.

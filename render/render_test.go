@@ -270,3 +270,20 @@ func TestIdentitiesVersionDeleted(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONTimesAreUTCMilliseconds checks the rule README gives for JSON: every time is RFC 3339 in
+// UTC with milliseconds, whatever the local zone — a watch stream's event and status's draw as much
+// as a stat's.
+func TestJSONTimesAreUTCMilliseconds(t *testing.T) {
+	at := time.Date(2026, 11, 29, 21, 30, 0, 123456789, time.FixedZone("CET", 3600))
+	ev := Event{Time: at, Type: "NodeDataChanged", State: "SyncConnected", Path: "/x"}
+	if got, want := print(t, JSON, false, func(p Printer, w *bytes.Buffer) error { return p.Event(w, ev) }),
+		`{"time":"2026-11-29T20:30:00.123Z","event":"NodeDataChanged","state":"SyncConnected","path":"/x"}`+"\n"; got != want {
+		t.Errorf("event: got %q, want %q", got, want)
+	}
+	s := EnsembleStatus{Time: at, Members: []MemberStatus{{Addr: "a:2181", Mode: "standalone"}}}
+	got := print(t, JSON, false, func(p Printer, w *bytes.Buffer) error { return p.Status(w, s) })
+	if !strings.HasPrefix(got, `{"time":"2026-11-29T20:30:00.123Z","members":[{"address":"a:2181"`) {
+		t.Errorf("status: got %q", got)
+	}
+}
