@@ -633,3 +633,39 @@ func TestImportUnderMissingParent(t *testing.T) {
 		})
 	}
 }
+
+// TestExportKeepsNullData: a znode created without data holds null, which ZooKeeper keeps apart
+// from empty data (zkCli's get prints "null" for one, an empty line for the other). Export writes
+// it as "data":null, import creates it so, and diff tells the two apart; on Apache and the bundled
+// server.
+func TestExportKeepsNullData(t *testing.T) {
+	for name, addr := range zktest.Targets(t, bundled(t)) {
+		t.Run(name, func(t *testing.T) {
+			root, copyRoot := "/nulldata-"+name, "/nulldata-copy-"+name
+			t.Cleanup(func() { on(t, addr, "", "deleteall", root); on(t, addr, "", "deleteall", copyRoot) })
+			on(t, addr, "", "create", root).must(t)
+			on(t, addr, "", "create", root+"/null").must(t)
+			on(t, addr, "", "create", root+"/empty", "").must(t)
+			if r := on(t, addr, "", "get", root+"/null").must(t); r.out != "null\n" {
+				t.Fatalf("get of a znode created without data: %q, want null", r.out)
+			}
+			file := filepath.Join(t.TempDir(), "tree.jsonl")
+			on(t, addr, "", "export", root, "-f", file).must(t)
+			text, _ := os.ReadFile(file)
+			if !strings.Contains(string(text), `"data":null`) || strings.Count(string(text), `"data":null`) != 2 {
+				t.Fatalf("export, want the root and /null with \"data\":null:\n%s", text)
+			}
+			on(t, addr, "", "import", "-f", file, copyRoot).must(t)
+			for p, want := range map[string]string{"/null": "null\n", "/empty": "\n", "": "null\n"} {
+				if r := on(t, addr, "", "get", copyRoot+p).must(t); r.out != want {
+					t.Errorf("imported %s: get %q, want %q", p, r.out, want)
+				}
+			}
+			on(t, addr, "", "diff", root, copyRoot).must(t)
+			on(t, addr, "", "set", copyRoot+"/null", "").must(t)
+			if r := on(t, addr, "", "diff", root, copyRoot); r.code != 1 || r.out != "~ /null data\n" {
+				t.Fatalf("diff of null and empty data: exit %d, %q", r.code, r.out)
+			}
+		})
+	}
+}

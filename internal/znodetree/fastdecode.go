@@ -39,7 +39,11 @@ func fastDecode(b []byte) (n *Node, ok bool) {
 			n.Encoding, good = d.word()
 		case "data":
 			bit = 16
-			n.Data, good = d.str()
+			if d.null() {
+				n.Null, good = true, true
+			} else {
+				n.Data, good = d.str()
+			}
 		case "acl":
 			bit = 32
 			n.ACL, good = d.acl()
@@ -120,6 +124,16 @@ func (d *decoder) object(member func(key []byte) bool) bool {
 			return false
 		}
 	}
+}
+
+// null consumes a null literal, if that is what comes next.
+func (d *decoder) null() bool {
+	d.space()
+	if len(d.b)-d.i >= 4 && string(d.b[d.i:d.i+4]) == "null" {
+		d.i += 4
+		return true
+	}
+	return false
 }
 
 // str reads a string value.

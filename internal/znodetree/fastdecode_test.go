@@ -2,7 +2,6 @@ package znodetree
 
 import (
 	"bytes"
-	"encoding/json"
 	"reflect"
 	"testing"
 )
@@ -14,6 +13,7 @@ var fastDecodeSeeds = []string{
 	`{"path":"/a/b","mode":"ttl","ttl":5000,"encoding":"base64","data":"AAEC/w==","acl":[{"scheme":"digest","id":"u:x=","perms":"r"},{"scheme":"ip","id":"10.0.0.1","perms":"cdrwa"}],"stat":{"czxid":2,"mzxid":-3,"ctime":1795986007990,"mtime":1795986007990,"version":0,"cversion":7,"aversion":0,"ephemeralOwner":-9223372036854775808,"numChildren":2}}`,
 	` { "path" : "/x" , "data" : "a\"b\\c\/d\b\f\n\r\t\u003c\u00e9\ud83d\ude00" , "acl" : [ ] , "stat" : { } } `,
 	`{"path":"/x","data":"\ud83d"}`,
+	`{"path":"/n","data":null,"acl":[]}`, `{"path":"/n","data": null }`, `{"data":nul}`, `{"data":nullx}`, `{"data":"x","data":null}`,
 	`{"path":"/x","data":"\udc00\ud83d"}`,
 	`{"path":"/x","data":"\ud83d\u0041"}`,
 	`{"Path":"/x"}`,
@@ -51,9 +51,13 @@ func TestFastDecodeReadsWriterLines(t *testing.T) {
 		{Path: "/", Mode: Persistent, ACL: []ACL{{"world", "anyone", "cdrwa"}}},
 		{Path: "/html", Mode: Ephemeral, ACL: []ACL{{"digest", "bob:abc=", "cdrwa"}}, Stat: &Stat{Czxid: 1 << 40, EphemeralOwner: 77, NumChildren: 3}},
 		{Path: "/t", Mode: TTL, TTL: 1000, ACL: []ACL{{"world", "anyone", "r"}}},
+		{Path: "/null", Mode: Persistent, ACL: []ACL{{"world", "anyone", "r"}}},
+		{Path: "/empty", Mode: Persistent, ACL: []ACL{{"world", "anyone", "r"}}},
 	}
 	nodes[0].SetBytes([]byte(`<a href="x&y">é😀 "q" \ /` + "\t\n\u2028"))
 	nodes[1].SetBytes([]byte{0, 1, 2, 0xff})
+	nodes[3].SetBytes(nil)
+	nodes[4].SetBytes([]byte{})
 	for _, n := range nodes {
 		if err := w.Write(n); err != nil {
 			t.Fatal(err)
@@ -65,6 +69,9 @@ func TestFastDecodeReadsWriterLines(t *testing.T) {
 		got, ok := fastDecode(l)
 		if !ok {
 			t.Fatalf("fastDecode declined a line the Writer wrote: %s", l)
+		}
+		if ref, err := decodeJSON(l); err != nil || !reflect.DeepEqual(ref, nodes[i]) {
+			t.Errorf("encoding/json reads line %s as %+v, %v; want %+v", l, ref, err, nodes[i])
 		}
 		if !reflect.DeepEqual(got, nodes[i]) {
 			t.Errorf("line %s:\n got %+v\nwant %+v", l, got, nodes[i])
@@ -86,8 +93,8 @@ func agreeWithJSON(t *testing.T, b []byte) (accepted bool) {
 	if !ok {
 		return false
 	}
-	want := new(Node)
-	if err := json.Unmarshal(b, want); err != nil {
+	want, err := decodeJSON(b)
+	if err != nil {
 		t.Fatalf("fastDecode accepted %q, which encoding/json refuses: %v", b, err)
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -86,20 +86,27 @@ type Node struct {
 	TTL      int64  `json:"ttl,omitempty"` // milliseconds, mode ttl only
 	Encoding string `json:"encoding"`      // how Data is written: utf8 (as text) or base64
 	Data     string `json:"data"`
-	ACL      []ACL  `json:"acl"`
-	Stat     *Stat  `json:"stat,omitempty"`
+	// Null: the znode holds no data at all (null, as zkCli's create PATH leaves it), which ZooKeeper
+	// keeps apart from empty data. The file says "data":null; Data is then "".
+	Null bool  `json:"-"`
+	ACL  []ACL `json:"acl"`
+	Stat *Stat `json:"stat,omitempty"`
 }
 
-// Bytes returns the znode's data.
+// Bytes returns the znode's data: nil when it is null.
 func (n *Node) Bytes() ([]byte, error) {
+	if n.Null {
+		return nil, nil
+	}
 	if n.Encoding == Base64 {
 		return base64.StdEncoding.DecodeString(n.Data)
 	}
 	return []byte(n.Data), nil
 }
 
-// SetBytes stores data as text when it is valid UTF-8, else as base64.
+// SetBytes stores data as text when it is valid UTF-8, else as base64; nil is null data.
 func (n *Node) SetBytes(data []byte) {
+	n.Null = data == nil
 	if utf8.Valid(data) {
 		n.Encoding, n.Data = UTF8, string(data)
 		return
@@ -204,6 +211,9 @@ func (n *Node) Check() error {
 	default:
 		return fmt.Errorf("%s: unknown mode %q (persistent, ephemeral, container or ttl)", n.Path, n.Mode)
 	}
+	if n.Null && n.Data != "" {
+		return fmt.Errorf("%s: data both null and given", n.Path)
+	}
 	switch n.Encoding {
 	case UTF8:
 	case Base64:
@@ -251,7 +261,22 @@ func (w *Writer) line(v any) error {
 }
 
 // Write writes one node.
-func (w *Writer) Write(n *Node) error { return w.line(n) }
+func (w *Writer) Write(n *Node) error {
+	if n.Null {
+		return w.line(nullNode{(*plainNode)(n), nil})
+	}
+	return w.line(n)
+}
+
+// plainNode is Node for encoding/json, and nullNode a Node whose data is null: its Data field
+// hides the embedded one, and encodes as null.
+type (
+	plainNode Node
+	nullNode  struct {
+		*plainNode
+		Data *string `json:"data"`
+	}
+)
 
 // Flush writes what is buffered.
 func (w *Writer) Flush() error { return w.w.Flush() }
@@ -324,6 +349,23 @@ func (r *Reader) block(n int) (lines [][]byte, first int, err error) {
 	return lines, first, nil
 }
 
+// decodeJSON decodes one node line with encoding/json: the reference fastDecode must agree with.
+// A null data field leaves Data alone there; it is looked for apart.
+func decodeJSON(b []byte) (*Node, error) {
+	n := new(Node)
+	if err := json.Unmarshal(b, n); err != nil {
+		return nil, err
+	}
+	var raw struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	n.Null = string(raw.Data) == "null"
+	return n, nil
+}
+
 // decodeNode decodes and checks one line; nil for a blank line.
 func decodeNode(b []byte) (*Node, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
@@ -331,8 +373,8 @@ func decodeNode(b []byte) (*Node, error) {
 	}
 	n, ok := fastDecode(b)
 	if !ok {
-		n = new(Node)
-		if err := json.Unmarshal(b, n); err != nil {
+		var err error
+		if n, err = decodeJSON(b); err != nil {
 			return nil, err
 		}
 	}

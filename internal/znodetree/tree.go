@@ -163,7 +163,7 @@ func Differences(a, b *Node) []string {
 	var what []string
 	da, errA := a.Bytes()
 	db, errB := b.Bytes()
-	if errA != nil || errB != nil || !bytes.Equal(da, db) {
+	if errA != nil || errB != nil || !bytes.Equal(da, db) || a.Null != b.Null {
 		what = append(what, "data")
 	}
 	if !sameACL(a.ACL, b.ACL) {
