@@ -669,3 +669,21 @@ func TestExportKeepsNullData(t *testing.T) {
 		})
 	}
 }
+
+// TestURLCredentialNotEchoed: a zk:// URL given to a command that takes a znode path only (get,
+// ls, ...) is a malformed path, refused as usage; the message must not show the URL's credential
+// (README: a URL's credential is never repeated in messages).
+func TestURLCredentialNotEchoed(t *testing.T) {
+	for _, args := range [][]string{
+		{"get", "zk://digest:ops:secret@127.0.0.1:1/a"},
+		{"ls", "-R", "zk://digest:ops:secret@127.0.0.1:1/a"},
+		{"stat", "zk+plain://digest:ops:secret@127.0.0.1:1/a"},
+		{"delete", "zk://digest:ops:sec/ret@127.0.0.1:1/a"},
+	} {
+		r := zksh(t, args...)
+		r.fails(t, ExitUsage, "zk")
+		if strings.Contains(r.err, "secret") || strings.Contains(r.err, "ret@") || strings.Contains(r.out, "secret") {
+			t.Errorf("%v: the credential shown: %q", args, r.err)
+		}
+	}
+}
