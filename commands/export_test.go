@@ -687,3 +687,37 @@ func TestURLCredentialNotEchoed(t *testing.T) {
 		}
 	}
 }
+
+// TestImportUnderMissingChroot: under a chroot that does not exist, the destination / is the
+// chroot itself. Import creates it when the znode above it exists (valid, as zkCli's create / does),
+// and refuses before writing, --dry-run too, when that one is missing as well (the plan could only
+// fail); on Apache and the bundled server.
+func TestImportUnderMissingChroot(t *testing.T) {
+	for name, addr := range zktest.Targets(t, bundled(t)) {
+		t.Run(name, func(t *testing.T) {
+			root, missing, made := "/chroot-src-"+name, "/chroot-none-"+name, "/chroot-made-"+name
+			t.Cleanup(func() { on(t, addr, "", "deleteall", root); on(t, addr, "", "deleteall", made) })
+			on(t, addr, "", "create", root, "x").must(t)
+			file := filepath.Join(t.TempDir(), "tree.jsonl")
+			on(t, addr, "", "export", root, "-f", file).must(t)
+			for _, dry := range []bool{true, false} {
+				args := []string{"import", "-f", file, "/"}
+				if dry {
+					args = append(args, "--dry-run")
+				}
+				r := on(t, addr+missing+"/deeper", "", args...)
+				r.fails(t, 1, "import /: the chroot "+missing+"/deeper does not exist, nor its parent "+missing+" (create it first)")
+				if r.out != "" {
+					t.Fatalf("dry-run %v printed %q", dry, r.out)
+				}
+			}
+			if r := on(t, addr, "", "stat", missing); r.code != 1 {
+				t.Fatalf("%s: stat exit %d, want 1 (it must not exist)", missing, r.code)
+			}
+			on(t, addr+made, "", "import", "-f", file, "/").must(t)
+			if r := on(t, addr, "", "get", made).must(t); r.out != "x\n" {
+				t.Fatalf("the chroot imported: get %q, want x", r.out)
+			}
+		})
+	}
+}
