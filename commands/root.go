@@ -195,6 +195,8 @@ func flagError(c *cobra.Command, err error) error {
 // internals.
 func flagReason(reason string) string {
 	switch {
+	case strings.HasPrefix(reason, "strconv.ParseBool: "): // a boolean flag given =VALUE
+		return "want true or false"
 	case strings.HasSuffix(reason, "invalid syntax"):
 		return "not a number"
 	case strings.HasSuffix(reason, "value out of range"):
