@@ -679,9 +679,15 @@ func TestURLCredentialNotEchoed(t *testing.T) {
 		{"ls", "-R", "zk://digest:ops:secret@127.0.0.1:1/a"},
 		{"stat", "zk+plain://digest:ops:secret@127.0.0.1:1/a"},
 		{"delete", "zk://digest:ops:sec/ret@127.0.0.1:1/a"},
+		{"zk://digest:ops:secret@127.0.0.1:1/a"}, // an unknown command
+		// --server takes a connect string, which holds no credential.
+		{"-s", "zk://digest:ops:secret@127.0.0.1:1", "ls", "/"},
+		{"-s", "digest:ops:secret@127.0.0.1:1", "ls", "/"},
+		{"-s", "digest:ops:sec/ret@127.0.0.1:1", "ls", "/"},
+		{"-s", "ops:secret@127.0.0.1:1", "ls", "/"},
 	} {
 		r := zksh(t, args...)
-		r.fails(t, ExitUsage, "zk")
+		r.fails(t, ExitUsage, "***@127.0.0.1:1")
 		if strings.Contains(r.err, "secret") || strings.Contains(r.err, "ret@") || strings.Contains(r.out, "secret") {
 			t.Errorf("%v: the credential shown: %q", args, r.err)
 		}

@@ -49,7 +49,7 @@ line). Paths may be relative to the current znode (see cd).`,
 				if why, ok := zkCliOnly[args[0]]; ok {
 					return usageErrorf("zksh", "%s: zkCli's %s is not supported by zksh%s", args[0], args[0], why)
 				}
-				return usageErrorf("zksh", "unknown command %q", args[0])
+				return usageErrorf("zksh", "unknown command %q", hideURLCredential(args[0]))
 			}
 			return nil
 		},
