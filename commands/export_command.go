@@ -242,16 +242,20 @@ func syncTree(ctx context.Context, env *Env, want *znodetree.Tree, h znodetree.H
 	if err != nil {
 		return readError(dest, err)
 	}
-	if have == nil && root != "/" {
-		// The plan would start by creating root: say now, --dry-run too, when it cannot be.
-		parent := znodepath.Parent(root)
-		ok, _, err := cl.c.Exists(parent)
+	if have == nil {
+		// The plan would start by creating root: say now, --dry-run too, when it cannot be. Root
+		// "/" is missing only under a chroot that does not exist: it is the chroot.
+		ok, parent, err := cl.c.ParentExists(root)
 		if err != nil {
 			return readError(dest, err)
 		}
 		if !ok {
+			what := "its parent " + parent + " does not exist"
+			if root == "/" {
+				what = fmt.Sprintf("the chroot %s does not exist, nor its parent %s", cl.c.ServerPath(root), parent)
+			}
 			return &ExitError{Code: ExitRefused, Path: dest.String(), Err: fmt.Errorf(
-				"its parent %s does not exist (create it first); nothing was written", parent)}
+				"%s (create it first); nothing was written", what)}
 		}
 	}
 	plan := znodetree.MakePlan(want, have, znodetree.PlanOptions{Update: o.update, Prune: o.prune})

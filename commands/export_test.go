@@ -669,3 +669,61 @@ func TestExportKeepsNullData(t *testing.T) {
 		})
 	}
 }
+
+// TestURLCredentialNotEchoed: a zk:// URL given to a command that takes a znode path only (get,
+// ls, ...) is a malformed path, refused as usage; the message must not show the URL's credential
+// (README: a URL's credential is never repeated in messages).
+func TestURLCredentialNotEchoed(t *testing.T) {
+	for _, args := range [][]string{
+		{"get", "zk://digest:ops:secret@127.0.0.1:1/a"},
+		{"ls", "-R", "zk://digest:ops:secret@127.0.0.1:1/a"},
+		{"stat", "zk+plain://digest:ops:secret@127.0.0.1:1/a"},
+		{"delete", "zk://digest:ops:sec/ret@127.0.0.1:1/a"},
+		{"zk://digest:ops:secret@127.0.0.1:1/a"}, // an unknown command
+		// --server takes a connect string, which holds no credential.
+		{"-s", "zk://digest:ops:secret@127.0.0.1:1", "ls", "/"},
+		{"-s", "digest:ops:secret@127.0.0.1:1", "ls", "/"},
+		{"-s", "digest:ops:sec/ret@127.0.0.1:1", "ls", "/"},
+		{"-s", "ops:secret@127.0.0.1:1", "ls", "/"},
+	} {
+		r := zksh(t, args...)
+		r.fails(t, ExitUsage, "***@127.0.0.1:1")
+		if strings.Contains(r.err, "secret") || strings.Contains(r.err, "ret@") || strings.Contains(r.out, "secret") {
+			t.Errorf("%v: the credential shown: %q", args, r.err)
+		}
+	}
+}
+
+// TestImportUnderMissingChroot: under a chroot that does not exist, the destination / is the
+// chroot itself. Import creates it when the znode above it exists (valid, as zkCli's create / does),
+// and refuses before writing, --dry-run too, when that one is missing as well (the plan could only
+// fail); on Apache and the bundled server.
+func TestImportUnderMissingChroot(t *testing.T) {
+	for name, addr := range zktest.Targets(t, bundled(t)) {
+		t.Run(name, func(t *testing.T) {
+			root, missing, made := "/chroot-src-"+name, "/chroot-none-"+name, "/chroot-made-"+name
+			t.Cleanup(func() { on(t, addr, "", "deleteall", root); on(t, addr, "", "deleteall", made) })
+			on(t, addr, "", "create", root, "x").must(t)
+			file := filepath.Join(t.TempDir(), "tree.jsonl")
+			on(t, addr, "", "export", root, "-f", file).must(t)
+			for _, dry := range []bool{true, false} {
+				args := []string{"import", "-f", file, "/"}
+				if dry {
+					args = append(args, "--dry-run")
+				}
+				r := on(t, addr+missing+"/deeper", "", args...)
+				r.fails(t, 1, "import /: the chroot "+missing+"/deeper does not exist, nor its parent "+missing+" (create it first)")
+				if r.out != "" {
+					t.Fatalf("dry-run %v printed %q", dry, r.out)
+				}
+			}
+			if r := on(t, addr, "", "stat", missing); r.code != 1 {
+				t.Fatalf("%s: stat exit %d, want 1 (it must not exist)", missing, r.code)
+			}
+			on(t, addr+made, "", "import", "-f", file, "/").must(t)
+			if r := on(t, addr, "", "get", made).must(t); r.out != "x\n" {
+				t.Fatalf("the chroot imported: get %q, want x", r.out)
+			}
+		})
+	}
+}

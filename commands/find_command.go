@@ -203,9 +203,14 @@ exit status is 1. No match is not an error (exit 0), as in find(1). -o json prin
 			return usageErrorf(c.CommandPath(), "find: unknown option %s (find takes -name, -path, -regex, -type, -mindepth, -maxdepth, -size, -mmin, -empty, -print0)", word)
 		}
 		// find(1)'s options are written with one dash (findArgs made it two for pflag): say -name.
+		// pflag says "flag needs an argument: --name", flagError "find: invalid --mindepth "x": ...".
 		msg := flagError(c, err).Error()
-		if i := strings.LastIndex(msg, ": --"); i >= 0 && findFlags[msg[i+4:]] {
-			msg = msg[:i+2] + msg[i+3:]
+		for _, before := range []string{"flag needs an argument: ", "find: invalid "} {
+			if rest, ok := strings.CutPrefix(msg, before+"--"); ok {
+				if name, _, _ := strings.Cut(rest, " "); findFlags[name] {
+					msg = before + "-" + rest
+				}
+			}
 		}
 		return &UsageError{Cmd: c.CommandPath(), Err: errors.New(msg)}
 	})

@@ -49,7 +49,7 @@ line). Paths may be relative to the current znode (see cd).`,
 				if why, ok := zkCliOnly[args[0]]; ok {
 					return usageErrorf("zksh", "%s: zkCli's %s is not supported by zksh%s", args[0], args[0], why)
 				}
-				return usageErrorf("zksh", "unknown command %q", args[0])
+				return usageErrorf("zksh", "unknown command %q", hideURLCredential(args[0]))
 			}
 			return nil
 		},
@@ -195,6 +195,8 @@ func flagError(c *cobra.Command, err error) error {
 // internals.
 func flagReason(reason string) string {
 	switch {
+	case strings.HasPrefix(reason, "strconv.ParseBool: "): // a boolean flag given =VALUE
+		return "want true or false"
 	case strings.HasSuffix(reason, "invalid syntax"):
 		return "not a number"
 	case strings.HasSuffix(reason, "value out of range"):

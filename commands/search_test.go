@@ -148,6 +148,8 @@ func TestFind(t *testing.T) {
 		tr.run("find", T, "-bogus").fails(t, 2, "zksh: find: unknown option -bogus (find takes -name")
 		tr.run("find", T, "--bogus").fails(t, 2, "unknown flag: --bogus")
 		tr.run("find", T, "-name").fails(t, 2, "flag needs an argument: -name\n") // as typed, not pflag's --name
+		tr.run("find", T, "-mindepth", "x").fails(t, 2, `find: invalid -mindepth "x": not a number`)
+		tr.run("find", T, "-maxdepth=-").fails(t, 2, `find: invalid -maxdepth "-": not a number`)
 		tr.run("find", T, "-type", "x").fails(t, 2, `find: invalid -type "x"`)
 		tr.run("find", T, "-regex", "(").fails(t, 2, `find: invalid -regex "("`)
 		tr.run("find", T, "-name", "[a").fails(t, 2, `find: invalid -name "[a"`)

@@ -209,6 +209,7 @@ func TestBadInputMessages(t *testing.T) {
 		{[]string{"set", "-v", "abc", "/a", "x"}, `zksh: set: invalid -v, --version "abc": not a number`},
 		{[]string{"set", "-v", "99999999999", "/a", "x"}, `zksh: set: invalid -v, --version "99999999999": out of range`},
 		{[]string{"--timeout", "soon", "ls", "/"}, `zksh: ls: invalid --timeout "soon": not a duration`},
+		{[]string{"ls", "-R=2", "/"}, `zksh: ls: invalid -R, --recursive "2": want true or false`},
 		{[]string{"--timeout", "5000", "ls", "/"}, `zksh: ls: invalid --timeout "5000": needs a unit (e.g. 5000ms or 5s)`},
 		{[]string{"get", "-b", "-x", "/a"}, `zksh: get: -b (base64) and -x (hex dump) cannot be combined`},
 		{[]string{"get", "/a\x1b[31m"}, `zksh: get "/a\x1b[31m": invalid character in path`},

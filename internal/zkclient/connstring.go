@@ -12,6 +12,17 @@ import (
 // ParseConnectString splits "h1:2181,h2/chroot" into servers and a chroot ("" for none). A host
 // without a port is left so: go-zookeeper adds :2181.
 func ParseConnectString(s string) (servers []string, chroot string, err error) {
+	servers, chroot, err = parseConnectString(s)
+	// A host has no '@': before the chroot, or in a string that cannot be read (a '/' of the
+	// credential's own taken for the chroot's), it ends a credential (user:password@host, a zk://
+	// URL's), which is not shown.
+	if i := strings.LastIndexByte(s, '@'); i >= 0 && (err != nil || strings.IndexByte(s[:i], '/') < 0) {
+		return nil, "", fmt.Errorf("server %q: a connect string is host:port[,host:port...][/chroot], with no credential (give it with --auth-file or ZKSH_AUTH)", "***"+s[i:])
+	}
+	return servers, chroot, err
+}
+
+func parseConnectString(s string) (servers []string, chroot string, err error) {
 	hosts := s
 	if i := strings.IndexByte(s, '/'); i >= 0 {
 		hosts, chroot = s[:i], s[i:]

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zksh/zksh/internal/znodepath"
 )
 
 // The operations of the user's session, on the user's paths. Errors are go-zookeeper's values, as before:
@@ -33,6 +35,23 @@ func (c *Client) ChildrenW(path string) ([]string, *zk.Stat, <-chan zk.Event, er
 // Exists reports whether a znode exists, and its stat if it does.
 func (c *Client) Exists(path string) (bool, *zk.Stat, error) {
 	return c.s.Exists(c.ServerPath(path))
+}
+
+// ParentExists reports whether the parent of p (a user path) exists, and names it. Under a chroot,
+// "/" is the chroot, whose parent is named by its server path (creating "/" creates the chroot,
+// which needs that one); without a chroot "/" has no parent to lack: true.
+func (c *Client) ParentExists(p string) (bool, string, error) {
+	if p != "/" {
+		parent := znodepath.Parent(p)
+		ok, _, err := c.Exists(parent)
+		return ok, parent, err
+	}
+	if c.chroot == "" {
+		return true, "", nil
+	}
+	parent := znodepath.Parent(c.chroot)
+	ok, _, err := c.s.Exists(parent)
+	return ok, parent, err
 }
 
 // ExistsW is Exists that also sets a watch (on the data, or on the creation).
