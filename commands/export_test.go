@@ -107,7 +107,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 			}
 			text, _ := os.ReadFile(file)
 			lines := strings.Split(strings.TrimSpace(string(text)), "\n")
-			if !strings.HasPrefix(lines[0], `{"format":"zksh-export","version":1,"source":"`+addr+`","root":"`+root+`"`) {
+			if !strings.HasPrefix(lines[0], `{"format":"zksh-export","version":2,"source":"`+addr+`","root":"`+root+`"`) {
 				t.Fatalf("header: %s", lines[0])
 			}
 			if strings.Contains(string(text), "lock-") {
@@ -723,6 +723,40 @@ func TestImportUnderMissingChroot(t *testing.T) {
 			on(t, addr+made, "", "import", "-f", file, "/").must(t)
 			if r := on(t, addr, "", "get", made).must(t); r.out != "x\n" {
 				t.Fatalf("the chroot imported: get %q, want x", r.out)
+			}
+		})
+	}
+}
+
+// TestVersion1ExportsKeepNullData: a version 1 file wrote null data as "", like empty data. Read
+// now, such a "" matches a live znode whose data is null as well as one whose data is empty, so
+// diff finds no difference and apply changes neither; a version 2 file's "" is empty data only.
+func TestVersion1ExportsKeepNullData(t *testing.T) {
+	for name, addr := range zktest.Targets(t, bundled(t)) {
+		t.Run(name, func(t *testing.T) {
+			root := "/v1null-" + name
+			t.Cleanup(func() { on(t, addr, "", "deleteall", root) })
+			on(t, addr, "", "create", root).must(t)
+			on(t, addr, "", "create", root+"/null").must(t)
+			on(t, addr, "", "create", root+"/empty", "").must(t)
+			acl := `"acl":[{"scheme":"world","id":"anyone","perms":"cdrwa"}]`
+			body := `{"path":"/","mode":"persistent","encoding":"utf8","data":"",` + acl + `}
+{"path":"/null","mode":"persistent","encoding":"utf8","data":"",` + acl + `}
+{"path":"/empty","mode":"persistent","encoding":"utf8","data":"",` + acl + `}
+`
+			dir := t.TempDir()
+			v1, v2 := filepath.Join(dir, "v1.jsonl"), filepath.Join(dir, "v2.jsonl")
+			os.WriteFile(v1, []byte(`{"format":"zksh-export","version":1,"source":"old","root":"/x","time":"2026-01-01T00:00:00Z"}`+"\n"+body), 0o600)
+			os.WriteFile(v2, []byte(`{"format":"zksh-export","version":2,"source":"new","root":"/x","time":"2026-01-01T00:00:00Z"}`+"\n"+body), 0o600)
+			on(t, addr, "", "diff", v1, root).must(t)
+			if r := on(t, addr, "", "apply", "-f", v1, root).must(t); !strings.Contains(r.out, "0 created, 0 updated, 0 deleted") {
+				t.Fatalf("apply of a version 1 file: %q, want no change", r.out)
+			}
+			if r := on(t, addr, "", "get", root+"/null").must(t); r.out != "null\n" {
+				t.Fatalf("after apply of a version 1 file, /null reads %q", r.out)
+			}
+			if r := on(t, addr, "", "diff", v2, root); r.code != 1 || r.out != "~ / data\n~ /null data\n" {
+				t.Fatalf("diff of a version 2 file's empty data with null: exit %d, %q", r.code, r.out)
 			}
 		})
 	}

@@ -26,8 +26,12 @@ import (
 // fields may be added within a version (readers ignore fields they do not know).
 const (
 	FormatName    = "zksh-export"
-	FormatVersion = 1
+	FormatVersion = 2
 )
+
+// Version 2 writes null data as "data":null. Version 1 wrote it as "", like empty data: a version 1
+// reader would read a version 2 file's null data as empty, and a version 2 reader cannot tell
+// which of the two a version 1 file's "" was (Node.NullUnknown).
 
 // Header is the first line of an export file.
 type Header struct {
@@ -88,9 +92,12 @@ type Node struct {
 	Data     string `json:"data"`
 	// Null: the znode holds no data at all (null, as zkCli's create PATH leaves it), which ZooKeeper
 	// keeps apart from empty data. The file says "data":null; Data is then "".
-	Null bool  `json:"-"`
-	ACL  []ACL `json:"acl"`
-	Stat *Stat `json:"stat,omitempty"`
+	Null bool `json:"-"`
+	// NullUnknown: empty data read from a version 1 file, which wrote null data so too: it is
+	// created empty, and compares equal to null data as well as to empty data.
+	NullUnknown bool  `json:"-"`
+	ACL         []ACL `json:"acl"`
+	Stat        *Stat `json:"stat,omitempty"`
 }
 
 // Bytes returns the znode's data: nil when it is null.
@@ -286,9 +293,10 @@ const maxLine = 64 << 20
 
 // Reader reads an export file.
 type Reader struct {
-	s    *bufio.Scanner
-	line int
-	name string
+	s       *bufio.Scanner
+	line    int
+	name    string
+	version int // the header's
 }
 
 // NewReader reads and checks the header of the export file r (name is for messages).
@@ -308,8 +316,9 @@ func NewReader(r io.Reader, name string) (*Reader, Header, error) {
 		return nil, h, fmt.Errorf("%s: line 1 is not a zksh export header (want {\"format\":%q,...})", name, FormatName)
 	}
 	if h.Version < 1 || h.Version > FormatVersion {
-		return nil, h, fmt.Errorf("%s: export format version %d; this zksh reads version %d", name, h.Version, FormatVersion)
+		return nil, h, fmt.Errorf("%s: export format version %d; this zksh reads versions 1 to %d", name, h.Version, FormatVersion)
 	}
+	zr.version = h.Version
 	return zr, h, nil
 }
 
@@ -323,7 +332,7 @@ func (r *Reader) Next() (*Node, error) {
 		if len(lines) == 0 {
 			return nil, io.EOF
 		}
-		n, err := decodeNode(lines[0])
+		n, err := r.decode(lines[0])
 		if err != nil {
 			return nil, fmt.Errorf("%s: line %d: %v", r.name, first, err)
 		}
@@ -347,6 +356,16 @@ func (r *Reader) block(n int) (lines [][]byte, first int, err error) {
 		return nil, 0, fmt.Errorf("%s: %v", r.name, err)
 	}
 	return lines, first, nil
+}
+
+// decode decodes and checks one line of r (nil for a blank line), marking the empty data of a
+// version 1 file as possibly null.
+func (r *Reader) decode(b []byte) (*Node, error) {
+	n, err := decodeNode(b)
+	if n != nil && r.version < 2 && n.Data == "" && !n.Null {
+		n.NullUnknown = true
+	}
+	return n, err
 }
 
 // decodeJSON decodes one node line with encoding/json: the reference fastDecode must agree with.

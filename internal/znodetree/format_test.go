@@ -70,7 +70,7 @@ func TestReaderRefusals(t *testing.T) {
 	for _, c := range []struct{ file, want string }{
 		{"", "empty"},
 		{`{"path":"/"}`, "not a zksh export header"},
-		{`{"format":"zksh-export","version":2}`, "version 2; this zksh reads version 1"},
+		{`{"format":"zksh-export","version":3}`, "version 3; this zksh reads versions 1 to 2"},
 		{head, "no znodes"},
 		{head + `{"path":"/x","mode":"persistent","encoding":"utf8","data":"",` + acl + `}`, `first znode must be the root`},
 		{head + `{"path":"/","mode":"persistent","encoding":"utf8","data":"",` + acl + `}` + "\n" + `{"path":"/a/b","mode":"persistent","encoding":"utf8","data":"",` + acl + `}`, "comes before its parent /a"},

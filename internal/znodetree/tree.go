@@ -53,7 +53,7 @@ func ReadTree(r *Reader) (*Tree, error) {
 			go func() {
 				defer wg.Done()
 				for i := w; i < len(lines); i += workers {
-					nodes[i], errs[i] = decodeNode(lines[i])
+					nodes[i], errs[i] = r.decode(lines[i])
 				}
 			}()
 		}
@@ -163,7 +163,7 @@ func Differences(a, b *Node) []string {
 	var what []string
 	da, errA := a.Bytes()
 	db, errB := b.Bytes()
-	if errA != nil || errB != nil || !bytes.Equal(da, db) || a.Null != b.Null {
+	if errA != nil || errB != nil || !bytes.Equal(da, db) || a.Null != b.Null && !a.NullUnknown && !b.NullUnknown {
 		what = append(what, "data")
 	}
 	if !sameACL(a.ACL, b.ACL) {
