@@ -66,6 +66,11 @@ func fastDecode(b []byte) (n *Node, ok bool) {
 }
 
 // decoder reads JSON from b at i; every method returns false where fastDecode declines.
+//
+// The three object readers (node, ACL entry, stat) each switch on the key and track repeated keys
+// with a bit of their own. A shared key table with the bookkeeping in object() read the same, but
+// decoded a third slower (a string search per key instead of the switch's jump): this file exists
+// for speed, so the repetition stays.
 type decoder struct {
 	b []byte
 	i int
